@@ -1,0 +1,42 @@
+# LiftClinic: `make run` serves a demo clinic on SQLite, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export LIFTCLINIC_ENV ?= development
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: install run test lint format clean
+
+$(BIN)/activate:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LiftClinic needs Python 3.11 or newer (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo
+	@echo "LiftClinic is running at http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
+	@echo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check clinic tests
+
+format: install
+	$(BIN)/ruff format clinic tests
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,111 @@
+"""The application factory: it reads as a table of contents of the app."""
+
+import logging
+import secrets
+
+from flask import Flask, g, request
+
+from clinic import config as config_module
+
+
+def create_app(config=None):
+    """Build the LiftClinic app; ``config`` (a mapping) overrides defaults and the environment."""
+    app = Flask(__name__, template_folder="../templates", static_folder="static",
+                instance_relative_config=False)
+    app.config.from_mapping(config_module.build(config))
+    register_extensions(app)
+    register_template_helpers(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    register_shell_context(app)
+    configure_logging(app)
+    return app
+
+
+def register_extensions(app):
+    from clinic.auth.guards import load_user
+    from clinic.extensions import csrf, db, limiter, login_manager, migrate
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        config_module.INSTANCE_DIR.mkdir(exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.MIGRATIONS_DIR))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+
+
+def register_template_helpers(app):
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+
+def register_blueprints(app):
+    from clinic.audit.views import bp as audit_bp
+    from clinic.auth.admin_views import bp as users_bp
+    from clinic.auth.views import bp as auth_bp
+    from clinic.health import bp as health_bp
+    from clinic.patients.views import bp as patients_bp
+
+    for blueprint in (health_bp, auth_bp, users_bp, patients_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_error_handlers(app):
+    from clinic.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_request_hooks(app):
+    from clinic.auth.guards import require_login_by_default
+
+    @app.before_request
+    def assign_request_id():
+        g.request_id = secrets.token_hex(8)
+
+    app.before_request(require_login_by_default)
+
+    @app.after_request
+    def set_security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            "form-action 'self'",
+        )
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+
+def register_commands(app):
+    from clinic.auth.cli import create_user_command
+    from clinic.demo import seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+
+
+def register_shell_context(app):
+    def shell_context():
+        from clinic import models
+        from clinic.extensions import db
+
+        return {"db": db, **{name: getattr(models, name) for name in models.__all__}}
+
+    app.shell_context_processor(shell_context)
+
+
+def configure_logging(app):
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")

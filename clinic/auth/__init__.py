@@ -1,0 +1,1 @@
+"""Clinics, clinician accounts, roles, login sessions and lockout."""

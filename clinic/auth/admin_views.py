@@ -1,0 +1,116 @@
+"""A clinic admin's user management: create, edit role, deactivate, reset password."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from clinic.auth import services
+from clinic.auth.forms import NewUserForm, PasswordResetForm, UserForm
+from clinic.auth.guards import role_required
+from clinic.auth.models import Role, User
+from clinic.database import get_for_clinic_or_404, utcnow
+from clinic.errors import ServiceError
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+def _form_error(form, error):
+    if error.field and hasattr(form, error.field):
+        getattr(form, error.field).errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _user_or_404(user_id):
+    return get_for_clinic_or_404(User, user_id, current_user.clinic_id)
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def index():
+    """Every account of the admin's clinic."""
+    return render_template("users/index.html", now=utcnow(),
+                           users=services.users_of_clinic(current_user.clinic_id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def create():
+    """Add a clinician to the clinic."""
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(current_user._get_current_object(), email=form.email.data,
+                                        name=form.name.data, role=form.role.data,
+                                        password=form.password.data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash(f"Account created for {user.name}.", "success")
+            return redirect(url_for("users.index"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("users/form.html", form=form, user=None), status
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit(user_id):
+    """Change a user's name, email or role."""
+    user = _user_or_404(user_id)
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user._get_current_object(), user, email=form.email.data,
+                                 name=form.name.data, role=form.role.data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash(f"Saved changes to {user.name}.", "success")
+            return redirect(url_for("users.index"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("users/form.html", form=form, user=user,
+                           reset_form=PasswordResetForm()), status
+
+
+@bp.post("/<int:user_id>/deactivate")
+@role_required(Role.ADMIN)
+def deactivate(user_id):
+    """Deactivate an account; its sessions end at once."""
+    return _set_active(user_id, False)
+
+
+@bp.post("/<int:user_id>/reactivate")
+@role_required(Role.ADMIN)
+def reactivate(user_id):
+    """Let a deactivated account log in again."""
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id, active):
+    user = _user_or_404(user_id)
+    try:
+        services.set_user_active(current_user._get_current_object(), user, active)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{user.name} is {'active again' if active else 'deactivated'}.", "success")
+    return redirect(url_for("users.index"), code=303)
+
+
+@bp.post("/<int:user_id>/password")
+@role_required(Role.ADMIN)
+def reset_password(user_id):
+    """Set a new password for a user (for instance after a lockout)."""
+    user = _user_or_404(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(current_user._get_current_object(), user, form.password.data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash(f"New password set for {user.name}; their sessions have ended.", "success")
+            return redirect(url_for("users.index"), code=303)
+    if not form.errors:
+        abort(400)
+    return render_template("users/form.html", form=UserForm(obj=user), user=user,
+                           reset_form=form), 422

@@ -1,0 +1,102 @@
+"""Clinics, users and their server-side login sessions."""
+
+import enum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.database import UTCDateTime, utcnow
+from clinic.extensions import db
+
+DEFAULT_CRISIS_TEXT = (
+    "This form is not watched in real time, so nobody will see your answers straight away. "
+    "If you are thinking about harming yourself or feel unsafe, call your local emergency "
+    "number now, go to the nearest emergency department, or contact a crisis line."
+)
+
+
+class Role(enum.StrEnum):
+    THERAPIST = "therapist"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+    @property
+    def label(self):
+        return {"therapist": "Therapist", "trainer": "Clinical trainer", "admin": "Clinic admin"}[
+            self.value
+        ]
+
+
+class Clinic(db.Model):
+    """A clinic: every row of clinical data belongs to exactly one."""
+
+    __tablename__ = "clinic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/London")
+    crisis_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_CRISIS_TEXT)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    users = relationship("User", back_populates="clinic", order_by="User.name")
+
+
+class User(UserMixin, db.Model):
+    """A clinician account: therapist, clinical trainer or clinic admin."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[object | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    clinic = relationship("Clinic", back_populates="users")
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('therapist', 'trainer', 'admin')", name="role"),
+    )
+
+    @property
+    def is_active(self):
+        """Flask-Login refuses inactive users."""
+        return self.active
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def role_label(self):
+        return Role(self.role).label
+
+    def is_locked(self, now):
+        return self.locked_until is not None and self.locked_until > now
+
+
+class LoginSession(db.Model):
+    """One login. The browser's signed cookie holds only a random key; its hash is stored here.
+
+    Ending the row (logout, deactivation, password change, timeouts) makes a copied cookie
+    useless, which Flask's signed-cookie session alone cannot do.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(32))
+
+    user = relationship("User")

@@ -1,0 +1,326 @@
+"""Use cases of clinician accounts: log in and out, sessions, and an admin's user management.
+
+Each public function that writes is one transaction (``write_transaction``) that also writes its
+audit events. They raise ``ServiceError`` with the form field a message belongs to.
+"""
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+
+from clinic.audit.services import record
+from clinic.auth.models import Clinic, LoginSession, Role, User
+from clinic.auth.passwords import (
+    burn_verification_time,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
+from clinic.database import utcnow, write_transaction
+from clinic.errors import NotAllowed, ServiceError
+from clinic.extensions import db
+
+LOGIN_FAILED = "That email and password do not match an active account."
+
+
+class LoginFailed(ServiceError):
+    """One message for every failure: unknown email, wrong password, locked or inactive."""
+
+    def __init__(self):
+        super().__init__(LOGIN_FAILED)
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def _key_hash(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# Logging in and sessions ---------------------------------------------------------------------
+
+
+@write_transaction
+def log_in(email, password):
+    """Check the credentials and open a login session; returns (user, session key).
+
+    Failures count towards a lockout; the commit after a failure still happens, so the count
+    and the audit event are kept, then ``LoginFailed`` is raised by the caller's wrapper.
+    """
+    now = utcnow()
+    email = normalise_email(email)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        burn_verification_time(password)
+        record("login", outcome="failure", reason="unknown_email",
+               email_sha256=hashlib.sha256(email.encode()).hexdigest())
+        return None, None
+    if not user.active or user.is_locked(now):
+        burn_verification_time(password)
+        reason = "inactive" if not user.active else "locked"
+        record("login", actor=user, obj=user, outcome="denied", reason=reason)
+        return None, None
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        record("login", actor=user, obj=user, outcome="failure", reason="wrong_password")
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
+            user.failed_logins = 0
+            record("lockout", actor=user, obj=user, outcome="denied",
+                   until=user.locked_until.isoformat())
+        return None, None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user=user, key_hash=_key_hash(key), created_at=now,
+                                last_seen_at=now))
+    record("login", actor=user, obj=user)
+    return user, key
+
+
+def authenticate(email, password):
+    """Log in or raise ``LoginFailed`` (after the failure has been counted and audited)."""
+    user, key = log_in(email, password)
+    if user is None:
+        raise LoginFailed()
+    return user, key
+
+
+def user_for_session(user_id, key):
+    """The user of a live login session, or None; ends sessions that have timed out.
+
+    Called by Flask-Login's user loader on every request. ``last_seen_at`` is written at most
+    once a minute, so reading pages does not mean writing on every request.
+    """
+    if not key or not user_id:
+        return None
+    login = db.session.scalar(
+        sa.select(LoginSession).where(LoginSession.key_hash == _key_hash(key),
+                                      LoginSession.ended_at.is_(None))
+    )
+    if login is None or str(login.user_id) != str(user_id):
+        return None
+    now = utcnow()
+    config = current_app.config
+    if now - login.created_at > config["SESSION_ABSOLUTE_LIFETIME"]:
+        _end_session(login.id, "absolute_timeout")
+        return None
+    if now - login.last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
+        _end_session(login.id, "idle_timeout")
+        return None
+    if not login.user.active:
+        return None
+    if (now - login.last_seen_at).total_seconds() > 60:
+        _touch_session(login.id)
+    return db.session.get(User, int(user_id))
+
+
+@write_transaction
+def _touch_session(login_id):
+    db.session.get(LoginSession, login_id).last_seen_at = utcnow()
+
+
+@write_transaction
+def _end_session(login_id, reason):
+    login = db.session.get(LoginSession, login_id)
+    login.ended_at = utcnow()
+    login.end_reason = reason
+    record("session_end", actor=login.user, obj=login.user, reason=reason)
+
+
+@write_transaction
+def log_out(user, key):
+    """End this login session on the server, so a copy of the cookie stops working."""
+    login = db.session.scalar(
+        sa.select(LoginSession).where(LoginSession.key_hash == _key_hash(key))
+    )
+    if login is not None and login.ended_at is None:
+        login.ended_at = utcnow()
+        login.end_reason = "logout"
+    record("logout", actor=user, obj=user)
+
+
+def _end_all_sessions(user, reason, keep_key=None):
+    keep = _key_hash(keep_key) if keep_key else None
+    for login in db.session.scalars(
+        sa.select(LoginSession).where(LoginSession.user_id == user.id,
+                                      LoginSession.ended_at.is_(None))
+    ):
+        if login.key_hash != keep:
+            login.ended_at = utcnow()
+            login.end_reason = reason
+
+
+@write_transaction
+def change_own_password(user, current_password, new_password, keep_key):
+    """Change a password after checking the current one; every other session ends."""
+    if not verify_password(user.password_hash, current_password):
+        record("password_change", actor=user, obj=user, outcome="failure")
+        return "That is not your current password."
+    problem = password_problem(new_password)
+    if problem:
+        return problem
+    user.password_hash = hash_password(new_password)
+    _end_all_sessions(user, "password_change", keep_key=keep_key)
+    record("password_change", actor=user, obj=user)
+    return None
+
+
+def change_password(user, current_password, new_password, keep_key):
+    """Raise ``ServiceError`` on the right field when the change is refused."""
+    problem = change_own_password(user, current_password, new_password, keep_key)
+    if problem:
+        field = "current_password" if problem.startswith("That is not") else "new_password"
+        raise ServiceError(problem, field=field)
+
+
+# A clinic admin's user management -------------------------------------------------------------
+
+
+def users_of_clinic(clinic_id):
+    return db.session.scalars(
+        sa.select(User).where(User.clinic_id == clinic_id).order_by(User.active.desc(), User.name)
+    ).all()
+
+
+def clinicians_of_clinic(clinic_id):
+    """Active therapists and trainers: the people who can be on a care team."""
+    return db.session.scalars(
+        sa.select(User)
+        .where(User.clinic_id == clinic_id, User.active.is_(True),
+               User.role.in_([Role.THERAPIST, Role.TRAINER]))
+        .order_by(User.name)
+    ).all()
+
+
+def _require_admin(actor):
+    if not actor.is_admin:
+        raise NotAllowed("Only a clinic admin can manage users.")
+
+
+def _check_email_free(email, except_user_id=None):
+    query = sa.select(User.id).where(User.email == email)
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    if db.session.scalar(query) is not None:
+        raise ServiceError("Another account already uses this email address.", field="email")
+
+
+def _lock_clinic(clinic_id):
+    """Serialise admin changes within a clinic (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE)."""
+    db.session.execute(sa.select(Clinic.id).where(Clinic.id == clinic_id).with_for_update())
+
+
+def _other_active_admins(user):
+    return db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(
+            User.clinic_id == user.clinic_id, User.role == Role.ADMIN, User.active.is_(True),
+            User.id != user.id,
+        )
+    )
+
+
+@write_transaction
+def create_user(actor, *, email, name, role, password):
+    """An admin adds a clinician to their own clinic."""
+    _require_admin(actor)
+    email = normalise_email(email)
+    _check_email_free(email)
+    problem = password_problem(password)
+    if problem:
+        raise ServiceError(problem, field="password")
+    user = User(clinic_id=actor.clinic_id, email=email, name=name.strip(), role=Role(role),
+                password_hash=hash_password(password))
+    db.session.add(user)
+    record("user_create", actor=actor, obj=user, role=user.role)
+    return user
+
+
+@write_transaction
+def update_user(actor, user, *, email, name, role):
+    """Change a user's name, email or role; the clinic never loses its last active admin."""
+    _require_admin(actor)
+    _lock_clinic(actor.clinic_id)
+    email = normalise_email(email)
+    _check_email_free(email, except_user_id=user.id)
+    role = Role(role)
+    if user.role == Role.ADMIN and role != Role.ADMIN and user.active and not _other_active_admins(
+        user
+    ):
+        raise ServiceError("The clinic needs at least one active admin: make someone else an "
+                           "admin first.", field="role")
+    changed = sorted(
+        field for field, old, new in (("email", user.email, email), ("name", user.name, name),
+                                      ("role", user.role, role))
+        if old != new
+    )
+    old_role = user.role
+    user.email, user.name, user.role = email, name.strip(), role
+    if "role" in changed:
+        _end_all_sessions(user, "role_change")  # new rights take effect at the next login
+        record("role_change", actor=actor, obj=user, old=str(old_role), new=str(role))
+    record("user_update", actor=actor, obj=user, fields=changed)
+    return user
+
+
+@write_transaction
+def set_user_active(actor, user, active):
+    """Deactivate (ending every session at once) or reactivate an account."""
+    _require_admin(actor)
+    _lock_clinic(actor.clinic_id)
+    if not active and user.is_admin and user.active and not _other_active_admins(user):
+        raise ServiceError("You cannot deactivate the clinic's last active admin.")
+    user.active = active
+    if not active:
+        _end_all_sessions(user, "deactivated")
+    else:
+        user.failed_logins = 0
+        user.locked_until = None
+    record("user_activate" if active else "user_deactivate", actor=actor, obj=user)
+    return user
+
+
+@write_transaction
+def reset_password(actor, user, new_password):
+    """An admin sets a new password for a user: their sessions end and any lockout lifts."""
+    _require_admin(actor)
+    problem = password_problem(new_password)
+    if problem:
+        raise ServiceError(problem, field="password")
+    user.password_hash = hash_password(new_password)
+    user.failed_logins = 0
+    user.locked_until = None
+    _end_all_sessions(user, "password_reset")
+    record("password_reset", actor=actor, obj=user)
+    return user
+
+
+# Set-up from the command line ------------------------------------------------------------------
+
+
+@write_transaction
+def create_user_from_cli(*, clinic_name, email, name, role, password):
+    """Bootstrap a clinic's first users: the clinic is created when it does not exist yet."""
+    email = normalise_email(email)
+    _check_email_free(email)
+    problem = password_problem(password)
+    if problem:
+        raise ServiceError(problem, field="password")
+    clinic = db.session.scalar(sa.select(Clinic).where(Clinic.name == clinic_name))
+    if clinic is None:
+        clinic = Clinic(name=clinic_name)
+        db.session.add(clinic)
+        db.session.flush()
+        record("clinic_create", actor_kind="system", clinic_id=clinic.id, obj=clinic)
+    user = User(clinic=clinic, email=email, name=name, role=Role(role),
+                password_hash=hash_password(password))
+    db.session.add(user)
+    record("user_create", actor_kind="system", clinic_id=clinic.id, obj=user, role=str(role))
+    return user

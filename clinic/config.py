@@ -1,0 +1,104 @@
+"""Configuration: committed defaults, overridden by environment variables when the app is built.
+
+Nothing here reads the environment at import time; :func:`from_env` does, when ``create_app``
+calls it, so tests can pass a plain mapping instead.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_DIR / "instance"
+MIGRATIONS_DIR = PROJECT_DIR / "migrations"
+MIN_SECRET_KEY_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app would start with an unsafe or unusable configuration."""
+
+
+DEFAULTS = {
+    "ENV_NAME": "production",
+    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{INSTANCE_DIR / 'liftclinic.sqlite'}",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BASE_URL": "http://127.0.0.1:5000",
+    "PORT": 5000,
+    # Sessions: signed cookie holding a per-login id that the server checks (auth.sessions).
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "liftclinic_session",
+    "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+    "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+    # Login throttling: an account locks after this many consecutive failures.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT": timedelta(minutes=15),
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOGIN": "20 per minute;100 per hour",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": None,  # the CSRF token lives as long as the (bounded) session
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "PER_PAGE": 20,
+    # PostgreSQL serialization failures (40001) and deadlocks (40P01) are retried this often.
+    "DB_WRITE_ATTEMPTS": 3,
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+}
+
+
+def normalise_database_url(url):
+    """Use psycopg 3 for plain ``postgres://`` and ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_env(environ=None):
+    """Read the settings a deployment may override from the environment."""
+    environ = os.environ if environ is None else environ
+    config = {}
+    if environ.get("LIFTCLINIC_ENV"):
+        config["ENV_NAME"] = environ["LIFTCLINIC_ENV"]
+    if environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    if environ.get("SECRET_KEY"):
+        config["SECRET_KEY"] = environ["SECRET_KEY"]
+    if environ.get("BASE_URL"):
+        config["BASE_URL"] = environ["BASE_URL"].rstrip("/")
+    if environ.get("PORT"):
+        config["PORT"] = int(environ["PORT"])
+    if environ.get("REDIS_URL"):
+        config["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+    return config
+
+
+def build(overrides=None, environ=None):
+    """Defaults, then the environment, then explicit overrides (tests); validated."""
+    config = dict(DEFAULTS)
+    config.update(from_env(environ))
+    config.update(overrides or {})
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config["ENV_NAME"] in ("development", "testing"):
+        # Plain-HTTP localhost: a Secure cookie would still work in browsers, but not in curl.
+        config.setdefault("SECRET_KEY", "dev-only-secret-key-do-not-use-in-production!")
+        if "SESSION_COOKIE_SECURE" not in (overrides or {}):
+            config["SESSION_COOKIE_SECURE"] = False
+    validate(config)
+    return config
+
+
+def validate(config):
+    """Refuse to start without a strong SECRET_KEY outside development and testing."""
+    if config["ENV_NAME"] not in ("development", "testing", "production"):
+        raise ConfigError("LIFTCLINIC_ENV must be development, testing or production.")
+    key = config.get("SECRET_KEY")
+    if not key:
+        raise ConfigError(
+            "SECRET_KEY is required outside development: set it to a random string of at "
+            'least 32 bytes, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long.")

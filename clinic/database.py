@@ -1,0 +1,143 @@
+"""The declarative base, column types, engine settings and the one write-transaction helper.
+
+Every service that changes data runs inside :func:`write_transaction`: it opens the transaction
+(``BEGIN IMMEDIATE`` on SQLite, so WAL readers never fail to upgrade to writers), commits once,
+rolls back on any error, and retries PostgreSQL serialization failures a bounded number of times.
+"""
+
+import functools
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import abort, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+WRITE_OPTION = "liftclinic_write"
+
+
+def utcnow():
+    """The current time, timezone-aware in UTC: every stored time is UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite would drop the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use clinic.database.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of every model; constraint names follow one convention so migrations can drop them."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite_connection(dbapi_connection, connection_record):
+    """Foreign keys, WAL and a busy timeout on every SQLite connection; explicit BEGIN."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    # Take transaction control from pysqlite so our own BEGIN (IMMEDIATE) is the one that runs.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(_busy_timeout_ms())}")
+    cursor.close()
+
+
+def _busy_timeout_ms():
+    try:
+        return current_app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    except (RuntimeError, KeyError):
+        return 15000
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite_transaction(conn):
+    """Emit BEGIN ourselves on SQLite: IMMEDIATE for writes, DEFERRED for reads."""
+    if conn.dialect.name != "sqlite":
+        return
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def is_retryable(error):
+    """True for PostgreSQL serialization failures and deadlocks, which a retry can fix."""
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return sqlstate in RETRYABLE_SQLSTATES
+
+
+def write_transaction(service):
+    """Run ``service`` as one write transaction: begin, call, commit; retry 40001/40P01.
+
+    A read transaction the request already holds (the user loader's, say) is ended first, so on
+    SQLite the write lock is taken at BEGIN rather than half-way through.
+    """
+
+    @functools.wraps(service)
+    def run(*args, **kwargs):
+        session = current_app.extensions["sqlalchemy"].session()
+        attempts = current_app.config.get("DB_WRITE_ATTEMPTS", 3)
+        for attempt in range(1, attempts + 1):
+            if session.in_transaction():
+                session.commit()  # nothing is pending outside services: this ends a read
+            session.connection(execution_options={WRITE_OPTION: True})
+            try:
+                result = service(*args, **kwargs)
+                session.commit()
+                return result
+            except DBAPIError as error:
+                session.rollback()
+                if attempt < attempts and is_retryable(error):
+                    current_app.logger.warning("retrying %s after %s", service.__name__,
+                                               error.orig.sqlstate)
+                    continue
+                raise
+            except BaseException:
+                session.rollback()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
+
+
+def get_for_clinic_or_404(model, object_id, clinic_id):
+    """Load a row of ``model`` only if it belongs to ``clinic_id``; any other case is a 404."""
+    session = current_app.extensions["sqlalchemy"].session
+    row = session.scalar(sa.select(model).where(model.id == object_id,
+                                                model.clinic_id == clinic_id))
+    if row is None:
+        abort(404)
+    return row

@@ -1,0 +1,76 @@
+"""Domain errors raised by services, and the one set of HTTP error handlers.
+
+A page request gets an HTML page in the site layout; a JSON request (``/api/`` or one that
+prefers JSON) gets ``{"errors": ...}``. Error pages never show a traceback, SQL or a path.
+"""
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class ServiceError(Exception):
+    """A rule of the domain said no. ``field`` names the form field it belongs to, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(ServiceError):
+    """The actor may see the record but not do this to it (answered with 403)."""
+
+
+def wants_json():
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def _respond(status, title, message, headers=None):
+    if wants_json():
+        response = jsonify(errors={"_request": [message]})
+    else:
+        response = render_template("errors/error.html", status=status, title=title,
+                                   message=message)
+    return response, status, headers or {}
+
+
+def handle_http_exception(error):
+    messages = {
+        400: ("Bad request", "The request could not be understood."),
+        401: ("Please log in", "You need to log in to see this page."),
+        403: ("Not allowed", "Your role does not allow this action."),
+        404: ("Page not found", "There is nothing here, or you do not have access to it."),
+        405: ("Not allowed", "This address does not accept that kind of request."),
+        413: ("Too large", "What you sent is too large."),
+        429: ("Too many attempts", "Too many requests: please wait a moment and try again."),
+    }
+    title, message = messages.get(error.code, (error.name, error.description))
+    headers = dict(error.get_headers()) if error.code in (405, 429) else None
+    if headers:
+        headers.pop("Content-Type", None)
+    return _respond(error.code, title, message, headers)
+
+
+def handle_csrf_error(error):
+    return _respond(400, "Form expired",
+                    "This form expired or was sent from elsewhere. Go back, reload the page "
+                    "and try again: nothing was saved.")
+
+
+def handle_server_error(error):
+    """Flask has already logged the traceback; the person sees only a calm message."""
+    return _respond(500, "Something went wrong",
+                    "Something went wrong on our side and nothing was saved. Please try again; "
+                    "if it keeps happening, tell your clinic admin.")
+
+
+def register_error_handlers(app):
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(HTTPException, handle_http_exception)

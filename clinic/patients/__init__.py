@@ -1,0 +1,1 @@
+"""Patients, their care teams, and the one rule of who may see whom."""

@@ -1,0 +1,56 @@
+"""Patient and care-team forms: shape and friendly messages; the services decide the rest."""
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+
+def _not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError("The date of birth cannot be in the future.")
+    if field.data and field.data.year < 1900:
+        raise ValidationError("Enter a date of birth after 1900.")
+
+
+class PatientForm(FlaskForm):
+    display_name = StringField(
+        "Name",
+        validators=[InputRequired("Enter the name the patient goes by."), Length(max=120)],
+        description="The name the patient goes by; nothing more is needed.",
+    )
+    reference = StringField(
+        "Reference",
+        validators=[InputRequired("Enter the clinic's reference (case number)."),
+                    Length(max=40, message="Use at most 40 characters.")],
+        description="Your clinic's case number; unique within the clinic.",
+    )
+    email = EmailField(
+        "Email (optional)",
+        validators=[Optional(),
+                    Email("Enter an email address like name@example.org.",
+                          check_deliverability=False),
+                    Length(max=254)],
+        description="Only used to send questionnaire links.",
+    )
+    date_of_birth = DateField(
+        "Date of birth (optional)",
+        validators=[Optional(), _not_in_future],
+        format="%Y-%m-%d",
+    )
+
+
+class NewPatientForm(PatientForm):
+    primary_clinician = SelectField("Primary clinician", coerce=int,
+                                    validate_choice=False,
+                                    validators=[Optional()])
+
+
+class CareTeamAddForm(FlaskForm):
+    user_id = SelectField("Clinician", coerce=int, validate_choice=False,
+                          validators=[InputRequired("Choose a clinician to add.")])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""

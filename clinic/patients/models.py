@@ -1,0 +1,70 @@
+"""Patients and care teams. PHI is kept minimal: a display name, the clinic's reference."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.database import UTCDateTime, utcnow
+from clinic.extensions import db
+
+ACTIVE = "active"
+DISCHARGED = "discharged"
+
+
+class Patient(db.Model):
+    """A person in the clinic's care; they never log in (they get links)."""
+
+    __tablename__ = "patient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    reference: Mapped[str] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    date_of_birth: Mapped[object | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(16), default=ACTIVE)
+    discharged_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    clinic = relationship("Clinic")
+    care_team = relationship(
+        "CareTeamMember", back_populates="patient", cascade="all, delete-orphan",
+        order_by="(CareTeamMember.is_primary.desc(), CareTeamMember.id)",
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("clinic_id", "reference"),
+        sa.CheckConstraint("status IN ('active', 'discharged')", name="status"),
+    )
+
+    @property
+    def is_active(self):
+        return self.status == ACTIVE
+
+    @property
+    def primary_clinician(self):
+        return next((m.user for m in self.care_team if m.is_primary), None)
+
+
+class CareTeamMember(db.Model):
+    """A clinician on a patient's care team; exactly one member is the primary clinician."""
+
+    __tablename__ = "care_team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient = relationship("Patient", back_populates="care_team")
+    user = relationship("User")
+
+    __table_args__ = (
+        sa.UniqueConstraint("patient_id", "user_id"),
+        # At most one primary per patient, enforced by the database on both engines.
+        sa.Index(
+            "uq_care_team_one_primary", "patient_id", unique=True,
+            sqlite_where=sa.text("is_primary"), postgresql_where=sa.text("is_primary"),
+        ),
+    )

@@ -1,0 +1,51 @@
+"""The care-team rule, written once: who may see which patient, and who may manage them.
+
+- a clinic admin sees every patient of their clinic;
+- a therapist or trainer sees a patient only while on that patient's care team;
+- nobody sees another clinic's patients.
+
+Every view and service that touches a patient goes through ``visible_patients`` or
+``get_patient_or_404``; a patient outside the caller's scope answers 404, never 403.
+"""
+
+import sqlalchemy as sa
+from flask import abort
+
+from clinic.errors import NotAllowed
+from clinic.extensions import db
+from clinic.patients.models import CareTeamMember, Patient
+
+
+def visible_patients(user):
+    """A select of the patients ``user`` may see."""
+    query = sa.select(Patient).where(Patient.clinic_id == user.clinic_id)
+    if not user.is_admin:
+        on_team = sa.select(CareTeamMember.id).where(
+            CareTeamMember.patient_id == Patient.id, CareTeamMember.user_id == user.id
+        )
+        query = query.where(on_team.exists())
+    return query
+
+
+def get_patient_or_404(user, patient_id):
+    """The patient if ``user`` may see them; otherwise 404, exactly as for a missing id."""
+    patient = db.session.scalar(visible_patients(user).where(Patient.id == patient_id))
+    if patient is None:
+        abort(404)
+    return patient
+
+
+def is_primary_clinician(user, patient):
+    return any(m.user_id == user.id and m.is_primary for m in patient.care_team)
+
+
+def can_manage(user, patient):
+    """Discharge, reactivate and care-team changes: the clinic admin or the primary clinician."""
+    return user.clinic_id == patient.clinic_id and (
+        user.is_admin or is_primary_clinician(user, patient)
+    )
+
+
+def require_manage(user, patient):
+    if not can_manage(user, patient):
+        raise NotAllowed("Only the primary clinician or a clinic admin can do this.")

@@ -1,0 +1,148 @@
+"""Caseload, patient pages and care teams. Every lookup goes through ``patients.scope``."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from clinic.auth.services import clinicians_of_clinic
+from clinic.errors import NotAllowed, ServiceError
+from clinic.extensions import db
+from clinic.patients import services
+from clinic.patients.forms import CareTeamAddForm, EmptyForm, NewPatientForm, PatientForm
+from clinic.patients.models import ACTIVE, DISCHARGED
+from clinic.patients.scope import can_manage, get_patient_or_404
+
+bp = Blueprint("patients", __name__)
+
+STATUS_FILTERS = {"active": ACTIVE, "discharged": DISCHARGED, "all": "all"}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _form_error(form, error):
+    if error.field and hasattr(form, error.field):
+        getattr(form, error.field).errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.get("/")
+def home():
+    """The start page is the caseload."""
+    return redirect(url_for("patients.index"))
+
+
+@bp.get("/patients")
+def index():
+    """The caseload: patients the clinician may see, searchable and paginated."""
+    search = request.args.get("q", "").strip()[:120]
+    status = request.args.get("status", "active")
+    if status not in STATUS_FILTERS:
+        status = "active"
+    page = db.paginate(services.caseload(_me(), search=search, status=STATUS_FILTERS[status]),
+                       per_page=current_app.config["PER_PAGE"], error_out=False, max_per_page=100)
+    return render_template("patients/index.html", page=page, search=search, status=status,
+                           can_create=services.can_create_patients(_me()))
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+def create():
+    """Add a patient to the caseload."""
+    if not services.can_create_patients(_me()):
+        abort(403)
+    form = NewPatientForm()
+    form.primary_clinician.choices = [(0, "Choose a clinician")] + [
+        (u.id, f"{u.name} ({u.role_label})") for u in clinicians_of_clinic(current_user.clinic_id)
+    ]
+    if form.validate_on_submit():
+        try:
+            patient = services.create_patient(_me(), form.data, form.primary_clinician.data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash(f"{patient.display_name} has been added.", "success")
+            return redirect(url_for("patients.detail", patient_id=patient.id), code=303)
+    status = 422 if form.errors else 200
+    return render_template("patients/form.html", form=form, patient=None), status
+
+
+@bp.get("/patients/<int:patient_id>")
+def detail(patient_id):
+    """A patient's page: details and care team. Viewing it is audited."""
+    patient = services.open_patient(_me(), patient_id)
+    add_form = CareTeamAddForm()
+    add_form.user_id.choices = [(u.id, f"{u.name} ({u.role_label})")
+                                for u in services.candidates_for_care_team(patient)]
+    return render_template("patients/detail.html", patient=patient, add_form=add_form,
+                           post_form=EmptyForm(), can_manage=can_manage(_me(), patient))
+
+
+@bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
+def edit(patient_id):
+    """Correct a patient's details."""
+    patient = get_patient_or_404(_me(), patient_id)
+    form = PatientForm(obj=patient)
+    if form.validate_on_submit():
+        try:
+            services.update_patient(_me(), patient_id, form.data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
+    status = 422 if form.errors else 200
+    return render_template("patients/form.html", form=form, patient=patient), status
+
+
+def _act(patient_id, action, success_message):
+    """Run a care-team or status change from a button and go back to the patient page."""
+    get_patient_or_404(_me(), patient_id)  # out of scope: 404 before anything else
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except NotAllowed:
+        abort(403)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(success_message, "success")
+    return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
+
+
+@bp.post("/patients/<int:patient_id>/discharge")
+def discharge(patient_id):
+    """Discharge a patient (primary clinician or admin)."""
+    return _act(patient_id, lambda: services.set_discharged(_me(), patient_id, True),
+                "The patient has been discharged.")
+
+
+@bp.post("/patients/<int:patient_id>/reactivate")
+def reactivate(patient_id):
+    """Bring a discharged patient back into active care."""
+    return _act(patient_id, lambda: services.set_discharged(_me(), patient_id, False),
+                "The patient is active again.")
+
+
+@bp.post("/patients/<int:patient_id>/care-team")
+def add_member(patient_id):
+    """Add a clinician to the care team."""
+    user_id = request.form.get("user_id", type=int)
+    return _act(patient_id, lambda: services.add_to_care_team(_me(), patient_id, user_id),
+                "Added to the care team.")
+
+
+@bp.post("/patients/<int:patient_id>/care-team/<int:member_id>/remove")
+def remove_member(patient_id, member_id):
+    """Take a clinician off the care team."""
+    return _act(patient_id,
+                lambda: services.remove_from_care_team(_me(), patient_id, member_id),
+                "Removed from the care team.")
+
+
+@bp.post("/patients/<int:patient_id>/care-team/<int:member_id>/primary")
+def make_primary(patient_id, member_id):
+    """Make a care-team member the primary clinician."""
+    return _act(patient_id, lambda: services.make_primary(_me(), patient_id, member_id),
+                "The primary clinician has changed.")
