@@ -10,6 +10,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from clinic.app import create_app
 from clinic.extensions import db, limiter
@@ -51,6 +52,12 @@ def migrated_schema(database_url):
     return database_url
 
 
+def reload(obj):
+    """The row as the database has it now (requests run in their own sessions)."""
+    db.session.expire(obj)
+    return obj
+
+
 def _empty_all_tables():
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
@@ -62,6 +69,18 @@ def _empty_all_tables():
                 connection.execute(table.delete())
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The ``app`` fixture keeps an app context open for factories; without this, requests would
+    share its ``g`` (cached CSRF token, Flask-Login's cached user) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def config_overrides():
     """Override in a test module to change settings for its app."""
@@ -71,6 +90,7 @@ def config_overrides():
 @pytest.fixture
 def app(migrated_schema, config_overrides):
     app = create_app(make_config(migrated_schema, **config_overrides))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         limiter.reset()
         yield app

@@ -1,13 +1,13 @@
 """Forms of the auth area: they check shape only; services decide."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length
 
 from clinic.auth.models import Role
 from clinic.auth.passwords import MAX_LENGTH
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
 class LoginForm(FlaskForm):

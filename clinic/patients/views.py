@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from clinic.auth.services import clinicians_of_clinic
 from clinic.errors import NotAllowed, ServiceError
@@ -52,8 +53,9 @@ def create():
     if not services.can_create_patients(_me()):
         abort(403)
     form = NewPatientForm()
-    form.primary_clinician.choices = [(0, "Choose a clinician")] + [
-        (u.id, f"{u.name} ({u.role_label})") for u in clinicians_of_clinic(current_user.clinic_id)
+    form.primary_clinician.choices = [SelectChoice(0, "Choose a clinician")] + [
+        SelectChoice(u.id, f"{u.name} ({u.role_label})")
+        for u in clinicians_of_clinic(current_user.clinic_id)
     ]
     if form.validate_on_submit():
         try:
@@ -72,7 +74,7 @@ def detail(patient_id):
     """A patient's page: details and care team. Viewing it is audited."""
     patient = services.open_patient(_me(), patient_id)
     add_form = CareTeamAddForm()
-    add_form.user_id.choices = [(u.id, f"{u.name} ({u.role_label})")
+    add_form.user_id.choices = [SelectChoice(u.id, f"{u.name} ({u.role_label})")
                                 for u in services.candidates_for_care_team(patient)]
     return render_template("patients/detail.html", patient=patient, add_form=add_form,
                            post_form=EmptyForm(), can_manage=can_manage(_me(), patient))
