@@ -53,7 +53,12 @@ def migrated_schema(database_url):
 
 
 def reload(obj):
-    """The row as the database has it now (requests run in their own sessions)."""
+    """The row as the database has it now (requests run in their own sessions).
+
+    The transaction is ended first: on SQLite (WAL) an open read transaction keeps seeing the
+    snapshot it started with, whatever other sessions commit meanwhile.
+    """
+    db.session.commit()
     db.session.expire(obj)
     return obj
 

@@ -1,0 +1,67 @@
+"""Configuration comes from the environment when the app is built, and unsafe setups refuse to start."""
+
+import pytest
+
+from clinic import config
+from clinic.app import create_app
+
+STRONG_KEY = "k" * 32
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    with pytest.raises(config.ConfigError, match="SECRET_KEY is required"):
+        config.build(environ={})
+
+
+def test_production_refuses_a_short_secret_key():
+    with pytest.raises(config.ConfigError, match="at least 32 bytes"):
+        config.build(environ={"SECRET_KEY": "k" * 31})
+
+
+def test_development_runs_without_a_secret_key():
+    settings = config.build(environ={"LIFTCLINIC_ENV": "development"})
+    assert len(settings["SECRET_KEY"]) >= 32
+    assert settings["SESSION_COOKIE_SECURE"] is False
+
+
+def test_the_default_database_is_a_sqlite_file_under_instance():
+    settings = config.build(environ={"SECRET_KEY": STRONG_KEY})
+    uri = settings["SQLALCHEMY_DATABASE_URI"]
+    assert uri.startswith("sqlite:///")
+    assert uri.endswith("/instance/liftclinic.sqlite")
+
+
+def test_environment_variables_override_the_defaults():
+    settings = config.build(environ={
+        "SECRET_KEY": STRONG_KEY,
+        "DATABASE_URL": "postgresql://clinic@db.internal/liftclinic",
+        "BASE_URL": "https://clinic.example.org/",
+        "PORT": "8080",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    })
+    assert settings["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://clinic@db.internal/liftclinic"
+    )
+    assert settings["BASE_URL"] == "https://clinic.example.org"
+    assert settings["PORT"] == 8080
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_heroku_style_postgres_urls_use_psycopg():
+    assert config.normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_production_cookies_are_secure_httponly_lax_and_never_remembered(tmp_path):
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": STRONG_KEY,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["REMEMBER_COOKIE_DURATION"].total_seconds() == 0
+    assert app.config["SESSION_IDLE_TIMEOUT"].total_seconds() == 30 * 60
+    assert app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() == 12 * 3600
+
+
+def test_an_unknown_environment_name_is_refused():
+    with pytest.raises(config.ConfigError):
+        config.build(environ={"LIFTCLINIC_ENV": "staging", "SECRET_KEY": STRONG_KEY})
