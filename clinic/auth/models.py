@@ -9,10 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from clinic.database import UTCDateTime, utcnow
 from clinic.extensions import db
 
+# The default of shared/INSTRUMENTS.md ("What the patient sees after a risk answer"); a clinic
+# replaces it with its own.
 DEFAULT_CRISIS_TEXT = (
-    "This form is not watched in real time, so nobody will see your answers straight away. "
-    "If you are thinking about harming yourself or feel unsafe, call your local emergency "
-    "number now, go to the nearest emergency department, or contact a crisis line."
+    "Thank you for telling us. Your clinician will see your answers, but this form is not "
+    "watched in real time. If you might act on thoughts of harming yourself, or you are in "
+    "danger now, call your local emergency number (999 in the UK, 911 in the US, 112 in the EU) "
+    "or go to the nearest emergency department. In the UK you can also call NHS 111 and choose "
+    "the mental health option, or Samaritans on 116 123, any time."
 )
 
 
