@@ -42,9 +42,18 @@ class PatientForm(FlaskForm):
 
 
 class NewPatientForm(PatientForm):
-    primary_clinician = SelectField("Primary clinician", coerce=int,
-                                    validate_choice=False,
+    """An admin names the primary clinician; a therapist becomes it (the field is not shown)."""
+
+    primary_clinician = SelectField("Primary clinician", coerce=int, validate_choice=False,
                                     validators=[Optional()])
+
+    def __init__(self, *args, primary_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.primary_required = primary_required
+
+    def validate_primary_clinician(self, field):
+        if self.primary_required and not field.data:
+            raise ValidationError("Choose the patient's primary clinician.")
 
 
 class CareTeamAddForm(FlaskForm):

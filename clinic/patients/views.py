@@ -52,7 +52,7 @@ def create():
     """Add a patient to the caseload."""
     if not services.can_create_patients(_me()):
         abort(403)
-    form = NewPatientForm()
+    form = NewPatientForm(primary_required=current_user.is_admin)
     form.primary_clinician.choices = [SelectChoice(0, "Choose a clinician")] + [
         SelectChoice(u.id, f"{u.name} ({u.role_label})")
         for u in clinicians_of_clinic(current_user.clinic_id)
