@@ -8,9 +8,10 @@ and the checks that keep a definition self-consistent.
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from itertools import pairwise
 
 _COMPARISONS: dict[str, Callable[[int, int], bool]] = {
     ">=": operator.ge,
@@ -134,6 +135,18 @@ class MissingItemRule:
 
 
 @dataclass(frozen=True)
+class ResponseRule:
+    """Response and remission as data (PHQ-9 only).
+
+    Response: the latest total is at most ``response_percent_of_baseline`` percent of the
+    baseline total. Remission: the latest total is below ``remission_below``.
+    """
+
+    response_percent_of_baseline: int
+    remission_below: int
+
+
+@dataclass(frozen=True)
 class Cluster:
     """A named subset of items whose sum is reported beside the total."""
 
@@ -182,11 +195,12 @@ class Instrument:
     permission: str
     show_attribution_with_scale: bool = False
     missing_rule: MissingItemRule | None = None
+    response_rule: ResponseRule | None = None
     optional_items: tuple[Item, ...] = ()
     clusters: tuple[Cluster, ...] = ()
     percentage_factor: int | None = None
     chart_lines: tuple[ChartLine, ...] = ()
-    decisions: tuple[str, ...] = field(default=())
+    decisions: tuple[str, ...] = ()
 
     def __post_init__(self):
         self._check_items()
@@ -195,6 +209,8 @@ class Instrument:
         for rule in self.flag_rules:
             if not set(rule.items) <= numbers:
                 raise ValueError(f"{self.code}: flag rule {rule.code} names an unknown item")
+        if self.clusters and self.missing_rule:
+            raise ValueError(f"{self.code}: cluster sums need every item answered")
         if self.clusters:
             clustered = [number for cluster in self.clusters for number in cluster.items]
             if sorted(clustered) != sorted(numbers):
@@ -216,7 +232,7 @@ class Instrument:
             return
         if self.bands[0].low != self.min_total or self.bands[-1].high != self.max_total:
             raise ValueError(f"{self.code}: bands must cover {self.min_total}-{self.max_total}")
-        for lower, upper in zip(self.bands, self.bands[1:], strict=False):
+        for lower, upper in pairwise(self.bands):
             if upper.low != lower.high + 1:
                 raise ValueError(f"{self.code}: bands must be contiguous and in order")
 
