@@ -21,18 +21,21 @@ def create_app(config=None):
     register_commands(app)
     register_shell_context(app)
     configure_logging(app)
+    configure_proxy(app)
     return app
 
 
 def register_extensions(app):
+    import clinic.models  # noqa: F401  (every area's tables, before relationships resolve)
     from clinic.auth.guards import load_user
-    from clinic.extensions import csrf, db, limiter, login_manager, migrate
+    from clinic.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         config_module.INSTANCE_DIR.mkdir(exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.MIGRATIONS_DIR))
     csrf.init_app(app)
+    mail.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -49,10 +52,14 @@ def register_blueprints(app):
     from clinic.audit.views import bp as audit_bp
     from clinic.auth.admin_views import bp as users_bp
     from clinic.auth.views import bp as auth_bp
+    from clinic.caseload.views import bp as caseload_bp
     from clinic.health import bp as health_bp
+    from clinic.measures.views import bp as measures_bp
     from clinic.patients.views import bp as patients_bp
+    from clinic.portal.views import bp as portal_bp
 
-    for blueprint in (health_bp, auth_bp, users_bp, patients_bp, audit_bp):
+    for blueprint in (health_bp, auth_bp, users_bp, patients_bp, caseload_bp, measures_bp,
+                      portal_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 
@@ -90,9 +97,11 @@ def register_request_hooks(app):
 def register_commands(app):
     from clinic.auth.cli import create_user_command
     from clinic.demo import seed_demo_command
+    from clinic.measures.cli import measures_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(measures_cli)
 
 
 def register_shell_context(app):
@@ -103,6 +112,15 @@ def register_shell_context(app):
         return {"db": db, **{name: getattr(models, name) for name in models.__all__}}
 
     app.shell_context_processor(shell_context)
+
+
+def configure_proxy(app):
+    """Trust exactly the configured number of proxies for the client address and scheme."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def configure_logging(app):

@@ -7,6 +7,7 @@ calls it, so tests can pass a plain mapping instead.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_DIR / "instance"
@@ -45,6 +46,13 @@ DEFAULTS = {
     # PostgreSQL serialization failures (40001) and deadlocks (40P01) are retried this often.
     "DB_WRITE_ATTEMPTS": 3,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    # Mail is off until SMTP_URL is set; clinicians then copy links from the patient page.
+    "SMTP_URL": None,
+    "MAIL_DEFAULT_SENDER": "LiftClinic <no-reply@liftclinic.invalid>",
+    "RATELIMIT_PATIENT_LINKS": "30 per minute;300 per hour",
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate
+    # limits and audit IPs use the client address these proxies report, so set it exactly.
+    "TRUSTED_PROXY_HOPS": 0,
 }
 
 
@@ -72,7 +80,31 @@ def from_env(environ=None):
         config["PORT"] = int(environ["PORT"])
     if environ.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+    if environ.get("SMTP_URL"):
+        config["SMTP_URL"] = environ["SMTP_URL"]
+    if environ.get("TRUSTED_PROXY_HOPS"):
+        config["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
+    if environ.get("MAIL_FROM"):
+        config["MAIL_DEFAULT_SENDER"] = environ["MAIL_FROM"]
     return config
+
+
+def mail_settings(smtp_url):
+    """Flask-Mail settings from ``smtp://user:password@host:port`` (``smtps://`` for TLS)."""
+    if not smtp_url:
+        return {"MAIL_SUPPRESS_SEND": True}
+    parts = urlsplit(smtp_url)
+    if parts.scheme not in ("smtp", "smtps", "smtp+starttls"):
+        raise ConfigError("SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
+    return {
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_SERVER": parts.hostname or "127.0.0.1",
+        "MAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "MAIL_USE_SSL": parts.scheme == "smtps",
+        "MAIL_USE_TLS": parts.scheme == "smtp+starttls",
+        "MAIL_USERNAME": unquote(parts.username) if parts.username else None,
+        "MAIL_PASSWORD": unquote(parts.password) if parts.password else None,
+    }
 
 
 def build(overrides=None, environ=None):
@@ -81,6 +113,7 @@ def build(overrides=None, environ=None):
     config.update(from_env(environ))
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config.update(mail_settings(config["SMTP_URL"]))
     if config["ENV_NAME"] in ("development", "testing"):
         # Plain-HTTP localhost: a Secure cookie would still work in browsers, but not in curl.
         config.setdefault("SECRET_KEY", "dev-only-secret-key-do-not-use-in-production!")

@@ -34,6 +34,10 @@ def wants_json():
 def _respond(status, title, message, headers=None):
     if wants_json():
         response = jsonify(errors={"_request": [message]})
+    elif request.blueprint == "portal" or request.path.startswith(("/q/", "/p/")):
+        # Patients get the calm portal layout: no clinician navigation, no login link.
+        response = render_template("portal/error.html", status=status, title=title,
+                                   message=message)
     else:
         response = render_template("errors/error.html", status=status, title=title,
                                    message=message)

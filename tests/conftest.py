@@ -82,6 +82,9 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # End the test's own read transaction first: on SQLite (WAL) an open snapshot would
+        # keep it from seeing this request's writes, and block its own next write.
+        db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

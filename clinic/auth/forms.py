@@ -2,10 +2,11 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from clinic.auth.models import Role
 from clinic.auth.passwords import MAX_LENGTH
+from clinic.validators import ClinicEmail, strip
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
@@ -29,13 +30,14 @@ class PasswordChangeForm(FlaskForm):
 class UserForm(FlaskForm):
     name = StringField(
         "Full name",
-        validators=[InputRequired("Enter the person's name."), Length(max=120)],
+        filters=[strip],
+        validators=[DataRequired("Enter the person's name."), Length(max=120)],
     )
     email = EmailField(
         "Email",
         validators=[
             InputRequired("Enter an email address."),
-            Email("Enter an email address like name@clinic.org.", check_deliverability=False),
+            ClinicEmail("Enter an email address like name@clinic.org."),
             Length(max=254),
         ],
     )

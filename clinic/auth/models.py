@@ -41,6 +41,9 @@ class Clinic(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/London")
     crisis_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_CRISIS_TEXT)
+    # Questionnaire links: how long they stay open, and when an unanswered one gets a reminder.
+    link_expiry_days: Mapped[int] = mapped_column(default=4, server_default="4")
+    reminder_after_days: Mapped[int] = mapped_column(default=2, server_default="2")
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     users = relationship("User", back_populates="clinic", order_by="User.name")

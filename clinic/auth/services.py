@@ -22,6 +22,7 @@ from clinic.auth.passwords import (
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
+from clinic.validators import is_valid_email
 
 LOGIN_FAILED = "That email and password do not match an active account."
 
@@ -163,6 +164,15 @@ def change_own_password(user, current_password, new_password, keep_key):
     """Change a password after checking the current one; every other session ends."""
     if not verify_password(user.password_hash, current_password):
         record("password_change", actor=user, obj=user, outcome="failure")
+        # Guessing here is guessing the password: it counts towards the same lockout, and a
+        # lockout ends every session (whoever holds this cookie may not be its owner).
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = utcnow() + current_app.config["LOGIN_LOCKOUT"]
+            user.failed_logins = 0
+            _end_all_sessions(user, "lockout")
+            record("lockout", actor=user, obj=user, outcome="denied",
+                   until=user.locked_until.isoformat())
         return "That is not your current password."
     problem = password_problem(new_password)
     if problem:
@@ -309,6 +319,8 @@ def reset_password(actor, user, new_password):
 def create_user_from_cli(*, clinic_name, email, name, role, password):
     """Bootstrap a clinic's first users: the clinic is created when it does not exist yet."""
     email = normalise_email(email)
+    if not is_valid_email(email):
+        raise ServiceError("That is not a valid email address.", field="email")
     _check_email_free(email)
     problem = password_problem(password)
     if problem:

@@ -61,6 +61,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def change_password():
     """Change your own password; your other sessions end."""
     form = PasswordChangeForm()

@@ -4,7 +4,9 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from clinic.validators import ClinicEmail, strip
 
 
 def _not_in_future(form, field):
@@ -17,20 +19,21 @@ def _not_in_future(form, field):
 class PatientForm(FlaskForm):
     display_name = StringField(
         "Name",
-        validators=[InputRequired("Enter the name the patient goes by."), Length(max=120)],
+        filters=[strip],
+        validators=[DataRequired("Enter the name the patient goes by."), Length(max=120)],
         description="The name the patient goes by; nothing more is needed.",
     )
     reference = StringField(
         "Reference",
-        validators=[InputRequired("Enter the clinic's reference (case number)."),
+        filters=[strip],
+        validators=[DataRequired("Enter the clinic's reference (case number)."),
                     Length(max=40, message="Use at most 40 characters.")],
         description="Your clinic's case number; unique within the clinic.",
     )
     email = EmailField(
         "Email (optional)",
         validators=[Optional(),
-                    Email("Enter an email address like name@example.org.",
-                          check_deliverability=False),
+                    ClinicEmail("Enter an email address like name@example.org."),
                     Length(max=254)],
         description="Only used to send questionnaire links.",
     )

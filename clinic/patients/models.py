@@ -23,6 +23,9 @@ class Patient(db.Model):
     date_of_birth: Mapped[object | None] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(16), default=ACTIVE)
     discharged_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # The current episode of care began here (creation or the latest reactivation): outcome
+    # measures take their baseline from the first response on or after it.
+    episode_started_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 

@@ -126,6 +126,7 @@ def set_discharged(actor, patient_id, discharged):
         record("patient_discharge", actor=actor, obj=patient, patient_id=patient.id)
     elif not discharged and patient.status != ACTIVE:
         patient.status, patient.discharged_at = ACTIVE, None
+        patient.episode_started_at = utcnow()  # a new episode of care: a new baseline
         record("patient_reactivate", actor=actor, obj=patient, patient_id=patient.id)
     return patient
 

@@ -8,9 +8,9 @@ from clinic.auth.services import clinicians_of_clinic
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.patients import services
-from clinic.patients.forms import CareTeamAddForm, EmptyForm, NewPatientForm, PatientForm
+from clinic.patients.forms import EmptyForm, NewPatientForm, PatientForm
 from clinic.patients.models import ACTIVE, DISCHARGED
-from clinic.patients.scope import can_manage, get_patient_or_404
+from clinic.patients.scope import get_patient_or_404
 
 bp = Blueprint("patients", __name__)
 
@@ -26,12 +26,6 @@ def _form_error(form, error):
         getattr(form, error.field).errors.append(error.message)
     else:
         form.form_errors.append(error.message)
-
-
-@bp.get("/")
-def home():
-    """The start page is the caseload."""
-    return redirect(url_for("patients.index"))
 
 
 @bp.get("/patients")
@@ -64,20 +58,9 @@ def create():
             _form_error(form, error)
         else:
             flash(f"{patient.display_name} has been added.", "success")
-            return redirect(url_for("patients.detail", patient_id=patient.id), code=303)
+            return redirect(url_for("caseload.patient", patient_id=patient.id), code=303)
     status = 422 if form.errors else 200
     return render_template("patients/form.html", form=form, patient=None), status
-
-
-@bp.get("/patients/<int:patient_id>")
-def detail(patient_id):
-    """A patient's page: details and care team. Viewing it is audited."""
-    patient = services.open_patient(_me(), patient_id)
-    add_form = CareTeamAddForm()
-    add_form.user_id.choices = [SelectChoice(u.id, f"{u.name} ({u.role_label})")
-                                for u in services.candidates_for_care_team(patient)]
-    return render_template("patients/detail.html", patient=patient, add_form=add_form,
-                           post_form=EmptyForm(), can_manage=can_manage(_me(), patient))
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
@@ -92,7 +75,7 @@ def edit(patient_id):
             _form_error(form, error)
         else:
             flash("Saved.", "success")
-            return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
+            return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
     status = 422 if form.errors else 200
     return render_template("patients/form.html", form=form, patient=patient), status
 
@@ -110,7 +93,7 @@ def _act(patient_id, action, success_message):
         flash(error.message, "error")
     else:
         flash(success_message, "success")
-    return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
+    return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
 
 
 @bp.post("/patients/<int:patient_id>/discharge")

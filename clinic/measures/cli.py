@@ -1,0 +1,22 @@
+"""``flask measures ...``: the commands cron runs."""
+
+import click
+from flask.cli import AppGroup
+
+measures_cli = AppGroup("measures", help="Outcome measures: scheduled questionnaires.")
+
+
+@measures_cli.command("send-due")
+def send_due_command():
+    """Create due questionnaire links, mail links and reminders, raise missed-week alerts.
+
+    Safe to run every hour from cron, and from two machines at once.
+    """
+    from clinic.measures.jobs import send_due
+
+    report = send_due()
+    click.echo(f"created {report.created} invitation(s), mailed {report.emailed}, "
+               f"reminded {report.reminded}, missed-week alerts {report.missed_alerts}")
+    if report.errors:
+        raise click.ClickException(f"{len(report.errors)} mail(s) failed; they are retried "
+                                   "on the next run")

@@ -1,0 +1,205 @@
+"""The scheduled work of outcome measures, run by ``flask measures send-due`` (cron, hourly).
+
+Idempotent by construction: an invitation is unique per patient and due date, a mail is sent
+only by the run that claims it (a conditional UPDATE), and an alert is unique per cause. Two
+runs at once, or one run twice, create nothing more.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from clinic.audit.services import record
+from clinic.auth.models import Clinic, User
+from clinic.database import utcnow, write_transaction
+from clinic.extensions import db
+from clinic.mailer import mail_enabled, send_mail
+from clinic.measures import schedule as schedule_rules
+from clinic.measures.models import Alert, Invitation, MeasureSchedule
+from clinic.measures.services import ALERT_LABELS, _new_invitation, link_url
+from clinic.patients.models import ACTIVE, CareTeamMember, Patient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SendReport:
+    created: int = 0
+    emailed: int = 0
+    reminded: int = 0
+    missed_alerts: int = 0
+    errors: list = field(default_factory=list)
+
+
+def due_invitations(now):
+    """(patient, due_on, [codes]) for every active patient with instruments due now."""
+    rows = db.session.execute(
+        sa.select(MeasureSchedule, Patient, Clinic)
+        .join(Patient, Patient.id == MeasureSchedule.patient_id)
+        .join(Clinic, Clinic.id == Patient.clinic_id)
+        .where(Patient.status == ACTIVE)
+        .order_by(MeasureSchedule.patient_id, MeasureSchedule.id)
+    ).all()
+    grouped = {}
+    for item, patient, clinic in rows:
+        due_on = schedule_rules.due_now(
+            every_weeks=item.every_weeks, weekday=item.weekday, starts_on=item.starts_on,
+            ends_on=item.ends_on, now_utc=now, timezone=clinic.timezone,
+            window_days=clinic.link_expiry_days,
+        )
+        if due_on is not None:
+            grouped.setdefault((patient.id, due_on), []).append(item.instrument_code)
+    return grouped
+
+
+@write_transaction
+def _create_scheduled(patient_id, due_on, codes, now):
+    exists = db.session.scalar(sa.select(Invitation.id).where(
+        Invitation.patient_id == patient_id, Invitation.due_on == due_on))
+    if exists:
+        return None
+    patient = db.session.get(Patient, patient_id)
+    invitation = _new_invitation(patient, codes, kind="scheduled", due_on=due_on, now=now)
+    db.session.flush()
+    record("invitation_create", actor_kind="system", clinic_id=patient.clinic_id,
+           obj=invitation, patient_id=patient.id, instruments=list(codes), scheduled=True)
+    return invitation.id
+
+
+@write_transaction
+def _mail_invitation(invitation_id, now, reminder):
+    """Claim the mail with a conditional UPDATE, then send it: only one run ever sends it."""
+    column = Invitation.reminder_sent_at if reminder else Invitation.emailed_at
+    claimed = db.session.execute(
+        sa.update(Invitation).where(Invitation.id == invitation_id, column.is_(None))
+        .values({column.key: now})
+    ).rowcount
+    if claimed != 1:
+        return False
+    invitation = db.session.get(Invitation, invitation_id)
+    patient = db.session.get(Patient, invitation.patient_id)
+    clinic = db.session.get(Clinic, patient.clinic_id)
+    local_expiry = schedule_rules.local_now(invitation.expires_at, clinic.timezone)
+    send_mail(patient.email, "A questionnaire from your clinic", "questionnaire",
+              url=link_url(invitation), reminder=reminder, clinic_name=clinic.name,
+              expires=local_expiry.strftime("%A %d %B, %H:%M"))
+    record("invitation_mail", actor_kind="system", clinic_id=clinic.id, obj=invitation,
+           patient_id=patient.id, reminder=reminder)
+    return True
+
+
+def _mail_candidates(now):
+    """Open scheduled links whose first mail or reminder is due, for patients with an email."""
+    open_links = (
+        sa.select(Invitation.id, Invitation.emailed_at, Invitation.reminder_sent_at,
+                  Invitation.created_at, Clinic.reminder_after_days)
+        .join(Patient, Patient.id == Invitation.patient_id)
+        .join(Clinic, Clinic.id == Patient.clinic_id)
+        .where(Invitation.kind == "scheduled", Invitation.completed_at.is_(None),
+               Invitation.revoked_at.is_(None), Invitation.expires_at > now,
+               Patient.email.is_not(None), Patient.status == ACTIVE)
+    )
+    first, reminders = [], []
+    for row in db.session.execute(open_links):
+        if row.emailed_at is None:
+            first.append(row.id)
+        elif row.reminder_sent_at is None and (
+            now >= row.created_at + timedelta(days=row.reminder_after_days)
+        ):
+            reminders.append(row.id)
+    return first, reminders
+
+
+@write_transaction
+def _missed_alert(patient_id, now):
+    """Two consecutive scheduled links expired unanswered: one alert, named by the later one."""
+    last_two = db.session.scalars(
+        sa.select(Invitation).where(Invitation.patient_id == patient_id,
+                                    Invitation.kind == "scheduled",
+                                    Invitation.revoked_at.is_(None),
+                                    Invitation.created_at <= now)
+        .order_by(Invitation.due_on.desc()).limit(2)
+    ).all()
+    if len(last_two) < 2 or any(i.state(now) != "expired" for i in last_two):
+        return None
+    later = last_two[0]
+    exists = db.session.scalar(sa.select(Alert.id).where(
+        Alert.kind == "missed_questionnaires", Alert.invitation_id == later.id))
+    if exists:
+        return None
+    patient = db.session.get(Patient, patient_id)
+    alert = Alert(clinic_id=patient.clinic_id, patient_id=patient_id,
+                  kind="missed_questionnaires", invitation_id=later.id,
+                  detail={"due_on": [str(i.due_on) for i in reversed(last_two)]})
+    db.session.add(alert)
+    db.session.flush()
+    return alert.id
+
+
+def send_due(now=None):
+    """Create this week's invitations, mail links and reminders, raise missed-week alerts."""
+    now = now or utcnow()
+    report = SendReport()
+    for (patient_id, due_on), codes in due_invitations(now).items():
+        try:
+            if _create_scheduled(patient_id, due_on, codes, now):
+                report.created += 1
+        except IntegrityError:
+            log.info("invitation for patient %s due %s made by another run", patient_id, due_on)
+    if mail_enabled():
+        first, reminders = _mail_candidates(now)
+        for invitation_id in first:
+            report.emailed += _try_mail(invitation_id, now, False, report)
+        for invitation_id in reminders:
+            report.reminded += _try_mail(invitation_id, now, True, report)
+    patients = db.session.scalars(
+        sa.select(Invitation.patient_id).where(Invitation.kind == "scheduled").distinct()
+    ).all()
+    for patient_id in patients:
+        try:
+            alert_id = _missed_alert(patient_id, now)
+        except IntegrityError:
+            continue
+        if alert_id:
+            report.missed_alerts += 1
+            notify_alert(alert_id)
+    return report
+
+
+def _try_mail(invitation_id, now, reminder, report):
+    try:
+        return int(_mail_invitation(invitation_id, now, reminder))
+    except Exception as error:  # one bad address must not stop the other patients' mail
+        log.warning("mail for invitation %s failed: %s", invitation_id, type(error).__name__)
+        report.errors.append(invitation_id)
+        return 0
+
+
+def notify_alert(alert_id):
+    """Mail the care team about a new alert: a reference and a link, never a name.
+
+    Best effort and outside the alert's transaction: a mail server being down must never lose
+    or delay the response that raised the alert.
+    """
+    if not mail_enabled():
+        return 0
+    alert = db.session.get(Alert, alert_id)
+    patient = db.session.get(Patient, alert.patient_id)
+    recipients = db.session.scalars(
+        sa.select(User.email).join(CareTeamMember, CareTeamMember.user_id == User.id)
+        .where(CareTeamMember.patient_id == patient.id, User.active.is_(True))
+    ).all()
+    url = f"{current_app.config['BASE_URL']}/alerts/{alert.id}"
+    sent = 0
+    for email in recipients:
+        try:
+            send_mail(email, "LiftClinic: a new alert", "alert", url=url,
+                      label=ALERT_LABELS[alert.kind], reference=patient.reference)
+            sent += 1
+        except Exception as error:
+            log.warning("alert mail failed: %s", type(error).__name__)
+    return sent

@@ -1,0 +1,176 @@
+"""Schedules, invitations (questionnaire links), responses and alerts.
+
+Instruments themselves are code (``clinic.measures.instruments``); rows name an instrument by
+its code and version.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from clinic.database import UTCDateTime, utcnow
+from clinic.extensions import db
+
+ALERT_KINDS = (
+    "risk_item",
+    "risk_item_unanswered",
+    "review_item",
+    "reliable_deterioration",
+    "missed_questionnaires",
+)
+SOURCES = ("link", "clinician")
+
+
+class MeasureSchedule(db.Model):
+    """One instrument a patient is asked to complete every ``every_weeks`` weeks on a weekday."""
+
+    __tablename__ = "measure_schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    instrument_code: Mapped[str] = mapped_column(sa.String(16))
+    every_weeks: Mapped[int]
+    weekday: Mapped[int]  # Monday = 0, as datetime.date.weekday()
+    starts_on: Mapped[object] = mapped_column(sa.Date)
+    ends_on: Mapped[object | None] = mapped_column(sa.Date)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient = relationship("Patient")
+
+    __table_args__ = (
+        sa.UniqueConstraint("patient_id", "instrument_code"),
+        sa.CheckConstraint("every_weeks IN (1, 2, 4)", name="every_weeks"),
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates"),
+    )
+
+
+class Invitation(db.Model):
+    """A questionnaire link: one or more instruments, completed once, expiring, revocable.
+
+    The token is never stored: ``token_hash`` (SHA-256) finds the row, and the link can be shown
+    again to a clinician because the token is re-derived from ``token_salt`` and the app's
+    SECRET_KEY (see ``clinic.measures.links``).
+    """
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    instruments: Mapped[list] = mapped_column(sa.JSON)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # scheduled / adhoc
+    due_on: Mapped[object | None] = mapped_column(sa.Date)
+    token_salt: Mapped[str] = mapped_column(sa.String(32))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+    completed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    patient = relationship("Patient")
+    responses = relationship("Response", back_populates="invitation")
+
+    __table_args__ = (
+        # One scheduled invitation per patient and due date, however often send-due runs.
+        sa.UniqueConstraint("patient_id", "due_on"),
+        sa.CheckConstraint("kind IN ('scheduled', 'adhoc')", name="kind"),
+    )
+
+    def state(self, now):
+        """'completed', 'revoked', 'expired' or 'open': what the link can still do."""
+        if self.completed_at is not None:
+            return "completed"
+        if self.revoked_at is not None:
+            return "revoked"
+        if now >= self.expires_at:
+            return "expired"
+        return "open"
+
+
+class Response(db.Model):
+    """One completed instrument: every raw answer, and the score computed from them.
+
+    Immutable: a correction is a new row that ``supersedes`` this one.
+    """
+
+    __tablename__ = "response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"))
+    instrument_code: Mapped[str] = mapped_column(sa.String(16))
+    instrument_version: Mapped[str] = mapped_column(sa.String(16))
+    answers: Mapped[list] = mapped_column(sa.JSON)
+    extra_answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    total: Mapped[int]
+    band: Mapped[str | None] = mapped_column(sa.String(32))
+    is_case: Mapped[bool | None]
+    flags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    prorated: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(sa.String(16))
+    completed_at: Mapped[object] = mapped_column(UTCDateTime)
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"), unique=True)
+    correction_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    invitation = relationship("Invitation", back_populates="responses")
+    entered_by = relationship("User")
+
+    __table_args__ = (
+        # Submitting twice (double tap, two tabs, retry) stores one response per instrument.
+        sa.UniqueConstraint("invitation_id", "instrument_code"),
+        sa.CheckConstraint("source IN ('link', 'clinician')", name="source"),
+        sa.Index("ix_response_patient_instrument", "patient_id", "instrument_code",
+                 "completed_at"),
+    )
+
+
+class Alert(db.Model):
+    """Something a clinician must look at: a risk answer, a deterioration, missed weeks."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"))
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"))
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    acknowledged_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    patient = relationship("Patient")
+    response = relationship("Response")
+    invitation = relationship("Invitation")
+    acknowledged_by = relationship("User")
+
+    __table_args__ = (
+        # The same cause never raises the same alert twice (send-due runs every hour).
+        sa.UniqueConstraint("kind", "response_id"),
+        sa.UniqueConstraint("kind", "invitation_id"),
+        sa.CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in ALERT_KINDS)),
+                           name="kind"),
+    )
+
+    @property
+    def is_open(self):
+        return self.acknowledged_at is None
+
+
+class ResponsesAreImmutable(RuntimeError):
+    """Raised when code tries to change or delete a stored response."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_response_changes(session, flush_context, instances):
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Response) and (obj in session.deleted or session.is_modified(obj)):
+            raise ResponsesAreImmutable("responses are never changed; supersede them instead")

@@ -1,0 +1,459 @@
+"""Use cases of outcome measures: schedules, links, responses, change and alerts.
+
+Every writing function is one transaction (``write_transaction``) with its audit events. A
+response, the alerts it raises and the completion of its link commit together or not at all.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import abort, current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from clinic import tokens
+from clinic.audit.services import record
+from clinic.auth.models import Clinic
+from clinic.database import utcnow, write_transaction
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.measures import schedule as schedule_rules
+from clinic.measures.change import classify_change
+from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
+from clinic.measures.models import Alert, Invitation, MeasureSchedule, Response
+from clinic.measures.scoring import InvalidAnswers, score
+from clinic.patients.models import Patient
+from clinic.patients.scope import get_patient_or_404, visible_patients
+
+LINK_PURPOSE = "questionnaire"
+ALERT_FOR_FLAG = {
+    "risk_item": "risk_item",
+    "risk_item_unanswered": "risk_item_unanswered",
+    "review_item": "review_item",
+}
+ALERT_LABELS = {
+    "risk_item": "Risk item answered",
+    "risk_item_unanswered": "Risk item unanswered",
+    "review_item": "Review item answered",
+    "reliable_deterioration": "Reliable deterioration",
+    "missed_questionnaires": "Two questionnaires missed in a row",
+}
+
+
+class AlreadySubmitted(ServiceError):
+    """The link's answers are already stored (double tap, second tab, retry)."""
+
+
+class LinkUnusable(ServiceError):
+    """The link is completed, revoked or expired; ``state`` says which."""
+
+    def __init__(self, state):
+        super().__init__(f"This link is {state}.")
+        self.state = state
+
+
+def _instruments(codes):
+    unknown = [code for code in codes if code not in INSTRUMENT_CODES]
+    if unknown or not codes:
+        raise ServiceError("Choose at least one questionnaire.", field="instruments")
+    return [get_instrument(code) for code in INSTRUMENT_CODES if code in codes]
+
+
+# Links ------------------------------------------------------------------------------------
+
+
+def link_token(invitation):
+    return tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE,
+                               invitation.token_salt)
+
+
+def link_url(invitation):
+    """The patient's link, built from BASE_URL (never from the request's Host header)."""
+    return f"{current_app.config['BASE_URL']}/q/{link_token(invitation)}"
+
+
+def _new_invitation(patient, codes, *, kind, due_on=None, created_by=None, now=None):
+    now = now or utcnow()
+    clinic = db.session.get(Clinic, patient.clinic_id)
+    salt = tokens.new_salt()
+    token = tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE, salt)
+    invitation = Invitation(
+        patient_id=patient.id, instruments=list(codes), kind=kind, due_on=due_on,
+        token_salt=salt, token_hash=tokens.token_hash(token),
+        created_by_id=getattr(created_by, "id", None), created_at=now,
+        expires_at=now + timedelta(days=clinic.link_expiry_days),
+    )
+    db.session.add(invitation)
+    return invitation
+
+
+@write_transaction
+def create_adhoc_invitation(actor, patient_id, codes):
+    """A link for the instruments a clinician picks now (to send, or to hand over in the room)."""
+    patient = get_patient_or_404(actor, patient_id)
+    if not patient.is_active:
+        raise ServiceError("This patient is discharged: reactivate them to send questionnaires.")
+    instruments = _instruments(codes)
+    invitation = _new_invitation(patient, [i.code for i in instruments], kind="adhoc",
+                                 created_by=actor)
+    record("invitation_create", actor=actor, obj=invitation, patient_id=patient.id,
+           instruments=invitation.instruments)
+    return invitation
+
+
+def get_invitation_or_404(actor, patient_id, invitation_id):
+    patient = get_patient_or_404(actor, patient_id)
+    invitation = db.session.scalar(sa.select(Invitation).where(
+        Invitation.id == invitation_id, Invitation.patient_id == patient.id))
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@write_transaction
+def revoke_invitation(actor, patient_id, invitation_id):
+    """Stop a link from working; a completed one stays completed."""
+    invitation = get_invitation_or_404(actor, patient_id, invitation_id)
+    if invitation.completed_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        record("invitation_revoke", actor=actor, obj=invitation, patient_id=patient_id)
+    return invitation
+
+
+def invitations_of(patient, limit=10):
+    return db.session.scalars(
+        sa.select(Invitation).where(Invitation.patient_id == patient.id)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit)
+    ).all()
+
+
+# Schedules --------------------------------------------------------------------------------
+
+
+@dataclass
+class ScheduleInput:
+    instrument_code: str
+    every_weeks: int
+    weekday: int
+    starts_on: object
+    ends_on: object = None
+
+
+def schedules_of(patient_id):
+    return db.session.scalars(
+        sa.select(MeasureSchedule).where(MeasureSchedule.patient_id == patient_id)
+        .order_by(MeasureSchedule.id)
+    ).all()
+
+
+@write_transaction
+def save_schedule(actor, patient_id, data):
+    """Create or change the schedule of one instrument for a patient."""
+    patient = get_patient_or_404(actor, patient_id)
+    instrument = _instruments([data.instrument_code])[0]
+    if data.every_weeks not in schedule_rules.FREQUENCIES:
+        raise ServiceError("Choose weekly, every 2 weeks or every 4 weeks.", field="every_weeks")
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        raise ServiceError("The end date must be on or after the start date.", field="ends_on")
+    existing = db.session.scalar(sa.select(MeasureSchedule).where(
+        MeasureSchedule.patient_id == patient.id,
+        MeasureSchedule.instrument_code == instrument.code))
+    if existing is None:
+        existing = MeasureSchedule(patient_id=patient.id, instrument_code=instrument.code,
+                                   created_by_id=actor.id)
+        db.session.add(existing)
+    existing.every_weeks = data.every_weeks
+    existing.weekday = data.weekday
+    existing.starts_on = data.starts_on
+    existing.ends_on = data.ends_on
+    db.session.flush()
+    record("schedule_save", actor=actor, obj=existing, patient_id=patient.id,
+           instrument=instrument.code, every_weeks=data.every_weeks, weekday=data.weekday)
+    return existing
+
+
+@write_transaction
+def stop_schedule(actor, patient_id, schedule_id):
+    """End a schedule today: no more invitations for that instrument."""
+    patient = get_patient_or_404(actor, patient_id)
+    item = db.session.scalar(sa.select(MeasureSchedule).where(
+        MeasureSchedule.id == schedule_id, MeasureSchedule.patient_id == patient.id))
+    if item is None:
+        raise ServiceError("That schedule does not exist.")
+    clinic = db.session.get(Clinic, patient.clinic_id)
+    today = schedule_rules.local_now(utcnow(), clinic.timezone).date()
+    item.ends_on = max(today, item.starts_on)
+    record("schedule_stop", actor=actor, obj=item, patient_id=patient.id)
+    return item
+
+
+# Responses --------------------------------------------------------------------------------
+
+
+def _store_response(patient, instrument, result, *, source, completed_at, invitation=None,
+                    entered_by=None, extra=None, supersedes=None, reason=None):
+    response = Response(
+        patient_id=patient.id, invitation_id=getattr(invitation, "id", None),
+        instrument_code=instrument.code, instrument_version=instrument.version,
+        answers=list(result.answers), extra_answers=extra or {}, total=result.total,
+        band=result.band.label if result.band else None, is_case=result.is_case,
+        flags=list(result.risk_flags), prorated=result.prorated, source=source,
+        completed_at=completed_at, entered_by_id=getattr(entered_by, "id", None),
+        supersedes_id=getattr(supersedes, "id", None), correction_reason=reason,
+    )
+    db.session.add(response)
+    db.session.flush()
+    _raise_alerts(patient, instrument, response)
+    return response
+
+
+def current_responses(patient_id, instrument_code=None):
+    """Responses not superseded by a correction, oldest first."""
+    newer = aliased(Response)
+    query = sa.select(Response).where(
+        Response.patient_id == patient_id,
+        ~sa.exists().where(newer.supersedes_id == Response.id),
+    )
+    if instrument_code:
+        query = query.where(Response.instrument_code == instrument_code)
+    return db.session.scalars(query.order_by(Response.completed_at, Response.id)).all()
+
+
+def baseline_response(patient, instrument_code):
+    """The first current response of the patient's current episode of care."""
+    for response in current_responses(patient.id, instrument_code):
+        if response.completed_at >= patient.episode_started_at:
+            return response
+    return None
+
+
+def _raise_alerts(patient, instrument, response):
+    """Alerts in the same transaction as the response that raised them."""
+    for flag in response.flags:
+        kind = ALERT_FOR_FLAG.get(flag)
+        if kind:
+            db.session.add(Alert(clinic_id=patient.clinic_id, patient_id=patient.id, kind=kind,
+                                 response_id=response.id,
+                                 detail={"instrument": instrument.code, "flag": flag}))
+    baseline = baseline_response(patient, instrument.code)
+    if baseline is not None and baseline.id != response.id and (
+        response.completed_at >= baseline.completed_at
+    ):
+        change = classify_change(instrument, baseline.total, response.total)
+        if change.alert == "reliable_deterioration":
+            db.session.add(Alert(
+                clinic_id=patient.clinic_id, patient_id=patient.id,
+                kind="reliable_deterioration", response_id=response.id,
+                detail={"instrument": instrument.code, "baseline": baseline.total,
+                        "latest": response.total, "baseline_response_id": baseline.id},
+            ))
+    db.session.flush()
+
+
+def link_invitation(token):
+    """The invitation behind a token, whatever its state, or None for an unknown token."""
+    if not tokens.looks_like_token(token):
+        return None
+    return db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == tokens.token_hash(token))
+    )
+
+
+def invitation_for_portal(invitation_id):
+    return db.session.get(Invitation, invitation_id)
+
+
+@write_transaction
+def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
+    """Store a patient's answers to every instrument of a link, or nothing at all.
+
+    :raises InvalidAnswersByInstrument: answers missing or invalid (nothing stored).
+    :raises LinkUnusable: the link expired or was revoked meanwhile.
+    :raises AlreadySubmitted: these answers are already stored.
+    """
+    invitation = db.session.get(Invitation, invitation_id)
+    now = utcnow()
+    state = invitation.state(now)
+    if state == "completed":
+        raise AlreadySubmitted("Your answers are already saved.")
+    if state != "open":
+        raise LinkUnusable(state)
+    results = score_all(invitation.instruments, answers_by_code)
+    patient = db.session.get(Patient, invitation.patient_id)
+    stored = []
+    try:
+        for code in invitation.instruments:
+            instrument = get_instrument(code)
+            stored.append(_store_response(
+                patient, instrument, results[code], source="link", completed_at=now,
+                invitation=invitation, extra=extras_by_code.get(code) or {},
+            ))
+        invitation.completed_at = now
+        db.session.flush()
+    except IntegrityError as error:
+        # Another request stored them first: the unique (invitation, instrument) said no.
+        raise AlreadySubmitted("Your answers are already saved.") from error
+    record("response_submit", actor_kind="link", clinic_id=patient.clinic_id, obj=invitation,
+           patient_id=patient.id, instruments=invitation.instruments)
+    return stored
+
+
+class InvalidAnswersByInstrument(ServiceError):
+    """``errors`` maps instrument code to {item number: message}."""
+
+    def __init__(self, errors):
+        super().__init__("Some answers are missing or not valid.")
+        self.errors = errors
+
+
+def score_all(codes, answers_by_code, allow_missing=False):
+    results, errors = {}, {}
+    for code in codes:
+        try:
+            results[code] = score(get_instrument(code), answers_by_code.get(code) or [],
+                                  allow_missing=allow_missing)
+        except InvalidAnswers as error:
+            errors[code] = error.errors
+    if errors:
+        raise InvalidAnswersByInstrument(errors)
+    return results
+
+
+@write_transaction
+def record_clinician_response(actor, patient_id, code, answers, completed_at, extra=None):
+    """A paper form entered by a clinician: marked as such, with the date it was filled in."""
+    patient = get_patient_or_404(actor, patient_id)
+    instrument = _instruments([code])[0]
+    if completed_at > utcnow():
+        raise ServiceError("The date cannot be in the future.", field="completed_at")
+    result = score_all([code], {code: answers}, allow_missing=True)[code]
+    response = _store_response(patient, instrument, result, source="clinician",
+                               completed_at=completed_at, entered_by=actor, extra=extra)
+    record("response_enter", actor=actor, obj=response, patient_id=patient.id,
+           instrument=code)
+    return response
+
+
+@write_transaction
+def correct_response(actor, patient_id, response_id, answers, completed_at, reason, extra=None):
+    """Supersede a response with a corrected one; both stay, and the audit trail says why."""
+    patient = get_patient_or_404(actor, patient_id)
+    original = db.session.scalar(sa.select(Response).where(
+        Response.id == response_id, Response.patient_id == patient.id))
+    if original is None:
+        raise ServiceError("That response does not exist.")
+    if db.session.scalar(sa.select(Response.id).where(Response.supersedes_id == original.id)):
+        raise ServiceError("This response has already been corrected; correct the newer one.")
+    if not (reason or "").strip():
+        raise ServiceError("Say why the response is being corrected.", field="reason")
+    if completed_at > utcnow():
+        raise ServiceError("The date cannot be in the future.", field="completed_at")
+    instrument = get_instrument(original.instrument_code)
+    result = score_all([instrument.code], {instrument.code: answers}, allow_missing=True)
+    try:
+        corrected = _store_response(
+            patient, instrument, result[instrument.code], source="clinician",
+            completed_at=completed_at, entered_by=actor, supersedes=original,
+            reason=reason.strip(), extra=extra,
+        )
+    except IntegrityError as error:
+        raise ServiceError("This response has already been corrected.") from error
+    record("response_correct", actor=actor, obj=corrected, patient_id=patient.id,
+           supersedes=original.id)
+    return corrected
+
+
+def superseded_by(response):
+    return db.session.scalar(sa.select(Response).where(Response.supersedes_id == response.id))
+
+
+def get_response_or_404(actor, patient_id, response_id):
+    patient = get_patient_or_404(actor, patient_id)
+    response = db.session.scalar(sa.select(Response).where(
+        Response.id == response_id, Response.patient_id == patient.id))
+    if response is None:
+        abort(404)
+    return response
+
+
+# Change over time ---------------------------------------------------------------------------
+
+
+@dataclass
+class InstrumentSummary:
+    instrument: object
+    responses: list
+    baseline: object
+    latest: object
+    change: object
+
+
+def summaries(patient, responses=None):
+    """Per instrument with responses: history, baseline, latest and classified change."""
+    responses = current_responses(patient.id) if responses is None else responses
+    by_code = {}
+    for response in responses:
+        by_code.setdefault(response.instrument_code, []).append(response)
+    result = []
+    for code in INSTRUMENT_CODES:
+        history = by_code.get(code)
+        if not history:
+            continue
+        instrument = get_instrument(code)
+        episode = [r for r in history if r.completed_at >= patient.episode_started_at]
+        baseline = episode[0] if episode else None
+        latest = history[-1]
+        change = None
+        if baseline is not None and latest.id != baseline.id:
+            change = classify_change(instrument, baseline.total, latest.total)
+        result.append(InstrumentSummary(instrument, history, baseline, latest, change))
+    return result
+
+
+# Alerts -------------------------------------------------------------------------------------
+
+
+def alerts_of_response(response):
+    return db.session.scalars(sa.select(Alert).where(Alert.response_id == response.id)).all()
+
+
+def alerts_query(user, *, open_only=True, patient_id=None):
+    """Alerts of the patients ``user`` may see, newest first."""
+    visible = visible_patients(user).with_only_columns(Patient.id)
+    query = sa.select(Alert).where(Alert.patient_id.in_(visible))
+    if open_only:
+        query = query.where(Alert.acknowledged_at.is_(None))
+    if patient_id is not None:
+        query = query.where(Alert.patient_id == patient_id)
+    return query.order_by(Alert.created_at.desc(), Alert.id.desc())
+
+
+def open_alert_count(user):
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(alerts_query(user).subquery())
+    )
+
+
+def get_alert_or_404(user, alert_id):
+    alert = db.session.scalar(alerts_query(user, open_only=False).where(Alert.id == alert_id))
+    if alert is None:
+        abort(404)
+    return alert
+
+
+@write_transaction
+def acknowledge_alert(actor, alert_id, note):
+    """A clinician has looked and acted: the alert leaves the inbox but stays in history."""
+    alert = get_alert_or_404(actor, alert_id)
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("Write a short note on what you did.", field="note")
+    if alert.acknowledged_at is not None:
+        raise ServiceError("This alert was already acknowledged.")
+    alert.acknowledged_at = utcnow()
+    alert.acknowledged_by_id = actor.id
+    alert.note = note
+    record("alert_acknowledge", actor=actor, obj=alert, patient_id=alert.patient_id,
+           kind=alert.kind)
+    return alert

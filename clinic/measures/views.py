@@ -1,0 +1,261 @@
+"""A clinician's measures pages: schedules, links, paper forms, corrections, charts, alerts."""
+
+from datetime import UTC, datetime, time
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.measures import services
+from clinic.measures.chart import instrument_chart_svg
+from clinic.measures.forms import AcknowledgeForm, InstrumentsForm, ResponseMetaForm, ScheduleForm
+from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
+from clinic.patients.forms import EmptyForm
+from clinic.patients.scope import get_patient_or_404
+
+bp = Blueprint("measures", __name__)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _back(patient_id, anchor="measures"):
+    return redirect(url_for("caseload.patient", patient_id=patient_id, _anchor=anchor), code=303)
+
+
+def _field_error(form, error):
+    if error.field and hasattr(form, error.field):
+        getattr(form, error.field).errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.app_context_processor
+def open_alert_badge():
+    """The alert count in the navigation, for every logged-in page (one query)."""
+    if current_user.is_authenticated:
+        return {"open_alert_count": services.open_alert_count(_me())}
+    return {"open_alert_count": 0}
+
+
+# Schedules and links --------------------------------------------------------------------------
+
+
+@bp.post("/patients/<int:patient_id>/schedules")
+def save_schedule(patient_id):
+    """Schedule a questionnaire for a patient (or change its schedule)."""
+    patient = get_patient_or_404(_me(), patient_id)
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            services.save_schedule(_me(), patient.id, services.ScheduleInput(
+                form.instrument.data, form.every_weeks.data, form.weekday.data,
+                form.starts_on.data, form.ends_on.data))
+        except ServiceError as error:
+            _field_error(form, error)
+        else:
+            flash(f"{form.instrument.data} is scheduled.", "success")
+            return _back(patient.id, "schedules")
+    return render_template("measures/schedule_form.html", patient=patient, form=form), 422
+
+
+@bp.post("/patients/<int:patient_id>/schedules/<int:schedule_id>/stop")
+def stop_schedule(patient_id, schedule_id):
+    """Stop sending one questionnaire."""
+    get_patient_or_404(_me(), patient_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.stop_schedule(_me(), patient_id, schedule_id)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash("The schedule has stopped.", "success")
+    return _back(patient_id, "schedules")
+
+
+@bp.post("/patients/<int:patient_id>/invitations")
+def create_invitation(patient_id):
+    """Make a questionnaire link now, to send or to hand over in the room."""
+    patient = get_patient_or_404(_me(), patient_id)
+    form = InstrumentsForm()
+    if form.validate_on_submit():
+        try:
+            invitation = services.create_adhoc_invitation(_me(), patient.id,
+                                                          form.instruments.data)
+        except ServiceError as error:
+            _field_error(form, error)
+        else:
+            return redirect(url_for("measures.invitation", patient_id=patient.id,
+                                    invitation_id=invitation.id), code=303)
+    return render_template("measures/invitation_form.html", patient=patient, form=form), 422
+
+
+@bp.get("/patients/<int:patient_id>/invitations/<int:invitation_id>")
+def invitation(patient_id, invitation_id):
+    """A link with a copy button and a QR code, for as long as it can be used."""
+    patient = get_patient_or_404(_me(), patient_id)
+    item = services.get_invitation_or_404(_me(), patient.id, invitation_id)
+    url = services.link_url(item)
+    state = item.state(services.utcnow())
+    qr = None
+    if state == "open":
+        # segno writes the SVG from our own URL (base64url token): no user text reaches it.
+        qr = Markup(segno.make(url, error="m").svg_inline(  # noqa: S704
+            scale=5, title="QR code of the link", border=2))
+    return render_template("measures/invitation.html", patient=patient, invitation=item,
+                           url=url if state == "open" else None, state=state, qr=qr,
+                           post_form=EmptyForm())
+
+
+@bp.post("/patients/<int:patient_id>/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(patient_id, invitation_id):
+    """Stop a link from working."""
+    get_patient_or_404(_me(), patient_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.revoke_invitation(_me(), patient_id, invitation_id)
+    flash("The link no longer works.", "success")
+    return _back(patient_id, "links")
+
+
+# Responses ----------------------------------------------------------------------------------
+
+
+def _answers_from_form(instrument):
+    def value(name):
+        raw = request.form.get(name, "")
+        if raw == "":
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+
+    answers = [value(f"{instrument.code}:{item.number}") for item in instrument.items]
+    extras = {}
+    for item in instrument.optional_items:
+        extra = value(f"{instrument.code}:{item.number}")
+        if extra is not None and extra in item.values:
+            extras[str(item.number)] = extra
+    return answers, extras
+
+
+def _completed_at(day):
+    """A paper form's date as the end of that day is unknown: noon UTC keeps the date stable."""
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
+@bp.route("/patients/<int:patient_id>/responses/new", methods=["GET", "POST"])
+def enter_response(patient_id):
+    """Enter a paper form a patient filled in during a session."""
+    patient = get_patient_or_404(_me(), patient_id)
+    code = request.values.get("instrument", "")
+    if code not in INSTRUMENT_CODES:
+        abort(404)
+    instrument = get_instrument(code)
+    form = ResponseMetaForm()
+    errors = {}
+    if form.validate_on_submit():
+        answers, extras = _answers_from_form(instrument)
+        try:
+            services.record_clinician_response(_me(), patient.id, code, answers,
+                                               _completed_at(form.completed_on.data), extras)
+        except services.InvalidAnswersByInstrument as error:
+            errors = error.errors
+        except ServiceError as error:
+            form.completed_on.errors.append(error.message)
+        else:
+            flash(f"{code} saved.", "success")
+            return _back(patient.id)
+    status = 422 if (errors or form.errors) else 200
+    return render_template("measures/response_form.html", patient=patient, instrument=instrument,
+                           form=form, errors=errors, form_values=request.form,
+                           correcting=None), status
+
+
+@bp.get("/patients/<int:patient_id>/responses/<int:response_id>")
+def response(patient_id, response_id):
+    """Every answer of one response, with its score."""
+    patient = get_patient_or_404(_me(), patient_id)
+    item = services.get_response_or_404(_me(), patient.id, response_id)
+    return render_template("measures/response.html", patient=patient, response=item,
+                           instrument=get_instrument(item.instrument_code),
+                           superseded_by=services.superseded_by(item))
+
+
+@bp.route("/patients/<int:patient_id>/responses/<int:response_id>/correct",
+          methods=["GET", "POST"])
+def correct_response(patient_id, response_id):
+    """Correct a response: a new one supersedes it, and both stay on record."""
+    patient = get_patient_or_404(_me(), patient_id)
+    original = services.get_response_or_404(_me(), patient.id, response_id)
+    instrument = get_instrument(original.instrument_code)
+    form = ResponseMetaForm(data={"completed_on": original.completed_at.date()})
+    errors = {}
+    values = request.form
+    if request.method == "GET":
+        values = {f"{instrument.code}:{n}": str(v) for n, v in enumerate(original.answers, 1)
+                  if v is not None}
+    elif form.validate_on_submit():
+        answers, extras = _answers_from_form(instrument)
+        try:
+            services.correct_response(_me(), patient.id, original.id, answers,
+                                      _completed_at(form.completed_on.data), form.reason.data,
+                                      extras)
+        except services.InvalidAnswersByInstrument as error:
+            errors = error.errors
+        except ServiceError as error:
+            _field_error(form, error)
+        else:
+            flash(f"{instrument.code} corrected; the original stays on record.", "success")
+            return _back(patient.id)
+    status = 422 if (errors or form.errors or form.form_errors) else 200
+    return render_template("measures/response_form.html", patient=patient, instrument=instrument,
+                           form=form, errors=errors, form_values=values,
+                           correcting=original), status
+
+
+@bp.get("/patients/<int:patient_id>/charts/<code>.svg")
+def chart(patient_id, code):
+    """The SVG chart of one instrument's scores, bands shaded."""
+    patient = get_patient_or_404(_me(), patient_id)
+    if code not in INSTRUMENT_CODES:
+        abort(404)
+    svg = instrument_chart_svg(get_instrument(code), services.current_responses(patient.id, code))
+    return Response(svg, mimetype="image/svg+xml")
+
+
+# Alerts -------------------------------------------------------------------------------------
+
+
+@bp.get("/alerts")
+def alerts():
+    """Open alerts of the patients in my care (or, with ?show=all, their history)."""
+    show_all = request.args.get("show") == "all"
+    page = db.paginate(services.alerts_query(_me(), open_only=not show_all), per_page=30,
+                       error_out=False)
+    return render_template("measures/alerts.html", page=page, show_all=show_all,
+                           labels=services.ALERT_LABELS)
+
+
+@bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
+def alert(alert_id):
+    """One alert: what raised it, and acknowledging it with a note."""
+    item = services.get_alert_or_404(_me(), alert_id)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        try:
+            services.acknowledge_alert(_me(), item.id, form.note.data)
+        except ServiceError as error:
+            _field_error(form, error)
+        else:
+            flash("Alert acknowledged.", "success")
+            return redirect(url_for("measures.alerts"), code=303)
+    status = 422 if (form.errors or form.form_errors) else 200
+    return render_template("measures/alert.html", alert=item, form=form,
+                           label=services.ALERT_LABELS[item.kind]), status

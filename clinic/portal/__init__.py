@@ -1,0 +1,1 @@
+"""The patient-facing pages behind a link: no account, no name, nothing cached."""
