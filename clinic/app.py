@@ -124,6 +124,9 @@ def configure_proxy(app):
 
 
 def configure_logging(app):
+    from clinic import logmask
+
+    logmask.install()
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from clinic.audit.services import record
@@ -12,7 +13,12 @@ from clinic.auth.models import Clinic, Role, User
 from clinic.auth.passwords import hash_password
 from clinic.database import utcnow, write_transaction
 from clinic.extensions import db
+from clinic.measures.instruments import get_instrument
+from clinic.measures.models import Invitation, MeasureSchedule
+from clinic.measures.scoring import score
+from clinic.measures.services import store_response
 from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
+from clinic.tokens import derive_token, new_salt, token_hash
 
 DEMO_CLINIC = "Demo Clinic"
 DEFAULT_DEMO_PASSWORD = "liftclinic-demo"  # noqa: S105 (public demo accounts, documented)
@@ -39,6 +45,63 @@ DEMO_PATIENTS = [
     ("LC-1011", "Rosa Alvarez", "therapist@demo.test", ["therapist2@demo.test"], ACTIVE, 1966),
     ("LC-1012", "Ben Carter", "therapist2@demo.test", ["trainer@demo.test"], ACTIVE, 2003),
 ]
+
+
+# Weekly PHQ-9 and GAD-7 totals over the last weeks, oldest first, as answer vectors built by
+# _answers_for. Fictional trajectories: improving, stuck, deteriorating with a risk answer.
+DEMO_HISTORY = {
+    "LC-1001": {"PHQ-9": [17, 16, 14, 13, 11, 9, 8, 7], "GAD-7": [13, 12, 12, 10, 9, 8, 7, 6]},
+    "LC-1002": {"PHQ-9": [12, 13, 12, 11, 12, 12], "GAD-7": [9, 9, 10, 9, 8, 9]},
+    "LC-1003": {"PHQ-9": [9, 10, 12, 14, 16], "GAD-7": [6, 7, 9, 10, 12]},
+    "LC-1005": {"PHQ-9": [21, 19, 18, 15, 14, 12, 10, 9, 8], "GAD-7": [16, 15, 13, 12]},
+    "LC-1007": {"PHQ-9": [14, 12, 11, 9], "GAD-7": [11, 10, 8, 8]},
+}
+RISK_ON_LAST = {"LC-1003"}  # the last PHQ-9 answers item 9 with "Several days"
+
+
+def _answers_for(instrument, total, risk=False):
+    """A plausible answer vector with the given total (spread evenly, item 9 kept for risk)."""
+    items = len(instrument.items)
+    top = max(o.value for o in instrument.items[0].options)
+    answers = [0] * items
+    scored_items = items - 1 if instrument.code == "PHQ-9" else items
+    for i in range(total):
+        answers[i % scored_items] += 1
+    answers = [min(a, top) for a in answers]
+    if risk:
+        answers[8] = 1
+        answers[0] = max(answers[0] - 1, 0)
+    return answers
+
+
+def _seed_measures(clinic, patient, history, risk_last):
+    weeks = max(len(v) for v in history.values())
+    now = utcnow()
+    patient.episode_started_at = now - timedelta(weeks=weeks, days=3)
+    first_due = now - timedelta(weeks=weeks, hours=-10)
+    for code in history:
+        db.session.add(MeasureSchedule(patient_id=patient.id, instrument_code=code, every_weeks=1,
+                                       weekday=first_due.weekday(), starts_on=first_due.date()))
+    for week in range(weeks):
+        when = now - timedelta(weeks=weeks - week, hours=-10)
+        codes = [c for c, totals in history.items() if week >= weeks - len(totals)]
+        salt = new_salt()
+        invitation = Invitation(
+            patient_id=patient.id, instruments=codes, kind="scheduled", due_on=when.date(),
+            token_salt=salt, token_hash=token_hash(derive_token(
+                current_app.config["SECRET_KEY"], "questionnaire", salt)),
+            created_at=when - timedelta(hours=2), expires_at=when + timedelta(days=3),
+            completed_at=when)
+        db.session.add(invitation)
+        db.session.flush()
+        for code in codes:
+            totals = history[code]
+            total = totals[week - (weeks - len(totals))]
+            instrument = get_instrument(code)
+            risk = risk_last and code == "PHQ-9" and week == weeks - 1
+            result = score(instrument, _answers_for(instrument, total, risk))
+            store_response(patient, instrument, result, source="link", completed_at=when,
+                            invitation=invitation)
 
 
 @write_transaction
@@ -82,6 +145,8 @@ def seed_demo(password):
         db.session.flush()
         record("patient_create", actor_kind="system", clinic_id=clinic.id, obj=patient,
                patient_id=patient.id)
+        if reference in DEMO_HISTORY:
+            _seed_measures(clinic, patient, DEMO_HISTORY[reference], reference in RISK_ON_LAST)
         created += 1
     return created
 

@@ -1,4 +1,4 @@
-"""Configuration comes from the environment when the app is built, and unsafe setups refuse to start."""
+"""Configuration comes from the environment when the app is built; unsafe setups refuse to start."""
 
 import pytest
 

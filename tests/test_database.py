@@ -6,14 +6,14 @@ import threading
 import psycopg
 import pytest
 import sqlalchemy as sa
+from conftest import make_config
+from factories import ClinicFactory, PatientFactory
 from sqlalchemy.exc import OperationalError
 
 from clinic.app import create_app
 from clinic.auth.models import Clinic
 from clinic.database import is_retryable, write_transaction
 from clinic.extensions import db
-from conftest import make_config
-from factories import ClinicFactory, PatientFactory
 
 
 @pytest.fixture
@@ -38,12 +38,11 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(sqlite_app):
 
 def test_orphan_rows_are_refused_by_the_database(app):
     """Foreign keys hold on both engines: a patient of a clinic that does not exist fails."""
-    with pytest.raises(sa.exc.IntegrityError):
-        with db.engine.begin() as connection:
-            connection.execute(
-                sa.text("INSERT INTO patient (clinic_id, display_name, reference, status, "
-                        "created_at) VALUES (999999, 'x', 'x', 'active', CURRENT_TIMESTAMP)")
-            )
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO patient (clinic_id, display_name, reference, status, "
+                    "created_at) VALUES (999999, 'x', 'x', 'active', CURRENT_TIMESTAMP)")
+        )
 
 
 def test_write_transactions_begin_immediate_on_sqlite(sqlite_app):
@@ -144,15 +143,14 @@ def test_conflicting_concurrent_writers_both_land(kind, request):
     other_done = threading.Event()
 
     def competing_writer():
-        with app.app_context():
-            with db.engine.connect() as connection:
-                if kind == "postgresql":
-                    connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
-                connection.execute(sa.select(sa.func.count(Clinic.id))).scalar()
-                connection.execute(sa.insert(Clinic).values(name="Competitor",
-                                                            timezone="UTC", crisis_text="",
-                                                            created_at=sa.func.now()))
-                connection.commit()
+        with app.app_context(), db.engine.connect() as connection:
+            if kind == "postgresql":
+                connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+            connection.execute(sa.select(sa.func.count(Clinic.id))).scalar()
+            connection.execute(sa.insert(Clinic).values(name="Competitor",
+                                                        timezone="UTC", crisis_text="",
+                                                        created_at=sa.func.now()))
+            connection.commit()
         other_done.set()
 
     @write_transaction

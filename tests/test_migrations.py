@@ -5,12 +5,12 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from conftest import make_config
 from flask_migrate import downgrade, upgrade
 
 from clinic.app import create_app
 from clinic.config import MIGRATIONS_DIR
 from clinic.extensions import db
-from conftest import make_config
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def _login_limit():
 def login():
     """Log a clinician in; one message for every kind of failure."""
     if current_user.is_authenticated:
-        return redirect(url_for("patients.index"))
+        return redirect(url_for("caseload.dashboard"))
     form = LoginForm()
     next_url = request.args.get("next")
     if form.validate_on_submit():
@@ -44,7 +44,7 @@ def login():
             session[SESSION_KEY] = key
             session.permanent = True
             login_user(user, remember=False)
-            target = next_url if is_safe_next(next_url) else url_for("patients.index")
+            target = next_url if is_safe_next(next_url) else url_for("caseload.dashboard")
             return redirect(target, code=303)
     status = 200 if not form.errors and not form.form_errors else 422
     return render_template("auth/login.html", form=form, next_url=next_url), status
@@ -74,6 +74,6 @@ def change_password():
             getattr(form, error.field).errors.append(error.message)
         else:
             flash("Your password has been changed. Your other sessions have ended.", "success")
-            return redirect(url_for("patients.index"), code=303)
+            return redirect(url_for("caseload.dashboard"), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status

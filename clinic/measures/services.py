@@ -191,8 +191,9 @@ def stop_schedule(actor, patient_id, schedule_id):
 # Responses --------------------------------------------------------------------------------
 
 
-def _store_response(patient, instrument, result, *, source, completed_at, invitation=None,
-                    entered_by=None, extra=None, supersedes=None, reason=None):
+def store_response(patient, instrument, result, *, source, completed_at, invitation=None,
+                   entered_by=None, extra=None, supersedes=None, reason=None):
+    """Add a scored response and the alerts it raises to the current transaction."""
     response = Response(
         patient_id=patient.id, invitation_id=getattr(invitation, "id", None),
         instrument_code=instrument.code, instrument_version=instrument.version,
@@ -285,7 +286,7 @@ def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
     try:
         for code in invitation.instruments:
             instrument = get_instrument(code)
-            stored.append(_store_response(
+            stored.append(store_response(
                 patient, instrument, results[code], source="link", completed_at=now,
                 invitation=invitation, extra=extras_by_code.get(code) or {},
             ))
@@ -328,7 +329,7 @@ def record_clinician_response(actor, patient_id, code, answers, completed_at, ex
     if completed_at > utcnow():
         raise ServiceError("The date cannot be in the future.", field="completed_at")
     result = score_all([code], {code: answers}, allow_missing=True)[code]
-    response = _store_response(patient, instrument, result, source="clinician",
+    response = store_response(patient, instrument, result, source="clinician",
                                completed_at=completed_at, entered_by=actor, extra=extra)
     record("response_enter", actor=actor, obj=response, patient_id=patient.id,
            instrument=code)
@@ -352,7 +353,7 @@ def correct_response(actor, patient_id, response_id, answers, completed_at, reas
     instrument = get_instrument(original.instrument_code)
     result = score_all([instrument.code], {instrument.code: answers}, allow_missing=True)
     try:
-        corrected = _store_response(
+        corrected = store_response(
             patient, instrument, result[instrument.code], source="clinician",
             completed_at=completed_at, entered_by=actor, supersedes=original,
             reason=reason.strip(), extra=extra,

@@ -1,0 +1,40 @@
+"""Keep patient-link tokens out of every log line (access logs included).
+
+A token in a log is a working key to a patient's questionnaire or program: the filter
+rewrites ``/q/<token>`` and ``/p/<token>`` to ``/q/[token]`` in each record before it is
+written, whatever logger or handler produced it.
+"""
+
+import logging
+import re
+
+TOKEN_PATH = re.compile(r"(/[qp]/)[A-Za-z0-9_-]{16,}")
+
+
+def mask_tokens(text):
+    return TOKEN_PATH.sub(r"\1[token]", text)
+
+
+class TokenMaskingFilter(logging.Filter):
+    """Rewrites the message and its arguments; never drops a record."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str):
+            record.msg = mask_tokens(record.msg)
+        if record.args:
+            if isinstance(record.args, dict):
+                record.args = {k: mask_tokens(v) if isinstance(v, str) else v
+                               for k, v in record.args.items()}
+            else:
+                record.args = tuple(mask_tokens(a) if isinstance(a, str) else a
+                                    for a in record.args)
+        return True
+
+
+def install(logger_names=("werkzeug", "gunicorn.access", "gunicorn.error", "")):
+    """Attach the filter to the loggers that write request lines, and the root logger."""
+    token_filter = TokenMaskingFilter()
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, TokenMaskingFilter) for f in logger.filters):
+            logger.addFilter(token_filter)
