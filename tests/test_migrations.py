@@ -91,3 +91,36 @@ def test_drift_between_models_and_migrations_is_detected(empty_app):
     differences = schema_differences(drifted)
     assert [d[0] for d in differences] == ["add_column"]
     assert differences[0][3].name == "shoe_size"
+
+
+def test_0002_backfills_the_episode_start_of_existing_patients(empty_app):
+    """Patients created before outcome measures existed start their episode at creation."""
+    upgrade(revision="0001")
+    created = "2025-03-01 10:00:00+00:00"
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO clinic (id, name, timezone, crisis_text, created_at) "
+            "VALUES (1, 'Old clinic', 'Europe/London', 'x', :at)"), {"at": created})
+        connection.execute(sa.text(
+            "INSERT INTO patient (id, clinic_id, display_name, reference, status, created_at) "
+            "VALUES (1, 1, 'Before', 'OLD-1', 'active', :at)"), {"at": created})
+        # Rows that refer to patient and clinic: SQLite's batch mode must copy those tables
+        # without breaking the references.
+        connection.execute(sa.text(
+            "INSERT INTO \"user\" (id, clinic_id, email, name, role, password_hash, active, "
+            "failed_logins, created_at) VALUES (1, 1, 'a@old.test', 'A', 'therapist', 'x', "
+            ":yes, 0, :at)"), {"at": created, "yes": True})
+        connection.execute(sa.text(
+            "INSERT INTO care_team (id, patient_id, user_id, is_primary, added_at) "
+            "VALUES (1, 1, 1, :yes, :at)"), {"at": created, "yes": True})
+    upgrade(revision="0002")
+    with db.engine.connect() as connection:
+        episode, created_at = connection.execute(
+            sa.text("SELECT episode_started_at, created_at FROM patient WHERE id = 1")).one()
+        expiry = connection.execute(sa.text("SELECT link_expiry_days FROM clinic")).scalar()
+    assert episode == created_at
+    assert expiry == 4
+    downgrade(revision="0001")
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT reference FROM patient")).scalar() == "OLD-1"
+        assert connection.execute(sa.text("SELECT count(*) FROM care_team")).scalar() == 1
