@@ -4,13 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.auth import services
-from clinic.auth.forms import NewUserForm, PasswordResetForm, UserForm
+from clinic.auth.forms import ClinicSettingsForm, NewUserForm, PasswordResetForm, UserForm
 from clinic.auth.guards import role_required
 from clinic.auth.models import Role, User
 from clinic.database import get_for_clinic_or_404, utcnow
 from clinic.errors import ServiceError
 
-bp = Blueprint("users", __name__, url_prefix="/admin/users")
+bp = Blueprint("users", __name__, url_prefix="/admin")
 
 
 def _form_error(form, error):
@@ -24,7 +24,7 @@ def _user_or_404(user_id):
     return get_for_clinic_or_404(User, user_id, current_user.clinic_id)
 
 
-@bp.get("/")
+@bp.get("/users/")
 @role_required(Role.ADMIN)
 def index():
     """Every account of the admin's clinic."""
@@ -32,7 +32,7 @@ def index():
                            users=services.users_of_clinic(current_user.clinic_id))
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/users/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def create():
     """Add a clinician to the clinic."""
@@ -51,7 +51,7 @@ def create():
     return render_template("users/form.html", form=form, user=None), status
 
 
-@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit(user_id):
     """Change a user's name, email or role."""
@@ -71,14 +71,14 @@ def edit(user_id):
                            reset_form=PasswordResetForm()), status
 
 
-@bp.post("/<int:user_id>/deactivate")
+@bp.post("/users/<int:user_id>/deactivate")
 @role_required(Role.ADMIN)
 def deactivate(user_id):
     """Deactivate an account; its sessions end at once."""
     return _set_active(user_id, False)
 
 
-@bp.post("/<int:user_id>/reactivate")
+@bp.post("/users/<int:user_id>/reactivate")
 @role_required(Role.ADMIN)
 def reactivate(user_id):
     """Let a deactivated account log in again."""
@@ -96,7 +96,7 @@ def _set_active(user_id, active):
     return redirect(url_for("users.index"), code=303)
 
 
-@bp.post("/<int:user_id>/password")
+@bp.post("/users/<int:user_id>/password")
 @role_required(Role.ADMIN)
 def reset_password(user_id):
     """Set a new password for a user (for instance after a lockout)."""
@@ -114,3 +114,21 @@ def reset_password(user_id):
         abort(400)
     return render_template("users/form.html", form=UserForm(obj=user), user=user,
                            reset_form=form), 422
+
+
+@bp.route("/clinic", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def clinic_settings():
+    """The clinic's name, time zone, questionnaire-link timings and crisis text."""
+    form = ClinicSettingsForm(obj=current_user.clinic)
+    if form.validate_on_submit():
+        try:
+            services.update_clinic_settings(current_user._get_current_object(), {
+                field: getattr(form, field).data for field in services.CLINIC_SETTINGS})
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash("Clinic settings saved.", "success")
+            return redirect(url_for("users.clinic_settings"), code=303)
+    status = 422 if (form.errors or form.form_errors) else 200
+    return render_template("users/clinic.html", form=form), status

@@ -1,8 +1,18 @@
 """Forms of the auth area: they check shape only; services decide."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from clinic.auth.models import Role
 from clinic.auth.passwords import MAX_LENGTH
@@ -59,3 +69,43 @@ class PasswordResetForm(FlaskForm):
         validators=[InputRequired("Enter a new password."), Length(max=MAX_LENGTH)],
         description="At least 12 characters. Their open sessions end at once.",
     )
+
+
+def _known_timezone(form, field):
+    try:
+        ZoneInfo(field.data or "")
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError("Enter a time zone like Europe/London or America/New_York.") \
+            from error
+
+
+class ClinicSettingsForm(FlaskForm):
+    name = StringField("Clinic name", filters=[strip],
+                       validators=[DataRequired("Enter the clinic's name."), Length(max=120)])
+    timezone = StringField(
+        "Time zone", filters=[strip],
+        validators=[DataRequired("Enter the clinic's time zone."), _known_timezone],
+        description="Scheduled questionnaires go out at 08:00 in this time zone.",
+    )
+    link_expiry_days = IntegerField(
+        "Questionnaire links stay open for (days)",
+        validators=[InputRequired("Enter a number of days."),
+                    NumberRange(1, 30, "Use a number of days from 1 to 30.")],
+    )
+    reminder_after_days = IntegerField(
+        "Send one reminder after (days)",
+        validators=[InputRequired("Enter a number of days."),
+                    NumberRange(1, 29, "Use a number of days from 1 to 29.")],
+        description="Must be before the link expires.",
+    )
+    crisis_text = TextAreaField(
+        "What a patient sees after a risk answer", filters=[strip],
+        validators=[DataRequired("Patients must always be shown where to get urgent help."),
+                    Length(max=2000)],
+        description="Say that the form is not watched in real time and where to get urgent help.",
+    )
+
+    def validate_reminder_after_days(self, field):
+        if (field.data is not None and self.link_expiry_days.data is not None
+                and field.data >= self.link_expiry_days.data):
+            raise ValidationError("The reminder must go out before the link expires.")

@@ -312,6 +312,25 @@ def reset_password(actor, user, new_password):
     return user
 
 
+CLINIC_SETTINGS = ("name", "timezone", "link_expiry_days", "reminder_after_days", "crisis_text")
+
+
+@write_transaction
+def update_clinic_settings(actor, data):
+    """An admin changes their clinic's name, time zone, link timings or crisis text."""
+    _require_admin(actor)
+    clinic = db.session.get(Clinic, actor.clinic_id)
+    taken = db.session.scalar(sa.select(Clinic.id).where(Clinic.name == data["name"],
+                                                         Clinic.id != clinic.id))
+    if taken:
+        raise ServiceError("Another clinic already has this name.", field="name")
+    changed = sorted(f for f in CLINIC_SETTINGS if getattr(clinic, f) != data[f])
+    for field in CLINIC_SETTINGS:
+        setattr(clinic, field, data[field])
+    record("clinic_update", actor=actor, obj=clinic, fields=changed)
+    return clinic
+
+
 # Set-up from the command line ------------------------------------------------------------------
 
 

@@ -71,11 +71,11 @@ def therapist(app):
 # Success and failure ---------------------------------------------------------------------------
 
 
-def test_correct_credentials_redirect_with_303_to_the_caseload(client, therapist):
+def test_correct_credentials_redirect_with_303_to_the_dashboard(client, therapist):
     response = post_login(client, EMAIL, TEST_PASSWORD)
 
     assert response.status_code == 303
-    assert response.headers["Location"] == "/patients"
+    assert response.headers["Location"] == "/"  # the dashboard
     assert is_logged_in(client)
     assert reload(therapist).last_login_at is not None
     assert [e.outcome for e in audit_events("login", actor_id=therapist.id)] == ["success"]
@@ -173,11 +173,11 @@ def test_the_login_form_keeps_next_in_its_action(client):
     ],
 )
 def test_an_offsite_or_scripted_next_is_ignored(client, therapist, target):
-    """Open-redirect protection: the login succeeds but lands on the caseload."""
+    """Open-redirect protection: the login succeeds but lands on the dashboard."""
     response = post_login(client, EMAIL, TEST_PASSWORD, next_target=target)
 
     assert response.status_code == 303
-    assert response.headers["Location"] == "/patients"
+    assert response.headers["Location"] == "/"
 
 
 def test_a_logged_in_user_asking_for_the_login_page_is_redirected(client, therapist):
@@ -186,7 +186,7 @@ def test_a_logged_in_user_asking_for_the_login_page_is_redirected(client, therap
     response = client.get("/login")
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/patients"
+    assert response.headers["Location"] == "/"
 
 
 # CSRF ------------------------------------------------------------------------------------------
