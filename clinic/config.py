@@ -32,7 +32,10 @@ DEFAULTS = {
     "SESSION_COOKIE_NAME": "liftclinic_session",
     "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
     "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
-    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    # How old a signed session cookie may be at all. Clinician logins are limited on the
+    # server (idle and absolute, above); this bound must outlast a questionnaire link, or a
+    # page left open overnight would lose the patient's answers on "Send".
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
     # Login throttling: an account locks after this many consecutive failures.
     "LOGIN_MAX_FAILURES": 5,

@@ -41,8 +41,7 @@ def login():
             form.form_errors.append(error.message)
         else:
             session.clear()  # a fresh session: nothing set before login survives it
-            session[SESSION_KEY] = key
-            session.permanent = True
+            session[SESSION_KEY] = key  # a browser-session cookie; the server times it out
             login_user(user, remember=False)
             target = next_url if is_safe_next(next_url) else url_for("caseload.dashboard")
             return redirect(target, code=303)

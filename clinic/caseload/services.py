@@ -11,6 +11,7 @@ from clinic.extensions import db
 from clinic.measures.change import classify_change
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.models import Alert, Invitation, MeasureSchedule, Response
+from clinic.measures.services import in_episode
 
 
 @dataclass
@@ -81,7 +82,7 @@ def dashboard_rows(patients):
                 continue
             instrument = get_instrument(code)
             responses = history.get((patient.id, code), [])
-            episode = [r for r in responses if r.completed_at >= patient.episode_started_at]
+            episode = [r for r in responses if in_episode(r, patient)]
             cell = MeasureCell(instrument)
             if responses:
                 cell.latest = responses[-1]

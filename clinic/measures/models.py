@@ -174,3 +174,11 @@ def _refuse_response_changes(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, Response) and (obj in session.deleted or session.is_modified(obj)):
             raise ResponsesAreImmutable("responses are never changed; supersede them instead")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_response_changes(state):
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is Response for mapper in state.all_mappers
+    ):
+        raise ResponsesAreImmutable("responses are never changed; supersede them instead")

@@ -183,8 +183,12 @@ def stop_schedule(actor, patient_id, schedule_id):
         raise ServiceError("That schedule does not exist.")
     clinic = db.session.get(Clinic, patient.clinic_id)
     today = schedule_rules.local_now(utcnow(), clinic.timezone).date()
-    item.ends_on = max(today, item.starts_on)
-    record("schedule_stop", actor=actor, obj=item, patient_id=patient.id)
+    record("schedule_stop", actor=actor, obj=item, patient_id=patient.id,
+           instrument=item.instrument_code)
+    if item.starts_on >= today:
+        db.session.delete(item)  # it never sent anything: nothing to keep
+        return None
+    item.ends_on = today - timedelta(days=1)  # the last sending day was yesterday
     return item
 
 
@@ -221,10 +225,22 @@ def current_responses(patient_id, instrument_code=None):
     return db.session.scalars(query.order_by(Response.completed_at, Response.id)).all()
 
 
+def in_episode(response, patient):
+    """Part of the current episode of care: completed since it began, or entered since then.
+
+    The second half keeps an intake paper form dated the day before a patient was added (or
+    reactivated) as the new episode's baseline.
+    """
+    started = patient.episode_started_at
+    return response.completed_at >= started or (
+        response.created_at is not None and response.created_at >= started
+    )
+
+
 def baseline_response(patient, instrument_code):
     """The first current response of the patient's current episode of care."""
     for response in current_responses(patient.id, instrument_code):
-        if response.completed_at >= patient.episode_started_at:
+        if in_episode(response, patient):
             return response
     return None
 
@@ -321,13 +337,21 @@ def score_all(codes, answers_by_code, allow_missing=False):
     return results
 
 
+def _paper_moment(patient, completed_at):
+    """A paper form's date may be today in the clinic's zone, never later; never after now."""
+    now = utcnow()
+    clinic = db.session.get(Clinic, patient.clinic_id)
+    if completed_at.date() > schedule_rules.local_now(now, clinic.timezone).date():
+        raise ServiceError("The date cannot be in the future.", field="completed_at")
+    return min(completed_at, now)
+
+
 @write_transaction
 def record_clinician_response(actor, patient_id, code, answers, completed_at, extra=None):
     """A paper form entered by a clinician: marked as such, with the date it was filled in."""
     patient = get_patient_or_404(actor, patient_id)
     instrument = _instruments([code])[0]
-    if completed_at > utcnow():
-        raise ServiceError("The date cannot be in the future.", field="completed_at")
+    completed_at = _paper_moment(patient, completed_at)
     result = score_all([code], {code: answers}, allow_missing=True)[code]
     response = store_response(patient, instrument, result, source="clinician",
                                completed_at=completed_at, entered_by=actor, extra=extra)
@@ -348,8 +372,7 @@ def correct_response(actor, patient_id, response_id, answers, completed_at, reas
         raise ServiceError("This response has already been corrected; correct the newer one.")
     if not (reason or "").strip():
         raise ServiceError("Say why the response is being corrected.", field="reason")
-    if completed_at > utcnow():
-        raise ServiceError("The date cannot be in the future.", field="completed_at")
+    completed_at = _paper_moment(patient, completed_at)
     instrument = get_instrument(original.instrument_code)
     result = score_all([instrument.code], {instrument.code: answers}, allow_missing=True)
     try:
@@ -402,7 +425,7 @@ def summaries(patient, responses=None):
         if not history:
             continue
         instrument = get_instrument(code)
-        episode = [r for r in history if r.completed_at >= patient.episode_started_at]
+        episode = [r for r in history if in_episode(r, patient)]
         baseline = episode[0] if episode else None
         latest = history[-1]
         change = None

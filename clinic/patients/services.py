@@ -51,6 +51,11 @@ def _clean(data):
     cleaned["display_name"] = (cleaned["display_name"] or "").strip()
     cleaned["reference"] = (cleaned["reference"] or "").strip()
     cleaned["email"] = (cleaned["email"] or "").strip().lower() or None
+    # The forms check this too; the service holds the rule for every caller (the API included).
+    if not cleaned["display_name"]:
+        raise ServiceError("Enter the name the patient goes by.", field="display_name")
+    if not cleaned["reference"]:
+        raise ServiceError("Enter the clinic's reference (case number).", field="reference")
     return cleaned
 
 

@@ -1,0 +1,529 @@
+"""The patient's questionnaire link ``/q/<token>``, end to end through the real app.
+
+A patient has no account: each test drives a separate browser (``app.test_client()``) that
+opens the link, reads the form a real browser would see and posts it back. Every refusal is
+checked in the database: nothing stored, the link still open.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from conftest import AuthActions
+from factories import ClinicFactory, PatientFactory, UserFactory
+
+from clinic.audit.models import AuditEvent
+from clinic.auth.models import Role
+from clinic.extensions import db
+from clinic.measures import services
+from clinic.measures.models import Alert, Invitation, Response
+
+CRISIS = "Call the Riverside crisis line on 0800 000 111, day or night."
+NAME = "Zebedee Quill"
+REFERENCE = "ZQ-4242"
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+INVITATION = re.compile(r'name="invitation" value="(\d+)"')
+CHECKED = re.compile(r'<input type="radio" name="([^"]+)" value="([^"]+)"[^>]*\schecked')
+
+PHQ9_CALM = [1, 1, 1, 1, 1, 1, 1, 1, 0]  # total 8, mild, item 9 "Not at all"
+PHQ9_RISK = [2, 2, 2, 2, 2, 2, 2, 2, 1]  # total 17, moderately severe, item 9 above 0
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def answers(code, values):
+    """Form fields ``<CODE>:<item>`` for the given raw values (None: left out)."""
+    return {f"{code}:{n}": str(v) for n, v in enumerate(values, start=1) if v is not None}
+
+
+def make_link(user, patient_id, codes=("PHQ-9",)):
+    """An ad-hoc link made by ``user`` now: (invitation id, token)."""
+    invitation = services.create_adhoc_invitation(user, patient_id, list(codes))
+    return invitation.id, services.link_token(invitation)
+
+
+def open_link(browser, token):
+    """Open the link as a phone would: follow the 303 to the token-less page."""
+    first = browser.get(f"/q/{token}")
+    assert first.status_code == 303, first.status_code
+    assert first.headers["Location"] == "/q/"
+    return browser.get("/q/")
+
+
+def form_fields(page):
+    """The hidden fields of the questionnaire form on ``page``."""
+    text = page.get_data(as_text=True)
+    return {"csrf_token": CSRF.search(text).group(1),
+            "invitation": INVITATION.search(text).group(1)}
+
+
+def submit(browser, page, fields):
+    return browser.post("/q/", data={**form_fields(page), **fields})
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def responses_of(patient_id):
+    db.session.commit()  # end the test's read snapshot: requests commit in their own sessions
+    return db.session.scalars(
+        sa.select(Response).where(Response.patient_id == patient_id).order_by(Response.id)
+    ).all()
+
+
+def alerts_of(patient_id):
+    db.session.commit()
+    return db.session.scalars(
+        sa.select(Alert).where(Alert.patient_id == patient_id).order_by(Alert.id)
+    ).all()
+
+
+def invitation_row(invitation_id):
+    db.session.commit()
+    db.session.expire_all()
+    return db.session.get(Invitation, invitation_id)
+
+
+def nothing_stored(patient_id, invitation_id):
+    assert responses_of(patient_id) == []
+    assert alerts_of(patient_id) == []
+    assert invitation_row(invitation_id).completed_at is None
+
+
+# Fixtures --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clinic(app):
+    return ClinicFactory(name="Riverside Clinic", crisis_text=CRISIS)
+
+
+@pytest.fixture
+def therapist(clinic):
+    return UserFactory(clinic=clinic, role=Role.THERAPIST, email="ther@riverside.test",
+                       name="Theo Therapist")
+
+
+@pytest.fixture
+def patient(clinic, therapist):
+    return PatientFactory(clinic=clinic, primary=therapist, display_name=NAME,
+                          reference=REFERENCE)
+
+
+@pytest.fixture
+def link(therapist, patient):
+    """(invitation id, token) of a PHQ-9 link."""
+    return make_link(therapist, patient.id)
+
+
+@pytest.fixture
+def browser(app):
+    """The patient's phone: no clinician login."""
+    return app.test_client()
+
+
+# Opening the link -------------------------------------------------------------------------------
+
+
+def test_the_token_leaves_the_address_bar_at_once(browser, link):
+    invitation_id, token = link
+    first = browser.get(f"/q/{token}")
+    assert first.status_code == 303
+    assert first.headers["Location"] == "/q/"
+    assert token not in first.headers["Location"]
+    assert first.headers["Referrer-Policy"] == "no-referrer"
+    assert first.headers["Cache-Control"] == "no-store"
+
+    page = browser.get("/q/")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    body = text(page)
+    assert token not in body
+    assert form_fields(page)["invitation"] == str(invitation_id)
+    # The whole PHQ-9 (9 scored items, 4 options each) plus the optional item 10 (4 options).
+    assert len(re.findall(r'type="radio" name="PHQ-9:\d+"', body)) == 9 * 4 + 4
+
+
+def test_opening_the_link_never_consumes_it(browser, app, patient, link):
+    invitation_id, token = link
+    scanner = app.test_client()  # a mail scanner opens it first, more than once
+    for _ in range(3):
+        assert scanner.get(f"/q/{token}").status_code == 303
+        assert scanner.get("/q/").status_code == 200
+    assert scanner.head(f"/q/{token}").status_code == 303
+    nothing_stored(patient.id, invitation_id)
+    assert invitation_row(invitation_id).revoked_at is None
+
+    # The patient still gets a working link afterwards.
+    page = open_link(browser, token)
+    assert submit(browser, page, answers("PHQ-9", PHQ9_CALM)).status_code == 303
+    assert [r.total for r in responses_of(patient.id)] == [8]
+
+
+def test_patient_pages_show_no_name_or_reference(browser, therapist, patient, link):
+    _, token = link
+    pages = [open_link(browser, token)]
+    pages.append(submit(browser, pages[0], answers("PHQ-9", PHQ9_CALM[:-1])))  # 422 page
+    assert pages[-1].status_code == 422
+    assert submit(browser, pages[0], answers("PHQ-9", PHQ9_RISK)).status_code == 303
+    pages.append(browser.get("/q/done"))
+    pages.append(open_link(browser, token))  # "already done"
+    revoked_id, revoked_token = make_link(therapist, patient.id)
+    services.revoke_invitation(therapist, patient.id, revoked_id)
+    pages.append(open_link(browser, revoked_token))
+    assert [p.status_code for p in pages] == [200, 422, 200, 200, 410]
+    for page in pages:
+        body = text(page)
+        assert NAME not in body
+        assert REFERENCE not in body
+        assert "Riverside Clinic" in body  # the clinic's name is all that identifies anything
+        assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_unknown_token_gets_the_generic_not_found_page(browser, link):
+    _, token = link
+    unknown = ("A" if token[0] != "A" else "B") + token[1:]  # right shape, no such link
+    response = browser.get(f"/q/{unknown}")
+    assert response.status_code == 404
+    generic = browser.get("/q/no/such/page")
+    assert generic.status_code == 404
+    malformed = browser.get("/q/not-a-token")
+    assert malformed.status_code == 404
+    assert text(response) == text(generic) == text(malformed)
+    for word in ("expired", "already", "no longer active", "questionnaire"):
+        assert word not in text(response).lower()
+    # Nothing was remembered: the token-less page has no link to show.
+    assert browser.get("/q/").status_code == 404
+
+
+# Answering --------------------------------------------------------------------------------------
+
+
+def test_complete_answers_are_stored_once_and_complete_the_link(browser, patient, link):
+    invitation_id, token = link
+    page = open_link(browser, token)
+    response = submit(browser, page, {**answers("PHQ-9", PHQ9_CALM), "PHQ-9:10": "1"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/q/done"
+
+    done = browser.get("/q/done")
+    assert done.status_code == 200
+    assert "Your answers are saved" in text(done)
+    assert CRISIS not in text(done)
+
+    [stored] = responses_of(patient.id)
+    assert (stored.instrument_code, stored.total, stored.band, stored.is_case) == (
+        "PHQ-9", 8, "mild", False)
+    assert stored.answers == PHQ9_CALM
+    assert stored.extra_answers == {"10": 1}
+    assert (stored.source, stored.invitation_id, stored.entered_by_id) == (
+        "link", invitation_id, None)
+    assert stored.prorated is False
+    assert alerts_of(patient.id) == []
+    assert invitation_row(invitation_id).completed_at is not None
+    db.session.commit()
+    events = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "response_submit")).all()
+    assert [(e.actor_kind, e.patient_id, e.object_id) for e in events] == [
+        ("link", patient.id, invitation_id)]
+
+
+def test_a_link_with_two_questionnaires_stores_both_together(browser, therapist, patient):
+    invitation_id, token = make_link(therapist, patient.id, ("GAD-7", "PHQ-9"))
+    page = open_link(browser, token)
+    assert "Part 2 of 2" in text(page)
+    gad7 = answers("GAD-7", [3, 3, 3, 3, 3, 3, 3])
+    # One GAD-7 answer missing: neither questionnaire is stored.
+    partial = submit(browser, page, {**answers("PHQ-9", PHQ9_CALM), **gad7, "GAD-7:7": ""})
+    assert partial.status_code == 422
+    nothing_stored(patient.id, invitation_id)
+
+    assert submit(browser, page, {**answers("PHQ-9", PHQ9_CALM), **gad7}).status_code == 303
+    stored = {r.instrument_code: (r.total, r.band) for r in responses_of(patient.id)}
+    assert stored == {"PHQ-9": (8, "mild"), "GAD-7": (21, "severe")}
+
+
+def test_a_missing_answer_shows_the_page_again_with_every_other_answer_kept(
+        browser, patient, link):
+    invitation_id, token = link
+    page = open_link(browser, token)
+    given = [2, 0, 3, 1, None, 2, 0, 1, 0]
+    response = submit(browser, page, {**answers("PHQ-9", given), "PHQ-9:10": "2"})
+    assert response.status_code == 422
+    body = text(response)
+    # The message sits at the item, and the summary links to it.
+    assert re.search(r'<fieldset class="item item-error" id="PHQ-9-5"', body)
+    assert '<p class="error-message" id="PHQ-9-5-error">Answer required.</p>' in body
+    assert body.count('class="error-message"') == 1
+    assert 'href="#PHQ-9-5"' in body
+    kept = dict(CHECKED.findall(body))
+    assert kept == {**{f"PHQ-9:{n}": str(v) for n, v in enumerate(given, 1) if v is not None},
+                    "PHQ-9:10": "2"}
+    nothing_stored(patient.id, invitation_id)
+
+    # Answering the one question completes the link.
+    fixed = submit(browser, response, {**answers("PHQ-9", [2, 0, 3, 1, 3, 2, 0, 1, 0])})
+    assert fixed.status_code == 303
+    assert [r.total for r in responses_of(patient.id)] == [12]
+
+
+@pytest.mark.parametrize(("change", "status", "message"), [
+    ({"PHQ-9:1": "4"}, 422, "4 is not an option here"),
+    ({"PHQ-9:2": "-1"}, 422, "-1 is not an option here"),
+    ({"PHQ-9:3": "often"}, 422, "&#39;often&#39; is not a whole number"),
+    ({"PHQ-9:4": "1.0"}, 422, "&#39;1.0&#39; is not a whole number"),
+    ({"PHQ-9:9": ""}, 422, "Answer required."),
+    ({"PHQ-9:11": "1"}, 400, None),  # an item the PHQ-9 does not have
+    ({"GAD-7:1": "1"}, 400, None),  # a questionnaire this link does not hold
+    ({"PHQ-9:10": "7"}, 400, None),  # the optional item out of range
+    ({"total": "0"}, 400, None),  # a score sent from the client is never taken
+], ids=["out-of-range", "negative", "word", "decimal", "missing", "extra-item",
+        "other-instrument", "optional-out-of-range", "client-total"])
+def test_invalid_answers_are_refused_and_nothing_is_stored(
+        browser, patient, link, change, status, message):
+    invitation_id, token = link
+    page = open_link(browser, token)
+    response = submit(browser, page, {**answers("PHQ-9", PHQ9_RISK), **change})
+    assert response.status_code == status
+    if message:
+        assert message in text(response)
+    nothing_stored(patient.id, invitation_id)
+    # The link still works afterwards.
+    assert submit(browser, open_link(browser, token),
+                  answers("PHQ-9", PHQ9_CALM)).status_code == 303
+    assert len(responses_of(patient.id)) == 1
+
+
+def test_a_risk_answer_shows_the_clinics_crisis_text_and_raises_an_alert(
+        browser, patient, link):
+    _, token = link
+    page = open_link(browser, token)
+    assert submit(browser, page, answers("PHQ-9", PHQ9_RISK)).status_code == 303
+    done = browser.get("/q/done")
+    assert done.status_code == 200
+    assert CRISIS in text(done)
+    assert "If you need help now" in text(done)
+
+    [stored] = responses_of(patient.id)
+    assert (stored.total, stored.band, stored.is_case) == (17, "moderately severe", True)
+    assert stored.flags == ["risk_item"]
+    [alert] = alerts_of(patient.id)
+    assert (alert.kind, alert.response_id, alert.acknowledged_at) == (
+        "risk_item", stored.id, None)
+
+
+def test_without_a_risk_answer_the_thank_you_page_has_no_crisis_text(browser, patient, link):
+    _, token = link
+    assert submit(browser, open_link(browser, token),
+                  answers("PHQ-9", [3, 3, 3, 3, 3, 3, 3, 3, 0])).status_code == 303
+    done = text(browser.get("/q/done"))
+    assert "Thank you" in done
+    assert CRISIS not in done
+    assert [r.total for r in responses_of(patient.id)] == [24]
+    assert alerts_of(patient.id) == []
+
+
+# Submitting twice ---------------------------------------------------------------------------------
+
+
+def test_submitting_twice_in_one_browser_stores_one_response(browser, patient, link):
+    _, token = link
+    page = open_link(browser, token)
+    first = submit(browser, page, answers("PHQ-9", PHQ9_RISK))
+    second = submit(browser, page, answers("PHQ-9", PHQ9_RISK))  # double tap / back + resend
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert second.headers["Location"] == "/q/done"
+    assert [r.total for r in responses_of(patient.id)] == [17]
+    assert [a.kind for a in alerts_of(patient.id)] == ["risk_item"]
+
+
+def test_a_second_tab_gets_the_already_done_page_and_stores_nothing(
+        app, browser, patient, link):
+    _, token = link
+    other_tab = app.test_client()
+    page_one = open_link(browser, token)
+    page_two = open_link(other_tab, token)
+    assert submit(browser, page_one, answers("PHQ-9", PHQ9_CALM)).status_code == 303
+    late = submit(other_tab, page_two, answers("PHQ-9", PHQ9_RISK))
+    assert late.status_code == 200
+    assert "This questionnaire is already done" in text(late)
+    assert [(r.total, r.answers) for r in responses_of(patient.id)] == [(8, PHQ9_CALM)]
+    assert alerts_of(patient.id) == []
+
+
+def test_two_requests_racing_past_the_state_check_store_one_response(
+        app, browser, patient, link, monkeypatch):
+    """Both requests see an open link: the unique constraint, not a check, keeps it to one."""
+    _, token = link
+    other_tab = app.test_client()
+    page_one = open_link(browser, token)
+    page_two = open_link(other_tab, token)
+    assert submit(browser, page_one, answers("PHQ-9", PHQ9_CALM)).status_code == 303
+    # The second request checked the state before the first one committed.
+    monkeypatch.setattr(Invitation, "state", lambda self, now: "open")
+    late = submit(other_tab, page_two, answers("PHQ-9", PHQ9_RISK))
+    assert late.status_code == 303
+    assert late.headers["Location"] == "/q/done"
+    assert [(r.total, r.answers) for r in responses_of(patient.id)] == [(8, PHQ9_CALM)]
+    assert alerts_of(patient.id) == []
+
+
+# Used, expired, revoked ------------------------------------------------------------------------
+
+
+def test_a_used_link_gets_the_already_done_page(app, browser, patient, link):
+    _, token = link
+    assert submit(browser, open_link(browser, token),
+                  answers("PHQ-9", PHQ9_CALM)).status_code == 303
+    later = app.test_client()  # the same link, opened again next day
+    page = open_link(later, token)
+    assert page.status_code == 200
+    assert "This questionnaire is already done" in text(page)
+    assert "Send my answers" not in text(page)
+    assert len(responses_of(patient.id)) == 1
+
+
+def test_an_expired_link_says_so_with_410_and_stores_nothing(app, therapist, patient):
+    start = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        invitation_id, token = make_link(therapist, patient.id)
+    assert invitation_row(invitation_id).expires_at == start + timedelta(days=4)
+
+    with time_machine.travel(start + timedelta(days=4) - timedelta(minutes=1), tick=False):
+        early = app.test_client()
+        stale_page = open_link(early, token)
+        assert stale_page.status_code == 200
+        assert "Send my answers" in text(stale_page)
+
+    with time_machine.travel(start + timedelta(days=4), tick=False):
+        page = open_link(app.test_client(), token)
+        assert page.status_code == 410
+        assert "This link has expired" in text(page)
+        assert "Ask your clinician for a new link" in text(page)
+        assert "Send my answers" not in text(page)
+        # A form opened a minute before expiry and sent after it is refused too.
+        late = submit(early, stale_page, answers("PHQ-9", PHQ9_RISK))
+        assert late.status_code == 410
+        assert "This link has expired" in text(late)
+    nothing_stored(patient.id, invitation_id)
+
+
+def test_a_questionnaire_opened_in_the_evening_can_be_sent_next_morning(
+        app, therapist, patient):
+    """The link lives 4 days: answers sent 13 hours after opening the page are not lost."""
+    evening = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    with time_machine.travel(evening, tick=False):
+        invitation_id, token = make_link(therapist, patient.id)
+        phone = app.test_client()
+        page = open_link(phone, token)
+        assert page.status_code == 200
+    with time_machine.travel(evening + timedelta(hours=13), tick=False):
+        sent = submit(phone, page, answers("PHQ-9", PHQ9_CALM))
+        assert "Form expired" not in text(sent)
+        assert sent.status_code == 303
+    assert [r.total for r in responses_of(patient.id)] == [8]
+    assert invitation_row(invitation_id).completed_at == evening + timedelta(hours=13)
+
+
+def test_a_revoked_link_says_so_with_410_and_stores_nothing(
+        browser, therapist, patient, link):
+    invitation_id, token = link
+    page = open_link(browser, token)  # opened before the clinician stopped it
+    services.revoke_invitation(therapist, patient.id, invitation_id)
+    again = open_link(browser, token)
+    assert again.status_code == 410
+    assert "This link is no longer active" in text(again)
+    assert "This link has expired" not in text(again)
+    late = submit(browser, page, answers("PHQ-9", PHQ9_RISK))
+    assert late.status_code == 410
+    assert "This link is no longer active" in text(late)
+    nothing_stored(patient.id, invitation_id)
+
+
+# Another invitation's form --------------------------------------------------------------------
+
+
+def test_a_form_of_another_link_is_refused_with_409(browser, therapist, patient):
+    first_id, first_token = make_link(therapist, patient.id)
+    second_id, second_token = make_link(therapist, patient.id, ("GAD-7",))
+    old_page = open_link(browser, first_token)
+    open_link(browser, second_token)  # the browser now holds the second link
+    response = submit(browser, old_page, answers("PHQ-9", PHQ9_RISK))
+    assert response.status_code == 409
+    assert "Please start again" in text(response)
+    assert "Nothing was saved" in text(response)
+    nothing_stored(patient.id, first_id)
+    nothing_stored(patient.id, second_id)
+
+
+def test_a_forged_invitation_field_is_refused_with_409(browser, therapist, patient, link):
+    invitation_id, token = link
+    other_patient = PatientFactory(clinic=patient.clinic, primary=therapist)
+    other_id, _ = make_link(therapist, other_patient.id)
+    page = open_link(browser, token)
+    response = browser.post("/q/", data={**form_fields(page), "invitation": str(other_id),
+                                         **answers("PHQ-9", PHQ9_CALM)})
+    assert response.status_code == 409
+    nothing_stored(patient.id, invitation_id)
+    nothing_stored(other_patient.id, other_id)
+
+
+# Rate limiting --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_PATIENT_LINKS": "3 per minute"}])
+def test_opening_links_is_rate_limited(browser, link):
+    _, token = link
+    for n in range(3):  # guessing tokens counts as much as opening a real one
+        assert browser.get(f"/q/{'x' * 42}{n}").status_code == 404
+    limited = browser.get(f"/q/{token}")
+    assert limited.status_code == 429
+    assert "Retry-After" in limited.headers
+    assert token not in text(limited)
+
+
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_PATIENT_LINKS": "3 per minute"}])
+def test_posting_answers_is_rate_limited(browser, patient, link):
+    invitation_id, token = link
+    page = open_link(browser, token)
+    for _ in range(3):
+        assert submit(browser, page, answers("PHQ-9", PHQ9_CALM[:-1])).status_code == 422
+    limited = submit(browser, page, answers("PHQ-9", PHQ9_CALM))
+    assert limited.status_code == 429
+    nothing_stored(patient.id, invitation_id)
+
+
+# Who may see what the patient sent -------------------------------------------------------------
+
+
+def test_another_clinics_clinician_cannot_see_the_response_or_the_alert(
+        app, client, auth, browser, therapist, patient, link):
+    _, token = link
+    assert submit(browser, open_link(browser, token),
+                  answers("PHQ-9", PHQ9_RISK)).status_code == 303
+    [stored] = responses_of(patient.id)
+    [alert] = alerts_of(patient.id)
+    response_url = f"/patients/{patient.id}/responses/{stored.id}"
+
+    own = app.test_client()
+    AuthActions(own).login(therapist.email)
+    assert own.get(response_url).status_code == 200
+    assert own.get(f"/alerts/{alert.id}").status_code == 200
+
+    outsider = UserFactory(clinic=ClinicFactory(), role=Role.ADMIN, email="admin@elsewhere.test")
+    auth.login(outsider.email)
+    assert client.get(response_url).status_code == 404
+    assert client.get(f"/alerts/{alert.id}").status_code == 404
+    assert client.get(f"/patients/{patient.id}/charts/PHQ-9.svg").status_code == 404
+    refused = auth.post(f"/alerts/{alert.id}", {"note": "Not mine"})
+    assert refused.status_code == 404
+    inbox = text(client.get("/alerts"))
+    assert NAME not in inbox
+    assert "No open alerts." in inbox
+    assert "badge-alert" not in inbox
+    assert alerts_of(patient.id)[0].acknowledged_at is None

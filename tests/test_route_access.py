@@ -1,0 +1,275 @@
+"""The route access table: every endpoint of the app, who may reach it, and what others get.
+
+Every rule of ``app.url_map`` must have a row in ``ACCESS``; a new route without one fails
+``test_every_endpoint_has_an_access_class`` by name. Each (endpoint, method, actor) case then runs
+through the real app: real login, real CSRF token, real database, a fresh world per case.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import csrf_token
+from factories import ClinicFactory, PatientFactory, UserFactory
+from flask import url_for
+
+from clinic.app import create_app
+from clinic.auth.models import Role
+from clinic.measures import services as measures
+from clinic.patients.models import CareTeamMember
+
+ACCESS = {
+    "health.healthz": "public",
+    "auth.login": "public",
+    "auth.logout": "clinician",
+    "auth.change_password": "clinician",
+    "users.index": "admin",
+    "users.create": "admin",
+    "users.edit": "clinic_user",
+    "users.deactivate": "clinic_user",
+    "users.reactivate": "clinic_user",
+    "users.reset_password": "clinic_user",
+    "users.clinic_settings": "admin",  # always the admin's own clinic
+    "caseload.dashboard": "clinician",
+    "caseload.patient": "patient",
+    "patients.index": "clinician",
+    "patients.create": "patient_create",
+    "patients.edit": "patient",
+    "patients.discharge": "patient_manage",
+    "patients.reactivate": "patient_manage",
+    "patients.add_member": "patient_manage",
+    "patients.remove_member": "patient_manage",
+    "patients.make_primary": "patient_manage",
+    "measures.save_schedule": "patient",
+    "measures.stop_schedule": "patient",
+    "measures.create_invitation": "patient",
+    "measures.invitation": "patient",
+    "measures.revoke_invitation": "patient",
+    "measures.enter_response": "patient",
+    "measures.response": "patient",
+    "measures.correct_response": "patient",
+    "measures.chart": "patient",
+    "measures.alerts": "clinician",
+    "measures.alert": "patient",  # an alert is seen by whoever may see its patient
+    "portal.open_link": "public",
+    "portal.questionnaire": "public",
+    "portal.done": "public",
+    "audit.index": "admin",
+}
+
+# Query arguments a route needs to do its work (not access-related).
+QUERY = {"measures.enter_response": {"instrument": "PHQ-9"}}
+
+ACTORS = ("anonymous", "admin", "therapist", "trainer", "therapist2", "admin_b")
+ALLOWED = None  # marker: the actor may use the route
+
+# What each actor gets, per access class: ALLOWED or the exact status of the refusal.
+# (anonymous is handled apart: every non-public route sends them to the login page.)
+EXPECTED = {
+    "public": dict.fromkeys(ACTORS, ALLOWED),
+    "clinician": dict.fromkeys(ACTORS[1:], ALLOWED),
+    "admin": {"admin": ALLOWED, "admin_b": ALLOWED,
+              "therapist": 403, "trainer": 403, "therapist2": 403},
+    "patient": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": ALLOWED,
+                "therapist2": 404, "admin_b": 404},
+    "patient_manage": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": 403,
+                       "therapist2": 404, "admin_b": 404},
+    "patient_create": {"admin": ALLOWED, "therapist": ALLOWED, "therapist2": ALLOWED,
+                       "admin_b": ALLOWED, "trainer": 403},
+    "clinic_user": {"admin": ALLOWED, "therapist": 403, "trainer": 403, "therapist2": 403,
+                    "admin_b": 404},
+}
+
+
+def _rules_of_the_app():
+    """(endpoint, method) of every rule, read from a throwaway app at collection time."""
+    app = create_app({"ENV_NAME": "testing", "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "SECRET_KEY": "collection-only-secret-key-0123456789abcdef",
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    cases = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            cases.append((rule.endpoint, method))
+    return cases
+
+
+RULE_CASES = _rules_of_the_app()
+
+
+@dataclass
+class World:
+    admin: object
+    therapist: object
+    trainer: object
+    therapist2: object
+    admin_b: object
+    patient: object
+    trainer_member: object
+    schedule_id: int
+    invitation_id: int
+    token: str
+    response_id: int
+    alert_id: int
+
+
+def build_world():
+    """Two clinics, the six actors, patient P with a care team, and P's measures records.
+
+    The measures records are made by the real services, as a clinician would make them.
+    """
+    clinic_a, clinic_b = ClinicFactory(name="Clinic A"), ClinicFactory(name="Clinic B")
+    admin = UserFactory(clinic=clinic_a, role=Role.ADMIN, email="admin@a.test")
+    therapist = UserFactory(clinic=clinic_a, role=Role.THERAPIST, email="therapist@a.test")
+    trainer = UserFactory(clinic=clinic_a, role=Role.TRAINER, email="trainer@a.test")
+    therapist2 = UserFactory(clinic=clinic_a, role=Role.THERAPIST, email="therapist2@a.test")
+    admin_b = UserFactory(clinic=clinic_b, role=Role.ADMIN, email="admin@b.test")
+    patient = PatientFactory(clinic=clinic_a, primary=therapist, team=[trainer])
+    member = next(m for m in patient.care_team if m.user_id == trainer.id)
+    assert isinstance(member, CareTeamMember) and not member.is_primary
+
+    schedule = measures.save_schedule(therapist, patient.id, measures.ScheduleInput(
+        "PHQ-9", 1, 0, date.today()))
+    invitation = measures.create_adhoc_invitation(therapist, patient.id, ["PHQ-9"])
+    # A paper PHQ-9 with item 9 (thoughts of self-harm) answered: a response and a risk alert.
+    response = measures.record_clinician_response(
+        therapist, patient.id, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 1],
+        datetime.now(UTC) - timedelta(hours=1))
+    [alert] = measures.alerts_of_response(response)
+    return World(admin, therapist, trainer, therapist2, admin_b, patient, member,
+                 schedule.id, invitation.id, measures.link_token(invitation), response.id,
+                 alert.id)
+
+
+def build_url(app, endpoint, world):
+    arguments = {"patient_id": world.patient.id, "member_id": world.trainer_member.id,
+                 "user_id": world.therapist2.id, "schedule_id": world.schedule_id,
+                 "invitation_id": world.invitation_id, "response_id": world.response_id,
+                 "alert_id": world.alert_id, "code": "PHQ-9", "token": world.token}
+    with app.test_request_context():
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        unknown = sorted(rule.arguments - arguments.keys())
+        assert not unknown, (f"{endpoint}: no value for URL argument(s) {unknown}; "
+                             "build the object in build_world and pass its id here")
+        values = {name: arguments[name] for name in rule.arguments}
+        return url_for(endpoint, **values, **QUERY.get(endpoint, {}))
+
+
+def is_login_redirect(response):
+    """The login guard's answer: 302 to /login?next=... (logout's own 303 is not this)."""
+    if response.status_code != 302:
+        return False
+    location = urlsplit(response.headers["Location"])
+    return location.path == "/login"
+
+
+def test_every_endpoint_has_an_access_class(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    missing = sorted(endpoints - ACCESS.keys())
+    stale = sorted(ACCESS.keys() - endpoints)
+    assert not missing, f"endpoints with no row in ACCESS (add one): {missing}"
+    assert not stale, f"rows in ACCESS for endpoints that no longer exist: {stale}"
+    assert set(ACCESS.values()) <= EXPECTED.keys()
+
+
+def test_collection_saw_the_same_rules_as_the_test_app(app):
+    rules = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+             if rule.endpoint != "static" for method in rule.methods & {"GET", "POST"}}
+    assert rules == set(RULE_CASES)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("endpoint", "method"), RULE_CASES,
+                         ids=[f"{endpoint}-{method}" for endpoint, method in RULE_CASES])
+def test_route_access(app, client, auth, endpoint, method, actor):
+    assert endpoint in ACCESS, f"{endpoint} has no access class in ACCESS"
+    access = ACCESS[endpoint]
+    world = build_world()
+    url = build_url(app, endpoint, world)
+
+    if actor != "anonymous":
+        login = auth.login(getattr(world, actor).email)
+        assert login.status_code == 303, f"login as {actor} failed"
+    if endpoint == "portal.questionnaire":
+        # The questionnaire page is the one of the link opened in this browser session.
+        assert client.get(f"/q/{world.token}").status_code == 303
+
+    if method == "GET":
+        response = client.get(url)
+    else:
+        token_page = "/login" if actor == "anonymous" else "/account/password"
+        response = client.post(url, data={"csrf_token": csrf_token(client, token_page)})
+
+    where = f"{method} {url} as {actor} ({access})"
+    if actor == "anonymous" and access != "public":
+        assert is_login_redirect(response), f"{where}: {response.status_code}, not sent to login"
+        next_url = parse_qs(urlsplit(response.headers["Location"]).query).get("next")
+        assert next_url == [url], f"{where}: login redirect lost the page: {next_url}"
+        return
+
+    expected = EXPECTED[access][actor]
+    if expected is ALLOWED:
+        assert response.status_code not in (400, 401, 403, 404, 405), (
+            f"{where}: refused with {response.status_code}")
+        assert response.status_code < 500, f"{where}: server error"
+        assert not is_login_redirect(response), f"{where}: sent to the login page"
+    else:
+        assert response.status_code == expected, (
+            f"{where}: expected {expected}, got {response.status_code}")
+
+
+def _shape(response):
+    """Status, <h1> and the body with what differs per request anyway masked.
+
+    The request reference is random, and the CSRF token in the logout form is signed with a
+    timestamp; neither says anything about the patient.
+    """
+    body = response.get_data(as_text=True)
+    h1 = re.search(r"<h1>(.*?)</h1>", body, re.S)
+    body = re.sub(r"reference [0-9a-f]{16}", "reference <request-id>", body)
+    body = re.sub(r'(name="csrf_token"[^>]*value=")[^"]+"', r'\1<token>"', body)
+    return response.status_code, h1.group(1).strip() if h1 else None, body
+
+
+def test_out_of_scope_patient_is_indistinguishable_from_a_missing_one(app, client, auth):
+    world = build_world()
+    missing_id = world.patient.id + 10_000
+    auth.login(world.therapist2.email)
+    token = csrf_token(client, "/account/password")
+    member, invitation, response = (world.trainer_member.id, world.invitation_id,
+                                    world.response_id)
+    for path in ("/patients/{}", "/patients/{}/edit",
+                 "/patients/{}/responses/new?instrument=PHQ-9",
+                 "/patients/{}/charts/PHQ-9.svg",
+                 "/patients/{}/invitations/" + str(invitation),
+                 "/patients/{}/responses/" + str(response),
+                 "/patients/{}/responses/" + str(response) + "/correct"):
+        hidden = client.get(path.format(world.patient.id))
+        missing = client.get(path.format(missing_id))
+        assert _shape(hidden)[:2] == (404, "Page not found"), path
+        assert _shape(hidden) == _shape(missing), path
+    for path in ("/patients/{}/discharge", "/patients/{}/edit", "/patients/{}/care-team",
+                 "/patients/{}/care-team/" + str(member) + "/primary",
+                 "/patients/{}/schedules", "/patients/{}/invitations",
+                 "/patients/{}/invitations/" + str(invitation) + "/revoke"):
+        hidden = client.post(path.format(world.patient.id), data={"csrf_token": token})
+        missing = client.post(path.format(missing_id), data={"csrf_token": token})
+        assert _shape(hidden)[:2] == (404, "Page not found"), path
+        assert _shape(hidden) == _shape(missing), path
+    hidden = client.get(f"/alerts/{world.alert_id}")
+    missing = client.get(f"/alerts/{world.alert_id + 10_000}")
+    assert _shape(hidden)[:2] == (404, "Page not found")
+    assert _shape(hidden) == _shape(missing)
+
+
+def test_another_clinics_user_is_indistinguishable_from_a_missing_one(app, client, auth):
+    world = build_world()
+    auth.login(world.admin_b.email)
+    hidden = client.get(f"/admin/users/{world.therapist2.id}")
+    missing = client.get(f"/admin/users/{world.therapist2.id + 10_000}")
+    assert _shape(hidden)[:2] == (404, "Page not found")
+    assert _shape(hidden) == _shape(missing)
