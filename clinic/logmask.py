@@ -31,10 +31,22 @@ class TokenMaskingFilter(logging.Filter):
         return True
 
 
-def install(logger_names=("werkzeug", "gunicorn.access", "gunicorn.error", "")):
-    """Attach the filter to the loggers that write request lines, and the root logger."""
+def install():
+    """Mask every log record as it is created, whichever logger or library makes it.
+
+    A filter on a logger does not see records that child loggers pass up (Flask's
+    "Exception on /q/<token>" comes from the app's own logger), so the masking sits in the
+    record factory, which every record goes through.
+    """
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "masks_tokens", False):
+        return
     token_filter = TokenMaskingFilter()
-    for name in logger_names:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, TokenMaskingFilter) for f in logger.filters):
-            logger.addFilter(token_filter)
+
+    def masked_record(*args, **kwargs):
+        record = factory(*args, **kwargs)
+        token_filter.filter(record)
+        return record
+
+    masked_record.masks_tokens = True
+    logging.setLogRecordFactory(masked_record)

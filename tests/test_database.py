@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from clinic.app import create_app
 from clinic.auth.models import Clinic
-from clinic.database import is_retryable, write_transaction
+from clinic.database import WRITE_OPTION, is_retryable, write_transaction
 from clinic.extensions import db
 
 
@@ -143,7 +143,10 @@ def test_conflicting_concurrent_writers_both_land(kind, request):
     other_done = threading.Event()
 
     def competing_writer():
-        with app.app_context(), db.engine.connect() as connection:
+        # It writes the way every service does: BEGIN IMMEDIATE on SQLite.
+        with app.app_context(), db.engine.connect().execution_options(
+            **{WRITE_OPTION: True}
+        ) as connection:
             if kind == "postgresql":
                 connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
             connection.execute(sa.select(sa.func.count(Clinic.id))).scalar()

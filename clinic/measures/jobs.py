@@ -93,7 +93,11 @@ def _mail_invitation(invitation_id, now, reminder):
 
 
 def _mail_candidates(now):
-    """Open scheduled links whose first mail or reminder is due, for patients with an email."""
+    """Open scheduled links whose first mail or reminder is due, for patients with an email.
+
+    The reminder counts from when the first mail went out, so a mail outage never sends the
+    link and its reminder an hour apart.
+    """
     open_links = (
         sa.select(Invitation.id, Invitation.emailed_at, Invitation.reminder_sent_at,
                   Invitation.created_at, Clinic.reminder_after_days)
@@ -108,7 +112,7 @@ def _mail_candidates(now):
         if row.emailed_at is None:
             first.append(row.id)
         elif row.reminder_sent_at is None and (
-            now >= row.created_at + timedelta(days=row.reminder_after_days)
+            now >= row.emailed_at + timedelta(days=row.reminder_after_days)
         ):
             reminders.append(row.id)
     return first, reminders
@@ -157,7 +161,10 @@ def send_due(now=None):
         for invitation_id in reminders:
             report.reminded += _try_mail(invitation_id, now, True, report)
     patients = db.session.scalars(
-        sa.select(Invitation.patient_id).where(Invitation.kind == "scheduled").distinct()
+        sa.select(Invitation.patient_id)
+        .join(Patient, Patient.id == Invitation.patient_id)
+        .where(Invitation.kind == "scheduled", Patient.status == ACTIVE)
+        .distinct()
     ).all()
     for patient_id in patients:
         try:

@@ -3,7 +3,17 @@
 from datetime import UTC, datetime, time
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -37,7 +47,8 @@ def _field_error(form, error):
 @bp.app_context_processor
 def open_alert_badge():
     """The alert count in the navigation, for every logged-in page (one query)."""
-    if current_user.is_authenticated:
+    # Mail templates render outside any request (cron): there is no user to count for.
+    if has_request_context() and current_user.is_authenticated:
         return {"open_alert_count": services.open_alert_count(_me())}
     return {"open_alert_count": 0}
 
