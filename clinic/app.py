@@ -49,6 +49,7 @@ def register_template_helpers(app):
 
 
 def register_blueprints(app):
+    from clinic.alerts.views import bp as alerts_bp
     from clinic.audit.views import bp as audit_bp
     from clinic.auth.admin_views import bp as users_bp
     from clinic.auth.views import bp as auth_bp
@@ -57,9 +58,10 @@ def register_blueprints(app):
     from clinic.measures.views import bp as measures_bp
     from clinic.patients.views import bp as patients_bp
     from clinic.portal.views import bp as portal_bp
+    from clinic.programs.views import bp as programs_bp
 
     for blueprint in (health_bp, auth_bp, users_bp, patients_bp, caseload_bp, measures_bp,
-                      portal_bp, audit_bp):
+                      programs_bp, alerts_bp, portal_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 
@@ -98,10 +100,12 @@ def register_commands(app):
     from clinic.auth.cli import create_user_command
     from clinic.demo import seed_demo_command
     from clinic.measures.cli import measures_cli
+    from clinic.programs.cli import programs_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(measures_cli)
+    app.cli.add_command(programs_cli)
 
 
 def register_shell_context(app):

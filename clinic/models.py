@@ -1,19 +1,38 @@
 """Every area's models, imported in one place for Alembic's env.py and ``flask shell``."""
 
+from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
 from clinic.auth.models import Clinic, LoginSession, User
-from clinic.measures.models import Alert, Invitation, MeasureSchedule, Response
+from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
+from clinic.programs.models import (
+    Assignment,
+    AssignmentEvent,
+    Exercise,
+    LevelExercise,
+    ProgramTemplate,
+    SessionLog,
+    SetLog,
+    TemplateLevel,
+)
 
 __all__ = [
     "Alert",
+    "Assignment",
+    "AssignmentEvent",
     "AuditEvent",
     "CareTeamMember",
     "Clinic",
+    "Exercise",
     "Invitation",
+    "LevelExercise",
     "LoginSession",
     "MeasureSchedule",
     "Patient",
+    "ProgramTemplate",
     "Response",
+    "SessionLog",
+    "SetLog",
+    "TemplateLevel",
     "User",
 ]

@@ -15,6 +15,7 @@ from conftest import csrf_token
 from factories import ClinicFactory, PatientFactory, UserFactory
 from flask import url_for
 
+from clinic.alerts.services import alerts_of
 from clinic.app import create_app
 from clinic.auth.models import Role
 from clinic.measures import services as measures
@@ -51,8 +52,8 @@ ACCESS = {
     "measures.response": "patient",
     "measures.correct_response": "patient",
     "measures.chart": "patient",
-    "measures.alerts": "clinician",
-    "measures.alert": "patient",  # an alert is seen by whoever may see its patient
+    "alerts.index": "clinician",
+    "alerts.detail": "patient",  # an alert is seen by whoever may see its patient
     "portal.open_link": "public",
     "portal.questionnaire": "public",
     "portal.done": "public",
@@ -139,7 +140,7 @@ def build_world():
     response = measures.record_clinician_response(
         therapist, patient.id, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 1],
         datetime.now(UTC) - timedelta(hours=1))
-    [alert] = measures.alerts_of_response(response)
+    [alert] = alerts_of(response=response)
     return World(admin, therapist, trainer, therapist2, admin_b, patient, member,
                  schedule.id, invitation.id, measures.link_token(invitation), response.id,
                  alert.id)

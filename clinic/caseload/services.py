@@ -2,16 +2,19 @@
 queries, whatever the size of the caseload."""
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from clinic.alerts.services import open_alert_counts
 from clinic.database import utcnow
 from clinic.extensions import db
 from clinic.measures.change import classify_change
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
-from clinic.measures.models import Alert, Invitation, MeasureSchedule, Response
+from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.measures.services import in_episode
+from clinic.programs.services import rolling_adherence_for
 
 
 @dataclass
@@ -27,6 +30,8 @@ class PatientRow:
     patient: object
     measures: list = field(default_factory=list)
     open_alerts: int = 0
+    adherence_percent: int | None = None
+    has_program: bool = False
     open_links: int = 0
     overdue_links: int = 0
 
@@ -34,8 +39,9 @@ class PatientRow:
 def dashboard_rows(patients):
     """One row per patient: scheduled instruments' latest score, change, alerts, due links.
 
-    Four queries for any number of patients (schedules, current responses, alert counts,
-    invitations), which a test checks by counting statements for 5 and for 50 patients.
+    A fixed number of queries for any number of patients (schedules, current responses, alert
+    counts, invitations, programs with their events and sessions), which a test checks by
+    counting statements for 5 and for 50 patients.
     """
     ids = [p.id for p in patients]
     rows = {p.id: PatientRow(p) for p in patients}
@@ -57,12 +63,14 @@ def dashboard_rows(patients):
     ):
         history.setdefault((response.patient_id, response.instrument_code), []).append(response)
 
-    for patient_id, count in db.session.execute(
-        sa.select(Alert.patient_id, sa.func.count(Alert.id))
-        .where(Alert.patient_id.in_(ids), Alert.acknowledged_at.is_(None))
-        .group_by(Alert.patient_id)
-    ):
+    for patient_id, count in open_alert_counts(ids).items():
         rows[patient_id].open_alerts = count
+
+    if patients:
+        today = utcnow().astimezone(ZoneInfo(patients[0].clinic.timezone)).date()
+        for patient_id, percent in rolling_adherence_for(ids, today).items():
+            rows[patient_id].has_program = True
+            rows[patient_id].adherence_percent = percent
 
     now = utcnow()
     for invitation in db.session.scalars(

@@ -4,6 +4,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from clinic.alerts import services as alerts
+from clinic.alerts.models import ALERT_LABELS
 from clinic.caseload.services import dashboard_rows
 from clinic.extensions import db
 from clinic.measures import services as measures
@@ -14,6 +16,8 @@ from clinic.patients import services as patients
 from clinic.patients.forms import CareTeamAddForm, EmptyForm
 from clinic.patients.models import ACTIVE
 from clinic.patients.scope import can_manage
+from clinic.programs import services as programs
+from clinic.programs.forms import AssignForm
 
 bp = Blueprint("caseload", __name__)
 
@@ -42,13 +46,21 @@ def patient(patient_id):
     add_form.user_id.choices = [SelectChoice(u.id, f"{u.name} ({u.role_label})")
                                 for u in patients.candidates_for_care_team(record)]
     schedule_form = ScheduleForm(data={"starts_on": measures.utcnow().date()})
+    assignments = programs.assignments_of(record.id)
+    current = next((a for a in assignments if a.status != "completed"), None)
+    assign_form = AssignForm(data={"start_date": measures.utcnow().date()})
+    assign_form.template_id.choices = [SelectChoice(t.id, t.name)
+                                       for t in programs.templates_of(record.clinic_id)]
     return render_template(
         "caseload/patient.html", patient=record, add_form=add_form, post_form=EmptyForm(),
         can_manage=can_manage(_me(), record), summaries=measures.summaries(record),
-        alerts=db.session.scalars(measures.alerts_query(_me(), open_only=False,
-                                                        patient_id=record.id).limit(20)).all(),
+        alerts=db.session.scalars(alerts.alerts_query(_me(), open_only=False,
+                                                      patient_id=record.id).limit(20)).all(),
         schedules=measures.schedules_of(record.id), schedule_form=schedule_form,
         invitations=measures.invitations_of(record), links_form=InstrumentsForm(),
         instrument_codes=INSTRUMENT_CODES, weekdays=WEEKDAYS, now=measures.utcnow(),
-        labels=measures.ALERT_LABELS, show_history=request.args.get("history") == "1",
+        labels=ALERT_LABELS, show_history=request.args.get("history") == "1",
+        assignments=assignments, current_program=current,
+        program_progress=programs.progress(current) if current else None,
+        assign_form=assign_form,
     )

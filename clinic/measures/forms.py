@@ -37,13 +37,6 @@ class InstrumentsForm(FlaskForm):
     )
 
 
-class AcknowledgeForm(FlaskForm):
-    note = TextAreaField("What did you do?",
-                         validators=[InputRequired("Write a short note on what you did."),
-                                     Length(max=2000)],
-                         description="For example: phoned the patient, safety plan reviewed.")
-
-
 class ResponseMetaForm(FlaskForm):
     completed_on = DateField("Date the form was filled in",
                              validators=[InputRequired("Enter the date of the paper form.")])

@@ -10,18 +10,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from clinic.alerts.models import Alert
+from clinic.alerts.services import notify_alert, raise_alert
 from clinic.audit.services import record
-from clinic.auth.models import Clinic, User
+from clinic.auth.models import Clinic
 from clinic.database import utcnow, write_transaction
 from clinic.extensions import db
 from clinic.mailer import mail_enabled, send_mail
 from clinic.measures import schedule as schedule_rules
-from clinic.measures.models import Alert, Invitation, MeasureSchedule
-from clinic.measures.services import ALERT_LABELS, _new_invitation, link_url
-from clinic.patients.models import ACTIVE, CareTeamMember, Patient
+from clinic.measures.models import Invitation, MeasureSchedule
+from clinic.measures.services import _new_invitation, link_url
+from clinic.patients.models import ACTIVE, Patient
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +137,8 @@ def _missed_alert(patient_id, now):
     if exists:
         return None
     patient = db.session.get(Patient, patient_id)
-    alert = Alert(clinic_id=patient.clinic_id, patient_id=patient_id,
-                  kind="missed_questionnaires", invitation_id=later.id,
-                  detail={"due_on": [str(i.due_on) for i in reversed(last_two)]})
-    db.session.add(alert)
+    alert = raise_alert(patient, "missed_questionnaires", invitation=later,
+                        due_on=[str(i.due_on) for i in reversed(last_two)])
     db.session.flush()
     return alert.id
 
@@ -184,29 +183,3 @@ def _try_mail(invitation_id, now, reminder, report):
         log.warning("mail for invitation %s failed: %s", invitation_id, type(error).__name__)
         report.errors.append(invitation_id)
         return 0
-
-
-def notify_alert(alert_id):
-    """Mail the care team about a new alert: a reference and a link, never a name.
-
-    Best effort and outside the alert's transaction: a mail server being down must never lose
-    or delay the response that raised the alert.
-    """
-    if not mail_enabled():
-        return 0
-    alert = db.session.get(Alert, alert_id)
-    patient = db.session.get(Patient, alert.patient_id)
-    recipients = db.session.scalars(
-        sa.select(User.email).join(CareTeamMember, CareTeamMember.user_id == User.id)
-        .where(CareTeamMember.patient_id == patient.id, User.active.is_(True))
-    ).all()
-    url = f"{current_app.config['BASE_URL']}/alerts/{alert.id}"
-    sent = 0
-    for email in recipients:
-        try:
-            send_mail(email, "LiftClinic: a new alert", "alert", url=url,
-                      label=ALERT_LABELS[alert.kind], reference=patient.reference)
-            sent += 1
-        except Exception as error:
-            log.warning("alert mail failed: %s", type(error).__name__)
-    return sent

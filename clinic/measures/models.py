@@ -1,4 +1,4 @@
-"""Schedules, invitations (questionnaire links), responses and alerts.
+"""Schedules, invitations (questionnaire links) and responses.
 
 Instruments themselves are code (``clinic.measures.instruments``); rows name an instrument by
 its code and version.
@@ -11,13 +11,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from clinic.database import UTCDateTime, utcnow
 from clinic.extensions import db
 
-ALERT_KINDS = (
-    "risk_item",
-    "risk_item_unanswered",
-    "review_item",
-    "reliable_deterioration",
-    "missed_questionnaires",
-)
 SOURCES = ("link", "clinician")
 
 
@@ -128,41 +121,6 @@ class Response(db.Model):
         sa.Index("ix_response_patient_instrument", "patient_id", "instrument_code",
                  "completed_at"),
     )
-
-
-class Alert(db.Model):
-    """Something a clinician must look at: a risk answer, a deterioration, missed weeks."""
-
-    __tablename__ = "alert"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
-    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(32))
-    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"))
-    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"))
-    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    acknowledged_at: Mapped[object | None] = mapped_column(UTCDateTime)
-    note: Mapped[str | None] = mapped_column(sa.Text)
-
-    patient = relationship("Patient")
-    response = relationship("Response")
-    invitation = relationship("Invitation")
-    acknowledged_by = relationship("User")
-
-    __table_args__ = (
-        # The same cause never raises the same alert twice (send-due runs every hour).
-        sa.UniqueConstraint("kind", "response_id"),
-        sa.UniqueConstraint("kind", "invitation_id"),
-        sa.CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in ALERT_KINDS)),
-                           name="kind"),
-    )
-
-    @property
-    def is_open(self):
-        return self.acknowledged_at is None
 
 
 class ResponsesAreImmutable(RuntimeError):

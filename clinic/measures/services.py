@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from clinic import tokens
+from clinic.alerts.services import raise_alert
 from clinic.audit.services import record
 from clinic.auth.models import Clinic
 from clinic.database import utcnow, write_transaction
@@ -21,23 +22,16 @@ from clinic.extensions import db
 from clinic.measures import schedule as schedule_rules
 from clinic.measures.change import classify_change
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
-from clinic.measures.models import Alert, Invitation, MeasureSchedule, Response
+from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.measures.scoring import InvalidAnswers, score
 from clinic.patients.models import Patient
-from clinic.patients.scope import get_patient_or_404, visible_patients
+from clinic.patients.scope import get_patient_or_404
 
 LINK_PURPOSE = "questionnaire"
 ALERT_FOR_FLAG = {
     "risk_item": "risk_item",
     "risk_item_unanswered": "risk_item_unanswered",
     "review_item": "review_item",
-}
-ALERT_LABELS = {
-    "risk_item": "Risk item answered",
-    "risk_item_unanswered": "Risk item unanswered",
-    "review_item": "Review item answered",
-    "reliable_deterioration": "Reliable deterioration",
-    "missed_questionnaires": "Two questionnaires missed in a row",
 }
 
 
@@ -250,21 +244,16 @@ def _raise_alerts(patient, instrument, response):
     for flag in response.flags:
         kind = ALERT_FOR_FLAG.get(flag)
         if kind:
-            db.session.add(Alert(clinic_id=patient.clinic_id, patient_id=patient.id, kind=kind,
-                                 response_id=response.id,
-                                 detail={"instrument": instrument.code, "flag": flag}))
+            raise_alert(patient, kind, response=response, instrument=instrument.code, flag=flag)
     baseline = baseline_response(patient, instrument.code)
     if baseline is not None and baseline.id != response.id and (
         response.completed_at >= baseline.completed_at
     ):
         change = classify_change(instrument, baseline.total, response.total)
         if change.alert == "reliable_deterioration":
-            db.session.add(Alert(
-                clinic_id=patient.clinic_id, patient_id=patient.id,
-                kind="reliable_deterioration", response_id=response.id,
-                detail={"instrument": instrument.code, "baseline": baseline.total,
-                        "latest": response.total, "baseline_response_id": baseline.id},
-            ))
+            raise_alert(patient, "reliable_deterioration", response=response,
+                        instrument=instrument.code, baseline=baseline.total,
+                        latest=response.total, baseline_response_id=baseline.id)
     db.session.flush()
 
 
@@ -435,49 +424,3 @@ def summaries(patient, responses=None):
     return result
 
 
-# Alerts -------------------------------------------------------------------------------------
-
-
-def alerts_of_response(response):
-    return db.session.scalars(sa.select(Alert).where(Alert.response_id == response.id)).all()
-
-
-def alerts_query(user, *, open_only=True, patient_id=None):
-    """Alerts of the patients ``user`` may see, newest first."""
-    visible = visible_patients(user).with_only_columns(Patient.id)
-    query = sa.select(Alert).where(Alert.patient_id.in_(visible))
-    if open_only:
-        query = query.where(Alert.acknowledged_at.is_(None))
-    if patient_id is not None:
-        query = query.where(Alert.patient_id == patient_id)
-    return query.order_by(Alert.created_at.desc(), Alert.id.desc())
-
-
-def open_alert_count(user):
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(alerts_query(user).subquery())
-    )
-
-
-def get_alert_or_404(user, alert_id):
-    alert = db.session.scalar(alerts_query(user, open_only=False).where(Alert.id == alert_id))
-    if alert is None:
-        abort(404)
-    return alert
-
-
-@write_transaction
-def acknowledge_alert(actor, alert_id, note):
-    """A clinician has looked and acted: the alert leaves the inbox but stays in history."""
-    alert = get_alert_or_404(actor, alert_id)
-    note = (note or "").strip()
-    if not note:
-        raise ServiceError("Write a short note on what you did.", field="note")
-    if alert.acknowledged_at is not None:
-        raise ServiceError("This alert was already acknowledged.")
-    alert.acknowledged_at = utcnow()
-    alert.acknowledged_by_id = actor.id
-    alert.note = note
-    record("alert_acknowledge", actor=actor, obj=alert, patient_id=alert.patient_id,
-           kind=alert.kind)
-    return alert

@@ -8,7 +8,6 @@ from flask import (
     Response,
     abort,
     flash,
-    has_request_context,
     redirect,
     render_template,
     request,
@@ -18,10 +17,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from clinic.errors import ServiceError
-from clinic.extensions import db
 from clinic.measures import services
 from clinic.measures.chart import instrument_chart_svg
-from clinic.measures.forms import AcknowledgeForm, InstrumentsForm, ResponseMetaForm, ScheduleForm
+from clinic.measures.forms import InstrumentsForm, ResponseMetaForm, ScheduleForm
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.patients.forms import EmptyForm
 from clinic.patients.scope import get_patient_or_404
@@ -42,15 +40,6 @@ def _field_error(form, error):
         getattr(form, error.field).errors.append(error.message)
     else:
         form.form_errors.append(error.message)
-
-
-@bp.app_context_processor
-def open_alert_badge():
-    """The alert count in the navigation, for every logged-in page (one query)."""
-    # Mail templates render outside any request (cron): there is no user to count for.
-    if has_request_context() and current_user.is_authenticated:
-        return {"open_alert_count": services.open_alert_count(_me())}
-    return {"open_alert_count": 0}
 
 
 # Schedules and links --------------------------------------------------------------------------
@@ -239,34 +228,3 @@ def chart(patient_id, code):
         abort(404)
     svg = instrument_chart_svg(get_instrument(code), services.current_responses(patient.id, code))
     return Response(svg, mimetype="image/svg+xml")
-
-
-# Alerts -------------------------------------------------------------------------------------
-
-
-@bp.get("/alerts")
-def alerts():
-    """Open alerts of the patients in my care (or, with ?show=all, their history)."""
-    show_all = request.args.get("show") == "all"
-    page = db.paginate(services.alerts_query(_me(), open_only=not show_all), per_page=30,
-                       error_out=False)
-    return render_template("measures/alerts.html", page=page, show_all=show_all,
-                           labels=services.ALERT_LABELS)
-
-
-@bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
-def alert(alert_id):
-    """One alert: what raised it, and acknowledging it with a note."""
-    item = services.get_alert_or_404(_me(), alert_id)
-    form = AcknowledgeForm()
-    if form.validate_on_submit():
-        try:
-            services.acknowledge_alert(_me(), item.id, form.note.data)
-        except ServiceError as error:
-            _field_error(form, error)
-        else:
-            flash("Alert acknowledged.", "success")
-            return redirect(url_for("measures.alerts"), code=303)
-    status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("measures/alert.html", alert=item, form=form,
-                           label=services.ALERT_LABELS[item.kind]), status

@@ -6,6 +6,7 @@ A GET never consumes a link (mail scanners open links first); only a POST with a
 valid set of answers completes it.
 """
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -17,13 +18,17 @@ from flask import (
     url_for,
 )
 
+from clinic.alerts.services import alerts_of, notify_alert
 from clinic.auth.guards import public
 from clinic.auth.models import Clinic
 from clinic.database import utcnow
+from clinic.errors import ServiceError
 from clinic.extensions import db, limiter
 from clinic.measures import services
 from clinic.measures.instruments import get_instrument
-from clinic.measures.jobs import notify_alert
+from clinic.programs import entry as session_entry
+from clinic.programs import rules as program_rules
+from clinic.programs import services as programs
 
 bp = Blueprint("portal", __name__)
 
@@ -131,7 +136,7 @@ def questionnaire():
 
 def _finish(invitation_id):
     invitation = services.invitation_for_portal(invitation_id)
-    alerts = [a for r in invitation.responses for a in services.alerts_of_response(r)]
+    alerts = [a for r in invitation.responses for a in alerts_of(response=r)]
     risk = any(a.kind in ("risk_item", "risk_item_unanswered") for a in alerts)
     session[DONE_KEY] = {"clinic_id": invitation.patient.clinic_id, "risk": risk}
     session.pop(INVITATION_KEY, None)
@@ -148,3 +153,135 @@ def done():
     clinic = db.session.get(Clinic, done_state["clinic_id"]) if done_state else None
     return render_template("portal/done.html", risk=bool(done_state and done_state["risk"]),
                            clinic=clinic)
+
+
+# The program link /p/<token> ---------------------------------------------------------------
+
+PROGRAM_KEY = "portal_program"
+
+
+@bp.get("/p/<token>")
+@limiter.limit(_link_limit)
+@public
+def open_program(token):
+    """Check the program token, keep it in the session, and take it out of the URL."""
+    assignment = programs.assignment_by_token(token)
+    if assignment is None:
+        abort(404)
+    session[PROGRAM_KEY] = assignment.id
+    response = redirect(url_for("portal.program"), code=303)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _program_or_page():
+    """(assignment, None) while the link works, else (None, the calm page to answer with)."""
+    assignment_id = session.get(PROGRAM_KEY)
+    assignment = db.session.get(programs.Assignment, assignment_id) if assignment_id else None
+    if assignment is None:
+        return None, (render_template("portal/no_link.html"), 404)
+    clinic = db.session.get(Clinic, assignment.patient.clinic_id)
+    state = programs.link_state(assignment)
+    if state in ("revoked", "completed"):
+        return None, (render_template("portal/program_state.html", state=state,
+                                      clinic=clinic), 410)
+    return assignment, None
+
+
+@bp.route("/p/", methods=["GET", "POST"])
+@limiter.limit(_link_limit, methods=["POST"])
+@public
+def program():
+    """Today's session, the counts so far, and the log form."""
+    assignment, page = _program_or_page()
+    if page:
+        return page
+    clinic = db.session.get(Clinic, assignment.patient.clinic_id)
+    today = programs.clinic_today(assignment.patient_id)
+    level = assignment.current_level
+    errors = {}
+    if request.method == "POST":
+        if assignment.status == "paused":
+            abort(409)
+        entry, errors = session_entry.parse_session_form(request.form, level, today)
+        if entry is not None:
+            try:
+                saved = programs.log_session(assignment.id, entry, source="patient")
+            except programs.AlreadyLogged:
+                return redirect(url_for("portal.program", saved=1), code=303)
+            except ServiceError as error:
+                errors = {error.field or "path": error.message}
+            else:
+                for alert in alerts_of(session_log=saved):
+                    notify_alert(alert.id)
+                return redirect(url_for("portal.program", saved=1), code=303)
+    summary = programs.progress(assignment, today)
+    todays = [s for s in summary["sessions"]
+              if s.source == "patient" and (s.performed_on == today
+                                            or s.created_at.date() == today)]
+    return render_template(
+        "portal/program.html", assignment=assignment, level=level, clinic=clinic,
+        counts=summary["counts"], errors=errors, today=today, todays=todays,
+        values=request.form if request.method == "POST" else None,
+        saved=request.args.get("saved") == "1", submission_key=programs.new_submission_key(),
+        skip_labels=program_rules.SKIP_REASON_LABELS, set_field=session_entry.set_field,
+        editing=None), 422 if errors else 200
+
+
+@bp.route("/p/sessions/<int:session_id>", methods=["GET", "POST"])
+@limiter.limit(_link_limit, methods=["POST"])
+@public
+def edit_session(session_id):
+    """Correct your own entry, on the day you made it."""
+    assignment, page = _program_or_page()
+    if page:
+        return page
+    logged = db.session.scalar(sa.select(programs.SessionLog).where(
+        programs.SessionLog.id == session_id,
+        programs.SessionLog.assignment_id == assignment.id,
+        programs.SessionLog.source == "patient"))
+    if logged is None:
+        abort(404)
+    clinic = db.session.get(Clinic, assignment.patient.clinic_id)
+    today = programs.clinic_today(assignment.patient_id)
+    level = assignment.snapshot["levels"][logged.level_position]
+    errors = {}
+    if request.method == "POST":
+        entry, errors = session_entry.parse_session_form(request.form, level, today)
+        if entry is not None:
+            try:
+                programs.correct_own_session(assignment.id, logged.id, entry)
+            except ServiceError as error:
+                errors = {error.field or "path": error.message}
+            else:
+                return redirect(url_for("portal.program", saved=1), code=303)
+    values = request.form if request.method == "POST" else _values_of(logged, level)
+    summary = programs.progress(assignment, today)
+    return render_template(
+        "portal/program.html", assignment=assignment, level=level, clinic=clinic,
+        counts=summary["counts"], errors=errors, today=today, todays=[], values=values,
+        saved=False, submission_key=logged.submission_key,
+        skip_labels=program_rules.SKIP_REASON_LABELS, set_field=session_entry.set_field,
+        editing=logged), 422 if errors else 200
+
+
+def _values_of(logged, level):
+    """The stored session as form values, so a correction starts from what was saved."""
+    values = {"performed_on": logged.performed_on.isoformat(),
+              "path": "skipped" if logged.status == "skipped" else
+              ("low_energy" if logged.low_energy else "sets"),
+              "skip_reason": logged.skip_reason or ""}
+    for key in ("duration_minutes", "rpe", "mood_before", "mood_after", "pain"):
+        value = getattr(logged, key)
+        values[key] = "" if value is None else str(value)
+    values["pain_where"] = logged.pain_where or ""
+    values["note"] = logged.note or ""
+    ids = [item["exercise_id"] for item in level["exercises"]]
+    for set_log in logged.sets:
+        if set_log.exercise_id in ids:
+            index = ids.index(set_log.exercise_id)
+            prefix = session_entry.set_field(index, set_log.set_number, "")
+            values[prefix + "reps"] = "" if set_log.reps is None else str(set_log.reps)
+            values[prefix + "load"] = "" if set_log.load_kg is None else str(set_log.load_kg)
+            values[prefix + "seconds"] = "" if set_log.seconds is None else str(set_log.seconds)
+    return values

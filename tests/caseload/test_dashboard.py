@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from factories import ClinicFactory, PatientFactory, UserFactory
 
 from clinic import tokens
+from clinic.alerts.models import Alert
 from clinic.database import utcnow
 from clinic.extensions import db
 from clinic.measures import services
-from clinic.measures.models import Alert, Invitation
+from clinic.measures.models import Invitation
 from clinic.patients.services import set_discharged
 
 THERAPIST = "therapist@clinic.test"

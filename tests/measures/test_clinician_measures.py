@@ -18,13 +18,13 @@ from conftest import AuthActions
 from factories import ClinicFactory, PatientFactory, UserFactory
 
 from clinic import tokens
+from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
 from clinic.auth.models import Role
 from clinic.database import utcnow
 from clinic.extensions import db
 from clinic.measures import jobs, services
 from clinic.measures.models import (
-    Alert,
     Invitation,
     MeasureSchedule,
     Response,

@@ -25,6 +25,7 @@ from aiosmtpd.controller import Controller
 from conftest import make_config
 from factories import ClinicFactory, PatientFactory, UserFactory
 
+from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
 from clinic.config import PROJECT_DIR
 from clinic.database import utcnow
@@ -33,7 +34,7 @@ from clinic.mailer import send_mail
 from clinic.measures import jobs, services
 from clinic.measures import schedule as schedule_rules
 from clinic.measures.jobs import send_due
-from clinic.measures.models import Alert, Invitation
+from clinic.measures.models import Invitation
 from clinic.patients.services import set_discharged
 
 MONDAY, WEDNESDAY = 0, 2

@@ -14,11 +14,12 @@ import time_machine
 from conftest import AuthActions
 from factories import ClinicFactory, PatientFactory, UserFactory
 
+from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
 from clinic.auth.models import Role
 from clinic.extensions import db
 from clinic.measures import services
-from clinic.measures.models import Alert, Invitation, Response
+from clinic.measures.models import Invitation, Response
 
 CRISIS = "Call the Riverside crisis line on 0800 000 111, day or night."
 NAME = "Zebedee Quill"

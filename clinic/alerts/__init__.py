@@ -1,0 +1,1 @@
+"""Alerts raised by outcome measures and by training logs, and the care team's inbox."""

@@ -1,0 +1,72 @@
+"""Alerts: something a clinician must look at, raised by outcome measures or by training logs.
+
+A package of its own so that measures and programs can both raise alerts without importing
+each other; rows refer to what raised them (a response, a week's link, a session log).
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.database import UTCDateTime, utcnow
+from clinic.extensions import db
+
+ALERT_KINDS = (
+    "risk_item",
+    "risk_item_unanswered",
+    "review_item",
+    "reliable_deterioration",
+    "missed_questionnaires",
+    "missed_sessions",
+    "pain_reported",
+    "high_rpe",
+    "low_mood_skips",
+)
+ALERT_LABELS = {
+    "risk_item": "Risk item answered",
+    "risk_item_unanswered": "Risk item unanswered",
+    "review_item": "Review item answered",
+    "reliable_deterioration": "Reliable deterioration",
+    "missed_questionnaires": "Two questionnaires missed in a row",
+    "missed_sessions": "No session for two planned weeks",
+    "pain_reported": "Pain reported in a session",
+    "high_rpe": "Very hard sessions twice in a row",
+    "low_mood_skips": "Three sessions skipped for low mood",
+}
+
+
+class Alert(db.Model):
+    """Something a clinician must look at: a risk answer, a deterioration, missed weeks."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"))
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"))
+    session_log_id: Mapped[int | None] = mapped_column(sa.ForeignKey("session_log.id"))
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    acknowledged_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    patient = relationship("Patient")
+    response = relationship("Response")
+    invitation = relationship("Invitation")
+    session_log = relationship("SessionLog")
+    acknowledged_by = relationship("User")
+
+    __table_args__ = (
+        # The same cause never raises the same alert twice (send-due runs every hour).
+        sa.UniqueConstraint("kind", "response_id"),
+        sa.UniqueConstraint("kind", "invitation_id"),
+        sa.UniqueConstraint("kind", "session_log_id"),
+        sa.CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in ALERT_KINDS)),
+                           name="kind"),
+    )
+
+    @property
+    def is_open(self):
+        return self.acknowledged_at is None

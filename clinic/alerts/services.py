@@ -1,0 +1,113 @@
+"""Raising, reading and acknowledging alerts; mailing the care team about a new one."""
+
+import logging
+
+import sqlalchemy as sa
+from flask import abort, current_app
+
+from clinic.alerts.models import ALERT_LABELS, Alert
+from clinic.audit.services import record
+from clinic.auth.models import User
+from clinic.database import utcnow, write_transaction
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.mailer import mail_enabled, send_mail
+from clinic.patients.models import CareTeamMember, Patient
+from clinic.patients.scope import visible_patients
+
+log = logging.getLogger(__name__)
+
+
+def raise_alert(patient, kind, *, response=None, invitation=None, session_log=None, **detail):
+    """Add an alert to the current transaction (the one that stores its cause)."""
+    alert = Alert(clinic_id=patient.clinic_id, patient_id=patient.id, kind=kind,
+                  response_id=getattr(response, "id", None),
+                  invitation_id=getattr(invitation, "id", None),
+                  session_log_id=getattr(session_log, "id", None), detail=detail)
+    db.session.add(alert)
+    return alert
+
+
+def alerts_of(*, response=None, session_log=None):
+    query = sa.select(Alert)
+    if response is not None:
+        query = query.where(Alert.response_id == response.id)
+    if session_log is not None:
+        query = query.where(Alert.session_log_id == session_log.id)
+    return db.session.scalars(query).all()
+
+
+def alerts_query(user, *, open_only=True, patient_id=None):
+    """Alerts of the patients ``user`` may see, newest first."""
+    visible = visible_patients(user).with_only_columns(Patient.id)
+    query = sa.select(Alert).where(Alert.patient_id.in_(visible))
+    if open_only:
+        query = query.where(Alert.acknowledged_at.is_(None))
+    if patient_id is not None:
+        query = query.where(Alert.patient_id == patient_id)
+    return query.order_by(Alert.created_at.desc(), Alert.id.desc())
+
+
+def open_alert_count(user):
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(alerts_query(user).subquery())
+    )
+
+
+def open_alert_counts(patient_ids):
+    """{patient id: open alerts} for a page of patients, in one query."""
+    return dict(db.session.execute(
+        sa.select(Alert.patient_id, sa.func.count(Alert.id))
+        .where(Alert.patient_id.in_(patient_ids), Alert.acknowledged_at.is_(None))
+        .group_by(Alert.patient_id)
+    ).all())
+
+
+def get_alert_or_404(user, alert_id):
+    alert = db.session.scalar(alerts_query(user, open_only=False).where(Alert.id == alert_id))
+    if alert is None:
+        abort(404)
+    return alert
+
+
+@write_transaction
+def acknowledge_alert(actor, alert_id, note):
+    """A clinician has looked and acted: the alert leaves the inbox but stays in history."""
+    alert = get_alert_or_404(actor, alert_id)
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("Write a short note on what you did.", field="note")
+    if alert.acknowledged_at is not None:
+        raise ServiceError("This alert was already acknowledged.")
+    alert.acknowledged_at = utcnow()
+    alert.acknowledged_by_id = actor.id
+    alert.note = note
+    record("alert_acknowledge", actor=actor, obj=alert, patient_id=alert.patient_id,
+           kind=alert.kind)
+    return alert
+
+
+def notify_alert(alert_id):
+    """Mail the care team about a new alert: a reference and a link, never a name.
+
+    Best effort and outside the alert's transaction: a mail server being down must never lose
+    or delay what raised the alert.
+    """
+    if not mail_enabled():
+        return 0
+    alert = db.session.get(Alert, alert_id)
+    patient = db.session.get(Patient, alert.patient_id)
+    recipients = db.session.scalars(
+        sa.select(User.email).join(CareTeamMember, CareTeamMember.user_id == User.id)
+        .where(CareTeamMember.patient_id == patient.id, User.active.is_(True))
+    ).all()
+    url = f"{current_app.config['BASE_URL']}/alerts/{alert.id}"
+    sent = 0
+    for email in recipients:
+        try:
+            send_mail(email, "LiftClinic: a new alert", "alert", url=url,
+                      label=ALERT_LABELS[alert.kind], reference=patient.reference)
+            sent += 1
+        except Exception as error:  # one bad address must not stop the others
+            log.warning("alert mail failed: %s", type(error).__name__)
+    return sent

@@ -1,0 +1,53 @@
+"""The care team's alert inbox and the navigation badge."""
+
+from flask import Blueprint, flash, has_request_context, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from clinic.alerts import services
+from clinic.alerts.forms import AcknowledgeForm
+from clinic.alerts.models import ALERT_LABELS
+from clinic.errors import ServiceError
+from clinic.extensions import db
+
+bp = Blueprint("alerts", __name__)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+@bp.app_context_processor
+def open_alert_badge():
+    """The alert count in the navigation, for every logged-in page (one query)."""
+    # Mail templates render outside any request (cron): there is no user to count for.
+    if has_request_context() and current_user.is_authenticated:
+        return {"open_alert_count": services.open_alert_count(_me())}
+    return {"open_alert_count": 0}
+
+
+@bp.get("/alerts")
+def index():
+    """Open alerts of the patients in my care (or, with ?show=all, their history)."""
+    show_all = request.args.get("show") == "all"
+    page = db.paginate(services.alerts_query(_me(), open_only=not show_all), per_page=30,
+                       error_out=False)
+    return render_template("alerts/index.html", page=page, show_all=show_all,
+                           labels=ALERT_LABELS)
+
+
+@bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
+def detail(alert_id):
+    """One alert: what raised it, and acknowledging it with a note."""
+    item = services.get_alert_or_404(_me(), alert_id)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        try:
+            services.acknowledge_alert(_me(), item.id, form.note.data)
+        except ServiceError as error:
+            (form.note.errors if error.field else form.form_errors).append(error.message)
+        else:
+            flash("Alert acknowledged.", "success")
+            return redirect(url_for("alerts.index"), code=303)
+    status = 422 if (form.errors or form.form_errors) else 200
+    return render_template("alerts/detail.html", alert=item, form=form,
+                           label=ALERT_LABELS[item.kind]), status

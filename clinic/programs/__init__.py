@@ -1,0 +1,1 @@
+"""Graded strength programs: exercises, templates, assignments, sessions, progress."""

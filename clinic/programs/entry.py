@@ -1,0 +1,134 @@
+"""Reading a session log form (the patient's and the clinician's are the same form).
+
+Parsing lives here, not in the views: both pages need it, and the rules (which path logs
+which sets, what ranges are allowed) are the program area's.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from clinic.programs import rules
+from clinic.programs.services import parse_load
+
+PATHS = ("as_prescribed", "sets", "low_energy", "skipped")
+
+
+@dataclass
+class SessionEntry:
+    performed_on: date
+    status: str
+    low_energy: bool
+    skip_reason: str | None
+    duration_minutes: int | None
+    rpe: int | None
+    mood_before: int | None
+    mood_after: int | None
+    pain: int | None
+    pain_where: str | None
+    note: str | None
+    submission_key: str
+    sets: dict = field(default_factory=dict)  # exercise index -> [{reps, load_kg, seconds}]
+
+
+def set_field(index, number, what):
+    return f"ex{index}-set{number}-{what}"
+
+
+def _int(form, name, low, high, errors, label):
+    raw = (form.get(name) or "").strip()
+    if raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        errors[name] = f"{label}: enter a whole number."
+        return None
+    if not low <= value <= high:
+        errors[name] = f"{label}: use a number from {low} to {high}."
+        return None
+    return value
+
+
+def _prescribed_sets(item, count):
+    load = parse_load(item.get("load_kg")) if item.get("load_kg") else None
+    if item["measure"] == "hold_seconds":
+        return [{"reps": None, "load_kg": load, "seconds": item["reps_min"]}] * count
+    return [{"reps": item["reps_min"], "load_kg": load, "seconds": None}] * count
+
+
+def parse_session_form(form, level, today):
+    """(SessionEntry or None, {field name: message}). Nothing is stored here."""
+    errors = {}
+    path = form.get("path")
+    if path not in PATHS:
+        errors["path"] = "Choose how the session went."
+    try:
+        performed_on = date.fromisoformat((form.get("performed_on") or "").strip())
+    except ValueError:
+        performed_on = None
+        errors["performed_on"] = "Enter the date of the session."
+    if performed_on and performed_on > today:
+        errors["performed_on"] = "The date cannot be in the future."
+    skip_reason = form.get("skip_reason") or None
+    if path == "skipped" and skip_reason not in rules.SKIP_REASONS:
+        errors["skip_reason"] = "Choose a reason; it helps your clinician help you."
+    numbers = {
+        "duration_minutes": _int(form, "duration_minutes", 1, 600, errors, "Minutes"),
+        "rpe": _int(form, "rpe", 0, 10, errors, "How hard"),
+        "mood_before": _int(form, "mood_before", 0, 10, errors, "Mood before"),
+        "mood_after": _int(form, "mood_after", 0, 10, errors, "Mood after"),
+        "pain": _int(form, "pain", 0, 10, errors, "Pain"),
+    }
+    sets = {}
+    if path == "as_prescribed":
+        sets = {i: _prescribed_sets(item, item["sets"])
+                for i, item in enumerate(level["exercises"])}
+    elif path in ("sets", "low_energy"):
+        for index, item in enumerate(level["exercises"]):
+            rows = []
+            last = 1 if path == "low_energy" else item["sets"]
+            for number in range(1, last + 1):
+                row = _set_row(form, index, number, item, errors)
+                if row is not None:
+                    rows.append(row)
+            sets[index] = rows
+        if path == "sets" and not errors and not any(sets.values()):
+            errors["path"] = "Enter at least one set, or choose another option."
+    key = (form.get("submission_key") or "").strip()
+    if not key or len(key) > 64:
+        errors["submission_key"] = "This form is out of date: please reload the page."
+    if errors:
+        return None, errors
+    prescribed = sum(item["sets"] for item in level["exercises"])
+    done = sum(len(rows) for rows in sets.values())
+    status = {"skipped": "skipped", "low_energy": "partial"}.get(
+        path, "done" if done * 2 >= prescribed else "partial")
+    note = (form.get("note") or "").strip()[:2000] or None
+    pain_where = (form.get("pain_where") or "").strip()[:120] or None
+    return SessionEntry(performed_on=performed_on, status=status,
+                        low_energy=path == "low_energy",
+                        skip_reason=skip_reason if path == "skipped" else None,
+                        pain_where=pain_where, note=note, submission_key=key, sets=sets,
+                        **numbers), {}
+
+
+def _set_row(form, index, number, item, errors):
+    reps_name = set_field(index, number, "reps")
+    if item["measure"] == "hold_seconds":
+        seconds = _int(form, set_field(index, number, "seconds"), 0, 3600, errors, "Seconds")
+        reps = None
+        if seconds is None:
+            return None
+    else:
+        reps = _int(form, reps_name, 0, 200, errors, "Reps")
+        seconds = None
+        if reps is None:
+            return None
+    load = None
+    load_name = set_field(index, number, "load")
+    if item["measure"] != "bodyweight_reps" or form.get(load_name):
+        try:
+            load = parse_load(form.get(load_name))
+        except ValueError as error:
+            errors[load_name] = str(error)
+    return {"reps": reps, "load_kg": load, "seconds": seconds}

@@ -1,0 +1,779 @@
+"""Use cases of graded programs: the exercise library, templates, assignments and sessions.
+
+Each writing function is one transaction with its audit events. Assignments keep a snapshot of
+the template as prescribed; approved changes rewrite the snapshot and leave an event.
+"""
+
+import copy
+import secrets
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+from flask import abort, current_app
+from sqlalchemy.exc import IntegrityError
+
+from clinic import tokens
+from clinic.alerts.models import Alert
+from clinic.alerts.services import raise_alert
+from clinic.audit.services import record
+from clinic.auth.models import Clinic
+from clinic.database import utcnow, write_transaction
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.patients.scope import get_patient_or_404
+from clinic.programs import adherence, library, rules, starters
+from clinic.programs.models import (
+    LOAD_KINDS,
+    Assignment,
+    AssignmentEvent,
+    Exercise,
+    LevelExercise,
+    ProgramTemplate,
+    SessionLog,
+    SetLog,
+    TemplateLevel,
+)
+
+LINK_PURPOSE = "program"
+MAX_LOAD_KG = Decimal("500")
+
+
+# The exercise library --------------------------------------------------------------------
+
+
+def sync_builtin_exercises():
+    """Insert or update the built-in exercises from ``library.py`` (idempotent)."""
+    existing = {e.slug: e for e in db.session.scalars(
+        sa.select(Exercise).where(Exercise.clinic_id.is_(None)))}
+    changed = 0
+    for item in library.EXERCISES:
+        row = existing.get(item.slug) or Exercise(clinic_id=None, slug=item.slug)
+        values = {"name": item.name, "pattern": item.pattern, "setting": item.setting,
+                  "equipment": item.equipment, "measure": item.measure, "ladder": item.ladder,
+                  "ladder_step": item.step, "cues": list(item.cues),
+                  "easier_tip": item.easier_tip}
+        if row.id is None or any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            db.session.add(row)
+            changed += 1
+    return changed
+
+
+def exercises_for(clinic_id, *, include_retired=False):
+    """Built-in exercises and the clinic's own, ladder by ladder, easiest first."""
+    query = sa.select(Exercise).where(
+        sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id))
+    if not include_retired:
+        query = query.where(Exercise.retired_at.is_(None))
+    return db.session.scalars(query.order_by(Exercise.ladder, Exercise.ladder_step,
+                                             Exercise.name)).all()
+
+
+def get_exercise_or_404(clinic_id, exercise_id):
+    exercise = db.session.scalar(sa.select(Exercise).where(
+        Exercise.id == exercise_id,
+        sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id)))
+    if exercise is None:
+        abort(404)
+    return exercise
+
+
+def neighbours(exercise, clinic_id):
+    """(easier, harder): one step down and up the same ladder, among active exercises."""
+    ladder = [e for e in exercises_for(clinic_id) if e.ladder == exercise.ladder]
+    easier = [e for e in ladder if e.ladder_step < exercise.ladder_step]
+    harder = [e for e in ladder if e.ladder_step > exercise.ladder_step]
+    return (max(easier, key=lambda e: e.ladder_step) if easier else None,
+            min(harder, key=lambda e: e.ladder_step) if harder else None)
+
+
+@write_transaction
+def create_exercise(actor, data):
+    """A clinic adds its own exercise to a ladder."""
+    slug = "clinic-" + "-".join(data["name"].lower().split())[:50]
+    if db.session.scalar(sa.select(Exercise.id).where(Exercise.clinic_id == actor.clinic_id,
+                                                      Exercise.slug == slug)):
+        raise ServiceError("Your clinic already has an exercise with this name.", field="name")
+    exercise = Exercise(clinic_id=actor.clinic_id, slug=slug, name=data["name"],
+                        pattern=data["pattern"], setting=data["setting"],
+                        equipment=data["equipment"] or "none", measure=data["measure"],
+                        ladder=data["pattern"], ladder_step=data["ladder_step"],
+                        cues=[c for c in data["cues"] if c], easier_tip=data.get("easier_tip"))
+    db.session.add(exercise)
+    db.session.flush()
+    record("exercise_create", actor=actor, obj=exercise)
+    return exercise
+
+
+@write_transaction
+def set_exercise_retired(actor, exercise_id, retired):
+    """Retire (or bring back) a clinic's own exercise; logs that refer to it are kept."""
+    exercise = get_exercise_or_404(actor.clinic_id, exercise_id)
+    if exercise.is_builtin:
+        raise ServiceError("Built-in exercises cannot be retired.")
+    exercise.retired_at = utcnow() if retired else None
+    record("exercise_retire" if retired else "exercise_restore", actor=actor, obj=exercise)
+    return exercise
+
+
+# Templates -------------------------------------------------------------------------------
+
+
+def templates_of(clinic_id, *, include_archived=False):
+    query = sa.select(ProgramTemplate).where(ProgramTemplate.clinic_id == clinic_id)
+    if not include_archived:
+        query = query.where(ProgramTemplate.archived_at.is_(None))
+    return db.session.scalars(query.order_by(ProgramTemplate.name)).all()
+
+
+def get_template_or_404(clinic_id, template_id):
+    template = db.session.scalar(sa.select(ProgramTemplate).where(
+        ProgramTemplate.id == template_id, ProgramTemplate.clinic_id == clinic_id))
+    if template is None:
+        abort(404)
+    return template
+
+
+def _touch(template):
+    template.version += 1
+    template.updated_at = utcnow()
+
+
+def _name_free(clinic_id, name, except_id=None):
+    query = sa.select(ProgramTemplate.id).where(ProgramTemplate.clinic_id == clinic_id,
+                                                ProgramTemplate.name == name)
+    if except_id:
+        query = query.where(ProgramTemplate.id != except_id)
+    if db.session.scalar(query):
+        raise ServiceError("Your clinic already has a program with this name.", field="name")
+
+
+@write_transaction
+def create_template(actor, name, description):
+    """A new program, with one empty level to fill in."""
+    _name_free(actor.clinic_id, name)
+    template = ProgramTemplate(clinic_id=actor.clinic_id, name=name, description=description,
+                               created_by_id=actor.id)
+    template.levels.append(TemplateLevel(position=0, name="Level 1", min_weeks=2,
+                                         sessions_per_week=2))
+    db.session.add(template)
+    db.session.flush()
+    record("template_create", actor=actor, obj=template)
+    return template
+
+
+@write_transaction
+def update_template(actor, template_id, name, description):
+    template = get_template_or_404(actor.clinic_id, template_id)
+    _name_free(actor.clinic_id, name, except_id=template.id)
+    template.name, template.description = name, description
+    _touch(template)
+    record("template_update", actor=actor, obj=template)
+    return template
+
+
+def validate_level_rows(rows, clinic_id):
+    """Check a level's exercise rows; returns {row index: {field: message}} (empty when fine)."""
+    errors = {}
+    for index, row in enumerate(rows):
+        problems = {}
+        if row["exercise_id"] is None:
+            problems["exercise_id"] = "Choose an exercise."
+        elif not db.session.scalar(sa.select(Exercise.id).where(
+                Exercise.id == row["exercise_id"],
+                sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id))):
+            problems["exercise_id"] = "Choose an exercise from the library."
+        if row["sets"] is None or not 1 <= row["sets"] <= 10:
+            problems["sets"] = "Sets must be 1 to 10."
+        if row["reps_min"] is None or row["reps_max"] is None or row["reps_min"] < 1:
+            problems["reps_min"] = "Give a range such as 8 to 12."
+        elif row["reps_min"] > row["reps_max"]:
+            problems["reps_min"] = "The lower end of the range must not be above the upper end."
+        if row["load_kind"] not in LOAD_KINDS:
+            problems["load_kind"] = "Choose how the load is set."
+        if row["rest_seconds"] is None or not 0 <= row["rest_seconds"] <= 600:
+            problems["rest_seconds"] = "Rest must be 0 to 600 seconds."
+        if problems:
+            errors[index] = problems
+    return errors
+
+
+@write_transaction
+def save_level(actor, template_id, level_id, data, rows):
+    """Replace a level's settings and exercises (validated as a whole; nothing half-saved)."""
+    template = get_template_or_404(actor.clinic_id, template_id)
+    level = next((lv for lv in template.levels if lv.id == level_id), None)
+    if level is None:
+        abort(404)
+    if not rows:
+        raise ServiceError("A level needs at least one exercise.", field="exercises")
+    if validate_level_rows(rows, actor.clinic_id):
+        raise ServiceError("Some exercise rows need attention.", field="exercises")
+    level.name = data["name"]
+    level.min_weeks = data["min_weeks"]
+    level.sessions_per_week = data["sessions_per_week"]
+    level.criteria = data["criteria"] or ""
+    level.exercises.clear()
+    db.session.flush()
+    for position, row in enumerate(rows):
+        level.exercises.append(LevelExercise(position=position, **row))
+    _touch(template)
+    record("template_level_save", actor=actor, obj=template, level=level.position)
+    return level
+
+
+@write_transaction
+def add_level(actor, template_id):
+    template = get_template_or_404(actor.clinic_id, template_id)
+    position = len(template.levels)
+    level = TemplateLevel(position=position, name=f"Level {position + 1}", min_weeks=2,
+                          sessions_per_week=2)
+    template.levels.append(level)
+    _touch(template)
+    db.session.flush()
+    record("template_level_add", actor=actor, obj=template, level=position)
+    return level
+
+
+@write_transaction
+def remove_level(actor, template_id, level_id):
+    template = get_template_or_404(actor.clinic_id, template_id)
+    level = next((lv for lv in template.levels if lv.id == level_id), None)
+    if level is None:
+        abort(404)
+    if len(template.levels) == 1:
+        raise ServiceError("A program needs at least one level.")
+    template.levels.remove(level)
+    db.session.flush()
+    for position, other in enumerate(template.levels):
+        other.position = position + 1000  # two steps: the unique (template, position) holds
+    db.session.flush()
+    for position, other in enumerate(template.levels):
+        other.position = position
+    _touch(template)
+    record("template_level_remove", actor=actor, obj=template)
+    return template
+
+
+def _copy_levels(source_levels, target):
+    for level in source_levels:
+        copy_level = TemplateLevel(position=level.position, name=level.name,
+                                   min_weeks=level.min_weeks,
+                                   sessions_per_week=level.sessions_per_week,
+                                   criteria=level.criteria)
+        for item in level.exercises:
+            copy_level.exercises.append(LevelExercise(
+                position=item.position, exercise_id=item.exercise_id, sets=item.sets,
+                reps_min=item.reps_min, reps_max=item.reps_max, load_kind=item.load_kind,
+                load_target=item.load_target, rest_seconds=item.rest_seconds,
+                is_key=item.is_key))
+        target.levels.append(copy_level)
+
+
+@write_transaction
+def clone_template(actor, template_id):
+    source = get_template_or_404(actor.clinic_id, template_id)
+    name = f"Copy of {source.name}"[:120]
+    suffix = 2
+    while db.session.scalar(sa.select(ProgramTemplate.id).where(
+            ProgramTemplate.clinic_id == actor.clinic_id, ProgramTemplate.name == name)):
+        name = f"Copy {suffix} of {source.name}"[:120]
+        suffix += 1
+    clone = ProgramTemplate(clinic_id=actor.clinic_id, name=name,
+                            description=source.description, created_by_id=actor.id)
+    _copy_levels(source.levels, clone)
+    db.session.add(clone)
+    db.session.flush()
+    record("template_clone", actor=actor, obj=clone, source=source.id)
+    return clone
+
+
+@write_transaction
+def set_template_archived(actor, template_id, archived):
+    template = get_template_or_404(actor.clinic_id, template_id)
+    template.archived_at = utcnow() if archived else None
+    record("template_archive" if archived else "template_restore", actor=actor, obj=template)
+    return template
+
+
+def install_starters(clinic_id, actor=None):
+    """Add the starter templates of ``starters.py`` that the clinic does not have yet."""
+    slugs = {e.slug: e for e in db.session.scalars(
+        sa.select(Exercise).where(Exercise.clinic_id.is_(None)))}
+    added = 0
+    for starter in starters.STARTER_TEMPLATES:
+        if db.session.scalar(sa.select(ProgramTemplate.id).where(
+                ProgramTemplate.clinic_id == clinic_id, ProgramTemplate.name == starter.name)):
+            continue
+        template = ProgramTemplate(clinic_id=clinic_id, name=starter.name,
+                                   description=starter.description,
+                                   created_by_id=getattr(actor, "id", None))
+        for position, level in enumerate(starter.levels):
+            row = TemplateLevel(position=position, name=level.name, min_weeks=level.min_weeks,
+                                sessions_per_week=level.sessions_per_week,
+                                criteria=level.criteria_text)
+            for index, item in enumerate(level.exercises):
+                row.exercises.append(LevelExercise(
+                    position=index, exercise_id=slugs[item.slug].id, sets=item.sets,
+                    reps_min=item.reps_min, reps_max=item.reps_max, load_kind=item.load_kind,
+                    load_target=item.load_target, rest_seconds=item.rest_seconds,
+                    is_key=item.is_key))
+            template.levels.append(row)
+        db.session.add(template)
+        db.session.flush()
+        record("template_create", actor=actor, actor_kind=None if actor else "system",
+               clinic_id=clinic_id, obj=template, starter=True)
+        added += 1
+    return added
+
+
+@write_transaction
+def add_starter_templates(actor):
+    sync_builtin_exercises()
+    db.session.flush()
+    return install_starters(actor.clinic_id, actor)
+
+
+# Assignments -----------------------------------------------------------------------------
+
+
+def _snapshot(template, clinic_id):
+    """Everything the patient was prescribed, frozen: later template edits never touch it."""
+    levels = []
+    for level in template.levels:
+        if not level.exercises:
+            raise ServiceError(f"The level “{level.name}” has no exercises yet.")
+        exercises = []
+        for item in level.exercises:
+            easier, _harder = neighbours(item.exercise, clinic_id)
+            exercises.append({
+                "exercise_id": item.exercise_id, "slug": item.exercise.slug,
+                "name": item.exercise.name, "measure": item.exercise.measure,
+                "pattern": item.exercise.pattern, "cues": list(item.exercise.cues),
+                "easier": ({"exercise_id": easier.id, "name": easier.name}
+                           if easier else None),
+                "easier_tip": item.exercise.easier_tip,
+                "sets": item.sets, "reps_min": item.reps_min, "reps_max": item.reps_max,
+                "load_kind": item.load_kind, "load_target": item.load_target,
+                "load_kg": None, "rest_seconds": item.rest_seconds, "is_key": item.is_key,
+            })
+        levels.append({"name": level.name, "min_weeks": level.min_weeks,
+                       "sessions_per_week": level.sessions_per_week,
+                       "criteria": level.criteria, "exercises": exercises})
+    return {"template": {"id": template.id, "name": template.name,
+                         "version": template.version}, "levels": levels}
+
+
+def program_link(assignment):
+    token = tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE,
+                                assignment.token_salt)
+    return f"{current_app.config['BASE_URL']}/p/{token}"
+
+
+def assignments_of(patient_id):
+    return db.session.scalars(sa.select(Assignment).where(Assignment.patient_id == patient_id)
+                              .order_by(Assignment.created_at.desc())).all()
+
+
+def get_assignment_or_404(actor, assignment_id):
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        abort(404)
+    get_patient_or_404(actor, assignment.patient_id)  # out of scope: 404 as for a missing id
+    return assignment
+
+
+def _event(assignment, kind, actor, reason="", **detail):
+    db.session.add(AssignmentEvent(assignment=assignment, kind=kind, reason=reason,
+                                   by_id=getattr(actor, "id", None), detail=detail))
+
+
+@write_transaction
+def assign_program(actor, patient_id, template_id, start_date):
+    """Give a patient a program: a snapshot of the template, level 1, and a program link."""
+    patient = get_patient_or_404(actor, patient_id)
+    if not patient.is_active:
+        raise ServiceError("This patient is discharged: reactivate them first.")
+    template = get_template_or_404(actor.clinic_id, template_id)
+    if template.archived_at is not None:
+        raise ServiceError("This program is archived.", field="template_id")
+    if db.session.scalar(sa.select(Assignment.id).where(
+            Assignment.patient_id == patient.id, Assignment.status != "completed")):
+        raise ServiceError("The patient already has a program: complete it first.",
+                           field="template_id")
+    salt = tokens.new_salt()
+    token = tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE, salt)
+    assignment = Assignment(
+        patient_id=patient.id, template_id=template.id, template_version=template.version,
+        name=template.name, snapshot=_snapshot(template, actor.clinic_id), level_position=0,
+        start_date=start_date, status="active", assigned_by_id=actor.id, token_salt=salt,
+        token_hash=tokens.token_hash(token))
+    db.session.add(assignment)
+    db.session.flush()
+    _event(assignment, "assigned", actor, level=0, template_version=template.version)
+    record("program_assign", actor=actor, obj=assignment, patient_id=patient.id,
+           template=template.id, version=template.version)
+    return assignment
+
+
+@write_transaction
+def change_level(actor, assignment_id, position, reason):
+    assignment = get_assignment_or_404(actor, assignment_id)
+    if not 0 <= position < len(assignment.snapshot["levels"]):
+        raise ServiceError("Choose a level of this program.", field="level")
+    if not (reason or "").strip():
+        raise ServiceError("Say why the level changes.", field="reason")
+    old = assignment.level_position
+    assignment.level_position = position
+    _event(assignment, "level_change", actor, reason.strip(), old=old, new=position)
+    record("program_level_change", actor=actor, obj=assignment,
+           patient_id=assignment.patient_id, old=old, new=position)
+    return assignment
+
+
+def parse_load(text):
+    """A load in kg from a form: 0 to 500, at most two decimals; None when blank."""
+    if text is None or str(text).strip() == "":
+        return None
+    try:
+        value = Decimal(str(text).strip().replace(",", "."))
+    except InvalidOperation as error:
+        raise ValueError("Enter a load in kg, like 12.5.") from error
+    if not value.is_finite() or value < 0 or value > MAX_LOAD_KG:
+        raise ValueError("Enter a load between 0 and 500 kg.")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError("Use at most two decimals.")
+    return value
+
+
+@write_transaction
+def change_target(actor, assignment_id, index, changes, reason, confirm_jump=False):
+    """Change one exercise's prescription at the current level (an approved suggestion)."""
+    assignment = get_assignment_or_404(actor, assignment_id)
+    if not (reason or "").strip():
+        raise ServiceError("Say why the target changes.", field="reason")
+    snapshot = copy.deepcopy(assignment.snapshot)
+    level = snapshot["levels"][assignment.level_position]
+    if not 0 <= index < len(level["exercises"]):
+        abort(404)
+    item = level["exercises"][index]
+    old = {k: item.get(k) for k in changes}
+    new_load = changes.get("load_kg")
+    if new_load is not None and item.get("load_kg"):
+        current = Decimal(item["load_kg"])
+        if current > 0 and (Decimal(new_load) - current) / current > rules.MAX_INCREASE_FRACTION \
+                and not confirm_jump:
+            raise ServiceError("That is more than a 10% jump in load: tick the box to confirm.",
+                               field="confirm_jump")
+    for key, value in changes.items():
+        item[key] = str(value) if isinstance(value, Decimal) else value
+    if item["reps_min"] > item["reps_max"] or not 1 <= item["sets"] <= 10:
+        raise ServiceError("Sets must be 1 to 10 and the rep range in order.", field="sets")
+    assignment.snapshot = snapshot
+    _event(assignment, "target_change", actor, reason.strip(), exercise=item["name"],
+           index=index, old=old, new={k: item[k] for k in changes})
+    record("program_target_change", actor=actor, obj=assignment,
+           patient_id=assignment.patient_id, index=index)
+    return assignment
+
+
+@write_transaction
+def set_status(actor, assignment_id, status, reason=""):
+    """Pause, resume or complete a program; paused weeks leave adherence alone."""
+    assignment = get_assignment_or_404(actor, assignment_id)
+    allowed = {"paused": {"active"}, "active": {"paused"}, "completed": {"active", "paused"}}
+    if assignment.status not in allowed[status]:
+        raise ServiceError(f"A program that is {assignment.status} cannot become {status}.")
+    old = assignment.status
+    assignment.status = status
+    kind = {"paused": "pause", "active": "resume", "completed": "complete"}[status]
+    _event(assignment, kind, actor, reason, old=old)
+    if status == "completed":
+        assignment.link_revoked_at = assignment.link_revoked_at or utcnow()
+    record(f"program_{kind}", actor=actor, obj=assignment, patient_id=assignment.patient_id)
+    return assignment
+
+
+@write_transaction
+def rotate_link(actor, assignment_id):
+    """A new program link; the old one stops working at once."""
+    assignment = get_assignment_or_404(actor, assignment_id)
+    if assignment.status == "completed":
+        raise ServiceError("This program is completed.")
+    assignment.token_salt = tokens.new_salt()
+    assignment.token_hash = tokens.token_hash(tokens.derive_token(
+        current_app.config["SECRET_KEY"], LINK_PURPOSE, assignment.token_salt))
+    assignment.link_revoked_at = None
+    _event(assignment, "link_rotate", actor)
+    record("program_link_rotate", actor=actor, obj=assignment, patient_id=assignment.patient_id)
+    return assignment
+
+
+@write_transaction
+def revoke_link(actor, assignment_id):
+    assignment = get_assignment_or_404(actor, assignment_id)
+    assignment.link_revoked_at = utcnow()
+    _event(assignment, "link_revoke", actor)
+    record("program_link_revoke", actor=actor, obj=assignment, patient_id=assignment.patient_id)
+    return assignment
+
+
+def assignment_by_token(token):
+    if not tokens.looks_like_token(token):
+        return None
+    return db.session.scalar(sa.select(Assignment).where(
+        Assignment.token_hash == tokens.token_hash(token)))
+
+
+def link_state(assignment):
+    if assignment.link_revoked_at is not None:
+        return "completed" if assignment.status == "completed" else "revoked"
+    return assignment.status  # active / paused
+
+
+# Sessions --------------------------------------------------------------------------------
+
+
+def clinic_today(patient_id):
+    """Today's date where the patient's clinic is (a session's day is the clinic's day)."""
+    clinic = db.session.scalar(sa.select(Clinic).join(Patient, Patient.clinic_id == Clinic.id)
+                               .where(Patient.id == patient_id))
+    return utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+
+
+def new_submission_key():
+    return secrets.token_hex(16)
+
+
+def sessions_of(assignment_id):
+    return db.session.scalars(sa.select(SessionLog).where(SessionLog.assignment_id ==
+                                                          assignment_id)
+                              .order_by(SessionLog.performed_on, SessionLog.id)).all()
+
+
+def _set_rows(level, entry):
+    """SetLog rows from a parsed entry, the prescription copied into each."""
+    rows = []
+    for index, item in enumerate(level["exercises"]):
+        for set_number, done in enumerate(entry.sets.get(index, []), start=1):
+            rows.append(SetLog(
+                exercise_id=item["exercise_id"], set_number=set_number,
+                reps=done.get("reps"), load_kg=done.get("load_kg"),
+                seconds=done.get("seconds"), target_sets=item["sets"],
+                target_reps_min=item["reps_min"], target_reps_max=item["reps_max"],
+                target_load=item.get("load_kg") or item.get("load_target") or ""))
+    return rows
+
+
+def _check_entry(entry, today):
+    if entry.performed_on > today:
+        raise ServiceError("The date cannot be in the future.", field="performed_on")
+    if entry.status == "skipped" and not entry.skip_reason:
+        raise ServiceError("Choose a reason for skipping.", field="skip_reason")
+
+
+@write_transaction
+def log_session(assignment_id, entry, *, source, actor=None):
+    """Store one session with its sets and raise the alerts it calls for; once per form."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if actor is not None:
+        get_patient_or_404(actor, assignment.patient_id)
+    if assignment.status == "completed":
+        raise ServiceError("This program is completed.")
+    _check_entry(entry, clinic_today(assignment.patient_id))
+    level = assignment.snapshot["levels"][assignment.level_position]
+    session = SessionLog(
+        assignment_id=assignment.id, level_position=assignment.level_position,
+        performed_on=entry.performed_on, status=entry.status, low_energy=entry.low_energy,
+        skip_reason=entry.skip_reason if entry.status == "skipped" else None,
+        duration_minutes=entry.duration_minutes, rpe=entry.rpe, mood_before=entry.mood_before,
+        mood_after=entry.mood_after, pain=entry.pain, pain_where=entry.pain_where,
+        note=entry.note, source=source, entered_by_id=getattr(actor, "id", None),
+        submission_key=entry.submission_key)
+    session.sets = [] if entry.status == "skipped" else _set_rows(level, entry)
+    db.session.add(session)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise AlreadyLogged() from error
+    raise_session_alerts(assignment, session)
+    record("session_log", actor=actor, actor_kind=None if actor else "link",
+           clinic_id=None if actor else assignment.patient.clinic_id, obj=session,
+           patient_id=assignment.patient_id, source=source)
+    return session
+
+
+class AlreadyLogged(ServiceError):
+    def __init__(self):
+        super().__init__("This session is already saved.")
+
+
+@write_transaction
+def correct_own_session(assignment_id, session_id, entry):
+    """The patient corrects their own entry on the same day (in the clinic's time zone)."""
+    session = db.session.scalar(sa.select(SessionLog).where(
+        SessionLog.id == session_id, SessionLog.assignment_id == assignment_id))
+    if session is None or session.source != "patient":
+        abort(404)
+    today = clinic_today(session.assignment.patient_id)
+    if session.created_at.date() != today and session.performed_on != today:
+        raise ServiceError("A session can be changed on the day it was logged only.")
+    _check_entry(entry, today)
+    level = session.assignment.snapshot["levels"][session.level_position]
+    for key in ("performed_on", "status", "low_energy", "duration_minutes", "rpe",
+                "mood_before", "mood_after", "pain", "pain_where", "note"):
+        setattr(session, key, getattr(entry, key))
+    session.skip_reason = entry.skip_reason if entry.status == "skipped" else None
+    session.sets = [] if entry.status == "skipped" else _set_rows(level, entry)
+    session.updated_at = utcnow()
+    db.session.flush()
+    raise_session_alerts(session.assignment, session)
+    record("session_correct", actor_kind="link", clinic_id=session.assignment.patient.clinic_id,
+           obj=session, patient_id=session.assignment.patient_id)
+    return session
+
+
+def _record_for(session, level):
+    prescribed = sum(item["sets"] for item in level["exercises"])
+    done = len({(s.exercise_id, s.set_number) for s in session.sets})
+    return adherence.SessionRecord(status=session.status, working_sets_done=done,
+                                   working_sets_prescribed=prescribed,
+                                   low_energy=session.low_energy, session_rpe=session.rpe,
+                                   pain=session.pain, skip_reason=session.skip_reason)
+
+
+def raise_session_alerts(assignment, session):
+    """Pain, very hard sessions in a row, low-mood skips: alerts named by this session."""
+    patient = assignment.patient
+    history = sessions_of(assignment.id)
+    levels = assignment.snapshot["levels"]
+    records = [_record_for(s, levels[s.level_position]) for s in history]
+    for kind, reason in adherence.program_alerts(records, ()):
+        if kind == adherence.PAIN_REVIEW:
+            continue  # shown on the session; the alert threshold is 7
+        exists = db.session.scalar(sa.select(Alert.id).where(
+            Alert.kind == kind, Alert.session_log_id == session.id))
+        if not exists:
+            raise_alert(patient, kind, session_log=session, reason=reason)
+    db.session.flush()
+
+
+# Adherence and progress ------------------------------------------------------------------
+
+
+def _pauses(assignment):
+    """Paused intervals as (first day, day after) from the pause/resume/complete events."""
+    intervals, started = [], None
+    for event in sorted(assignment.events, key=lambda e: (e.at, e.id)):
+        if event.kind == "pause" and started is None:
+            started = event.at.date()
+        elif event.kind in ("resume", "complete") and started is not None:
+            intervals.append((started, event.at.date() + timedelta(days=1)))
+            started = None
+    if started is not None:
+        intervals.append((started, None))
+    return intervals
+
+
+def _level_at(assignment, day):
+    """The level the patient was at on ``day`` (from the level-change events)."""
+    level = 0
+    for event in sorted(assignment.events, key=lambda e: (e.at, e.id)):
+        if event.kind == "level_change" and event.at.date() <= day:
+            level = event.detail.get("new", level)
+    return min(level, len(assignment.snapshot["levels"]) - 1)
+
+
+def week_records(assignment, sessions, today):
+    """One WeekRecord per calendar week (Monday first) from the start to this week.
+
+    A week in which the program was paused for any day is a paused week: it enters neither
+    the planned nor the credited sum.
+    """
+    levels = assignment.snapshot["levels"]
+    pauses = _pauses(assignment)
+    week = assignment.start_date - timedelta(days=assignment.start_date.weekday())
+    weeks = []
+    while week <= today:
+        end = week + timedelta(days=7)
+        paused = any(first < end and (after is None or after > week) for first, after in pauses)
+        in_week = [s for s in sessions if week <= s.performed_on < end]
+        weeks.append(adherence.WeekRecord(
+            week_start=week, planned=levels[_level_at(assignment, end)]["sessions_per_week"],
+            paused=paused,
+            sessions=tuple(_record_for(s, levels[s.level_position]) for s in in_week)))
+        week = end
+    return weeks
+
+
+def progress(assignment, today=None):
+    """Counts, weekly adherence, rolling adherence and session load for one assignment."""
+    today = today or clinic_today(assignment.patient_id)
+    sessions = sessions_of(assignment.id)
+    weeks = week_records(assignment, sessions, today)
+    complete_weeks = weeks[:-1]
+    weekly = adherence.weekly_adherence(weeks)
+    rolling = adherence.rolling_adherence(complete_weeks or weeks, rules.ROLLING_WEEKS)
+    this_week = weeks[-1] if weeks else adherence.WeekRecord(week_start=today, planned=0)
+    performed = sum(1 for s in sessions if s.status != "skipped")
+    counts = adherence.patient_counts(this_week, performed)
+    loads = {}
+    for s in sessions:
+        load = adherence.session_load(s.rpe, s.duration_minutes)
+        if load is not None:
+            monday = s.performed_on - timedelta(days=s.performed_on.weekday())
+            loads[monday] = loads.get(monday, 0) + load
+    return {"sessions": sessions, "weeks": weekly, "rolling": rolling,
+            "rolling_percent": adherence.as_percent(rolling), "counts": counts,
+            "weekly_load": sorted(loads.items()), "performed": performed}
+
+
+def rolling_adherence_for(patient_ids, today):
+    """{patient id: rolling 4-week adherence %} of current programs, in a fixed number of
+    queries (the dashboard's)."""
+    assignments = db.session.scalars(
+        sa.select(Assignment).where(Assignment.patient_id.in_(patient_ids),
+                                    Assignment.status != "completed")
+        .options(sa.orm.selectinload(Assignment.events))
+    ).all()
+    if not assignments:
+        return {}
+    sessions = {}
+    for session in db.session.scalars(
+        sa.select(SessionLog).where(SessionLog.assignment_id.in_([a.id for a in assignments]))
+        .options(sa.orm.selectinload(SessionLog.sets))
+        .order_by(SessionLog.performed_on, SessionLog.id)
+    ):
+        sessions.setdefault(session.assignment_id, []).append(session)
+    result = {}
+    for assignment in assignments:
+        weeks = week_records(assignment, sessions.get(assignment.id, []), today)
+        rolling = adherence.rolling_adherence(weeks[:-1] or weeks, rules.ROLLING_WEEKS)
+        result[assignment.patient_id] = adherence.as_percent(rolling)
+    return result
+
+
+def missed_session_alerts(today=None):
+    """For every active program: two planned weeks in a row with no session -> one alert."""
+    raised = 0
+    for assignment in db.session.scalars(sa.select(Assignment).where(
+            Assignment.status == "active")):
+        day = today or clinic_today(assignment.patient_id)
+        weeks = week_records(assignment, sessions_of(assignment.id), day)[:-1]
+        for kind, reason in adherence.program_alerts((), weeks):
+            if kind != adherence.MISSED_SESSIONS:
+                continue
+            last_week = weeks[-1].week_start.isoformat()
+            exists = db.session.scalar(sa.select(Alert.id).where(
+                Alert.kind == kind, Alert.patient_id == assignment.patient_id,
+                Alert.acknowledged_at.is_(None)))
+            if not exists:
+                raise_alert(assignment.patient, kind, reason=reason, week=last_week,
+                            assignment=assignment.id)
+                raised += 1
+    return raised
