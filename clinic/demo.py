@@ -18,6 +18,9 @@ from clinic.measures.models import Invitation, MeasureSchedule
 from clinic.measures.scoring import score
 from clinic.measures.services import store_response
 from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
+from clinic.programs.models import Assignment, ProgramTemplate, SessionLog, SetLog
+from clinic.programs.services import install_starters, sync_builtin_exercises
+from clinic.programs.services import snapshot_of as program_snapshot
 from clinic.tokens import derive_token, new_salt, token_hash
 
 DEMO_CLINIC = "Demo Clinic"
@@ -104,6 +107,67 @@ def _seed_measures(clinic, patient, history, risk_last):
                             invitation=invitation)
 
 
+# Programs: (reference, starter name, weeks ago started, sessions as (days ago, status, rpe,
+# mood before, mood after)); fictional.
+DEMO_PROGRAMS = [
+    ("LC-1001", "Home foundations", 5, [(33, "done", 4, 3, 5), (30, "done", 4, 4, 6),
+                                        (26, "partial", 3, 2, 4), (23, "done", 5, 4, 6),
+                                        (19, "skipped", None, None, None), (16, "done", 5, 5, 7),
+                                        (12, "done", 5, 5, 7), (9, "done", 6, 5, 7),
+                                        (5, "done", 5, 6, 7), (2, "done", 5, 6, 8)]),
+    ("LC-1005", "Home to gym", 3, [(20, "done", 4, 3, 5), (17, "done", 5, 4, 6),
+                                   (13, "partial", 4, 3, 5), (6, "done", 6, 5, 6)]),
+]
+
+
+def _seed_programs(clinic, patients_by_reference, therapist):
+    sync_builtin_exercises()
+    db.session.flush()
+    install_starters(clinic.id)
+    db.session.flush()
+    today = utcnow().date()
+    for reference, name, weeks_ago, sessions in DEMO_PROGRAMS:
+        patient = patients_by_reference.get(reference)
+        if patient is None or db.session.scalar(
+                sa.select(Assignment.id).where(Assignment.patient_id == patient.id)):
+            continue
+        template = db.session.scalar(sa.select(ProgramTemplate).where(
+            ProgramTemplate.clinic_id == clinic.id, ProgramTemplate.name == name))
+        salt = new_salt()
+        assignment = Assignment(
+            patient_id=patient.id, template_id=template.id, template_version=template.version,
+            name=template.name, snapshot=program_snapshot(template, clinic.id),
+            start_date=today - timedelta(weeks=weeks_ago), status="active",
+            assigned_by_id=therapist.id, token_salt=salt,
+            token_hash=token_hash(derive_token(current_app.config["SECRET_KEY"], "program",
+                                               salt)),
+            created_at=utcnow() - timedelta(weeks=weeks_ago))
+        db.session.add(assignment)
+        db.session.flush()
+        level = assignment.snapshot["levels"][0]
+        for days_ago, status, rpe, before, after in sessions:
+            log = SessionLog(
+                assignment_id=assignment.id, level_position=0,
+                performed_on=today - timedelta(days=days_ago), status=status,
+                skip_reason="fatigue" if status == "skipped" else None, rpe=rpe,
+                mood_before=before, mood_after=after, pain=0 if status != "skipped" else None,
+                duration_minutes=35 if status != "skipped" else None, source="patient",
+                submission_key=new_salt(), created_at=utcnow() - timedelta(days=days_ago))
+            if status != "skipped":
+                for item in level["exercises"]:
+                    sets = 1 if status == "partial" else item["sets"]
+                    for number in range(1, sets + 1):
+                        log.sets.append(SetLog(
+                            exercise_id=item["exercise_id"], set_number=number,
+                            reps=item["reps_max"] if item["measure"] != "hold_seconds" else None,
+                            seconds=item["reps_min"] if item["measure"] == "hold_seconds"
+                            else None,
+                            target_sets=item["sets"], target_reps_min=item["reps_min"],
+                            target_reps_max=item["reps_max"],
+                            target_load=item.get("load_target") or ""))
+            db.session.add(log)
+
+
 @write_transaction
 def seed_demo(password):
     """Create what is missing of the demo clinic; rows that exist are left as they are."""
@@ -148,6 +212,9 @@ def seed_demo(password):
         if reference in DEMO_HISTORY:
             _seed_measures(clinic, patient, DEMO_HISTORY[reference], reference in RISK_ON_LAST)
         created += 1
+    patients = {p.reference: p for p in db.session.scalars(
+        sa.select(Patient).where(Patient.clinic_id == clinic.id))}
+    _seed_programs(clinic, patients, users["therapist@demo.test"])
     return created
 
 

@@ -342,7 +342,7 @@ def add_starter_templates(actor):
 # Assignments -----------------------------------------------------------------------------
 
 
-def _snapshot(template, clinic_id):
+def snapshot_of(template, clinic_id):
     """Everything the patient was prescribed, frozen: later template edits never touch it."""
     levels = []
     for level in template.levels:
@@ -410,7 +410,7 @@ def assign_program(actor, patient_id, template_id, start_date):
     token = tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE, salt)
     assignment = Assignment(
         patient_id=patient.id, template_id=template.id, template_version=template.version,
-        name=template.name, snapshot=_snapshot(template, actor.clinic_id), level_position=0,
+        name=template.name, snapshot=snapshot_of(template, actor.clinic_id), level_position=0,
         start_date=start_date, status="active", assigned_by_id=actor.id, token_salt=salt,
         token_hash=tokens.token_hash(token))
     db.session.add(assignment)

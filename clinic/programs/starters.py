@@ -18,6 +18,8 @@ Pure module: no Flask or SQLAlchemy import.
 
 from dataclasses import dataclass
 
+from clinic.programs import rules
+
 LOAD_KINDS = ("bodyweight", "kg", "rpe", "band")
 
 # Efforts on the Borg CR10 scale, as load targets (PROGRAMS.md "Defaults for novices").
@@ -25,9 +27,10 @@ FAMILIARISATION_EFFORT = "3-4"
 WORKING_EFFORT = "5-6"
 
 # Decision (PROGRAMS.md "Levels" example); a clinic may tune these.
-MOVE_UP_ADHERENCE_PERCENT = 80
-MOVE_UP_WINDOW_WEEKS = 3
-MOVE_UP_MAX_SESSION_RPE = 6
+# The readiness rules of clinic.programs.rules, in words (one place to tune them).
+MOVE_UP_ADHERENCE_PERCENT = int(rules.READINESS_MIN_ADHERENCE * 100)
+MOVE_UP_WINDOW_WEEKS = rules.READINESS_WINDOW_WEEKS
+MOVE_UP_MAX_SESSION_RPE = int(rules.READINESS_MAX_AVERAGE_RPE)
 
 MOVE_UP_CRITERIA = (
     f"At least {MOVE_UP_ADHERENCE_PERCENT}% adherence over the last {MOVE_UP_WINDOW_WEEKS} "
