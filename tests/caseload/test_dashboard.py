@@ -115,6 +115,7 @@ def build_patients(app, clinic, therapist, numbers):
                        f"GAD-7 {gad} {gad7_band(gad)}"],
             "alerts": f"{alerts} open" if alerts else "none",
             "questionnaires": "1 waiting 1 missed" if missed else "1 waiting",
+            "training": "no program",
         }
     return expected
 
@@ -124,20 +125,21 @@ def text(fragment):
 
 
 def dashboard_rows(body):
-    """{patient id: {"name", "scores", "alerts", "questionnaires"}} as the page shows them."""
+    """{patient id: {"name", "scores", "training", "alerts", "questionnaires"}} as shown."""
     tbody = re.search(r"<tbody>(.*?)</tbody>", body, re.S)
     assert tbody, "no table on the dashboard"
     rows = {}
     for row in re.findall(r"<tr>(.*?)</tr>", tbody.group(1), re.S):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        assert len(cells) == 4, row
+        assert len(cells) == 5, row
         patient_id = int(re.search(r'href="/patients/(\d+)"', cells[0]).group(1))
         rows[patient_id] = {
             "name": text(re.search(r"<a [^>]*>(.*?)</a>", cells[0], re.S).group(1)),
             "scores": [text(line) for line in
                        re.findall(r'<div class="score-line">(.*?)</div>', cells[1], re.S)],
-            "alerts": text(cells[2]),
-            "questionnaires": text(cells[3]),
+            "training": text(cells[2]),
+            "alerts": text(cells[3]),
+            "questionnaires": text(cells[4]),
         }
     return rows
 
@@ -183,8 +185,10 @@ def test_the_dashboard_shows_each_patients_latest_scores_change_alerts_and_links
         "PHQ-9", 1, 0, utcnow().date(), None))
     unscheduled = PatientFactory(clinic=clinic, primary=therapist, display_name="Person Plain")
     expected[fresh.id] = {"name": "Person New", "scores": ["PHQ-9 no answers yet"],
+                          "training": "no program",
                           "alerts": "none", "questionnaires": "nothing due"}
-    expected[unscheduled.id] = {"name": "Person Plain", "scores": [], "alerts": "none",
+    expected[unscheduled.id] = {"name": "Person Plain", "scores": [], "training": "no program",
+                                "alerts": "none",
                                 "questionnaires": "nothing due"}
     auth.login(THERAPIST)
     body = client.get("/").get_data(as_text=True)
