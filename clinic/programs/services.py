@@ -483,6 +483,20 @@ def change_target(actor, assignment_id, index, changes, reason, confirm_jump=Fal
 
 
 @write_transaction
+def decline_suggestion(actor, assignment_id, index, kind, reason):
+    """Say no to a suggestion: it stays away until new sessions call for it again."""
+    assignment = get_assignment_or_404(actor, assignment_id)
+    if not 0 <= index < len(assignment.current_level["exercises"]):
+        abort(404)
+    name = assignment.current_level["exercises"][index]["name"]
+    _event(assignment, "suggestion_declined", actor, (reason or "").strip(), index=index,
+           suggestion=kind, exercise=name)
+    record("program_suggestion_decline", actor=actor, obj=assignment,
+           patient_id=assignment.patient_id, index=index)
+    return assignment
+
+
+@write_transaction
 def set_status(actor, assignment_id, status, reason=""):
     """Pause, resume or complete a program; paused weeks leave adherence alone."""
     assignment = get_assignment_or_404(actor, assignment_id)

@@ -34,11 +34,13 @@ class ExerciseSuggestion:
 
 
 def _changed_since(assignment, index):
-    """When this exercise's prescription last changed (assignment, level or target change)."""
+    """Since when this exercise's logs count: its prescription's last change, or a declined
+    suggestion (which then needs fresh sessions to come back)."""
     since = assignment.created_at
     for event in assignment.events:
         if event.kind == "level_change" or (
-            event.kind == "target_change" and event.detail.get("index") == index
+            event.kind in ("target_change", "suggestion_declined")
+            and event.detail.get("index") == index
         ):
             since = max(since, event.at)
     return since

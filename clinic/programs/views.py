@@ -346,6 +346,16 @@ def target(assignment_id, index):
                            index=index, form=form, suggestion=suggestion), status
 
 
+@bp.post("/assignments/<int:assignment_id>/suggestions/<int:index>/decline")
+def decline_suggestion(assignment_id, index):
+    """Decline a suggestion; it returns only if new sessions call for it again."""
+    _require_post_form()
+    services.decline_suggestion(_me(), assignment_id, index, request.form.get("kind", ""),
+                                request.form.get("reason", ""))
+    flash("Suggestion declined.", "success")
+    return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
+
+
 @bp.post("/assignments/<int:assignment_id>/status/<any(paused, active, completed):status>")
 def set_status(assignment_id, status):
     """Pause, resume or complete the program."""
