@@ -97,6 +97,10 @@ def build_patients(app, clinic, therapist, numbers):
                                  acknowledged_by_id=therapist.id, note="Called them."))
             db.session.commit()
         services.create_adhoc_invitation(therapist, patient.id, ["PHQ-9"])  # waiting
+        training = "no program"
+        if n % 2 == 0:  # every other patient trains: one of two sessions done this week
+            give_program(therapist, patient)
+            training = "50% adherence"
         missed = n % 2 == 0
         if missed:
             add_link(patient, kind="scheduled", due_on=(now - timedelta(days=9)).date(),
@@ -115,9 +119,36 @@ def build_patients(app, clinic, therapist, numbers):
                        f"GAD-7 {gad} {gad7_band(gad)}"],
             "alerts": f"{alerts} open" if alerts else "none",
             "questionnaires": "1 waiting 1 missed" if missed else "1 waiting",
-            "training": "no program",
+            "training": training,
         }
     return expected
+
+
+def give_program(therapist, patient):
+    """A starter program from today, and one session done as prescribed today."""
+    from clinic.database import write_transaction
+    from clinic.programs import services as programs
+    from clinic.programs.entry import SessionEntry
+    from clinic.programs.models import ProgramTemplate
+
+    template = db.session.scalar(sa.select(ProgramTemplate).where(
+        ProgramTemplate.clinic_id == patient.clinic_id,
+        ProgramTemplate.name == "Home foundations"))
+    if template is None:
+        write_transaction(programs.sync_builtin_exercises)()
+        write_transaction(programs.install_starters)(patient.clinic_id)
+        template = db.session.scalar(sa.select(ProgramTemplate).where(
+            ProgramTemplate.clinic_id == patient.clinic_id,
+            ProgramTemplate.name == "Home foundations"))
+    today = programs.clinic_today(patient.id)
+    assignment = programs.assign_program(therapist, patient.id, template.id, today)
+    level = assignment.snapshot["levels"][0]
+    sets = {i: [{"reps": item["reps_min"], "load_kg": None, "seconds": None}] * item["sets"]
+            for i, item in enumerate(level["exercises"])}
+    programs.log_session(assignment.id, SessionEntry(
+        performed_on=today, status="done", low_energy=False, skip_reason=None,
+        duration_minutes=30, rpe=4, mood_before=5, mood_after=6, pain=0, pain_where=None,
+        note=None, submission_key=f"dash-{patient.id}", sets=sets), source="patient")
 
 
 def text(fragment):
