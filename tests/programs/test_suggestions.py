@@ -1,0 +1,96 @@
+"""Suggestions come from the logs; a clinician approves or declines each, nothing changes alone."""
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from factories import ClinicFactory, PatientFactory, UserFactory
+
+from clinic.database import write_transaction
+from clinic.extensions import db
+from clinic.programs import services, trend
+from clinic.programs.entry import SessionEntry
+from clinic.programs.models import Assignment, AssignmentEvent, ProgramTemplate
+
+
+@pytest.fixture
+def world(app):
+    clinic = ClinicFactory()
+    therapist = UserFactory(clinic=clinic, email="t@clinic.test")
+    patient = PatientFactory(clinic=clinic, primary=therapist)
+    write_transaction(services.sync_builtin_exercises)()
+    write_transaction(services.install_starters)(clinic.id)
+    template = db.session.scalar(sa.select(ProgramTemplate).where(
+        ProgramTemplate.name == "Barbell basics"))
+    today = services.clinic_today(patient.id)
+    assignment = services.assign_program(therapist, patient.id, template.id, today)
+    # The clinician sets a starting load for the first exercise (a squat), by hand.
+    services.change_target(therapist, assignment.id, 0, {"load_kg": Decimal("40")},
+                           "Starting load agreed in session.")
+    return {"therapist": therapist, "assignment_id": assignment.id, "today": today}
+
+
+def log_top_of_range(world, key, rpe=5):
+    assignment = db.session.get(Assignment, world["assignment_id"])
+    level = assignment.current_level
+    sets = {}
+    for index, item in enumerate(level["exercises"]):
+        load = Decimal(item["load_kg"]) if item.get("load_kg") else None
+        sets[index] = [{"reps": item["reps_max"], "load_kg": load, "seconds": None}
+                       for _ in range(item["sets"])]
+    services.log_session(assignment.id, SessionEntry(
+        performed_on=world["today"], status="done", low_energy=False, skip_reason=None,
+        duration_minutes=40, rpe=rpe, mood_before=5, mood_after=6, pain=0, pain_where=None,
+        note=None, submission_key=key, sets=sets), source="patient")
+
+
+def squat_suggestion(world):
+    db.session.expire_all()
+    assignment = db.session.get(Assignment, world["assignment_id"])
+    return next((s for s in trend.suggestions(assignment) if s.index == 0), None)
+
+
+def test_two_sessions_at_the_top_of_the_range_suggest_more_load(world):
+    log_top_of_range(world, "a")
+    assert squat_suggestion(world) is None  # one session is not enough
+    log_top_of_range(world, "b")
+    suggestion = squat_suggestion(world)
+    assert suggestion.suggestion.kind in ("increase_load", "extend_range")
+    assert suggestion.reason  # a sentence the clinician reads
+
+
+def test_nothing_changes_until_a_clinician_acts(world):
+    log_top_of_range(world, "a")
+    log_top_of_range(world, "b")
+    assert squat_suggestion(world) is not None
+    db.session.expire_all()
+    assignment = db.session.get(Assignment, world["assignment_id"])
+    assert assignment.current_level["exercises"][0]["load_kg"] == "40"
+
+
+def test_a_declined_suggestion_is_an_event_and_needs_fresh_sessions_to_return(
+        world, client, auth):
+    log_top_of_range(world, "a")
+    log_top_of_range(world, "b")
+    kind = squat_suggestion(world).suggestion.kind
+    auth.login("t@clinic.test")
+    aid = world["assignment_id"]
+    response = auth.post(f"/programs/assignments/{aid}/suggestions/0/decline",
+                         {"kind": kind, "reason": "Knee niggle: hold for now."},
+                         token_page=f"/programs/assignments/{aid}")
+    assert response.status_code == 303
+    assert squat_suggestion(world) is None
+    event = db.session.scalar(sa.select(AssignmentEvent).where(
+        AssignmentEvent.kind == "suggestion_declined"))
+    assert (event.detail["index"], event.detail["suggestion"], event.reason) == (
+        0, kind, "Knee niggle: hold for now.")
+    log_top_of_range(world, "c")
+    assert squat_suggestion(world) is None  # one new session is not enough
+    log_top_of_range(world, "d")
+    assert squat_suggestion(world) is not None
+
+
+def test_hard_sessions_block_progression(world):
+    log_top_of_range(world, "a", rpe=8)
+    log_top_of_range(world, "b", rpe=8)
+    assert squat_suggestion(world).suggestion.kind == "hold"
