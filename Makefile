@@ -6,7 +6,7 @@ PORT ?= 5000
 export LIFTCLINIC_ENV ?= development
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint clean
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LiftClinic needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -32,11 +32,6 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check clinic tests
-
-format: install
-	$(BIN)/ruff format clinic tests
-	$(BIN)/ruff check --fix .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
