@@ -48,7 +48,7 @@ def patient(patient_id):
     schedule_form = ScheduleForm(data={"starts_on": measures.utcnow().date()})
     assignments = programs.assignments_of(record.id)
     current = next((a for a in assignments if a.status != "completed"), None)
-    assign_form = AssignForm(data={"start_date": measures.utcnow().date()})
+    assign_form = AssignForm(data={"start_date": programs.clinic_today(record.id)})
     assign_form.template_id.choices = [SelectChoice(t.id, t.name)
                                        for t in programs.templates_of(record.clinic_id)]
     return render_template(

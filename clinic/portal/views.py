@@ -168,7 +168,8 @@ def open_program(token):
     assignment = programs.assignment_by_token(token)
     if assignment is None:
         abort(404)
-    session[PROGRAM_KEY] = assignment.id
+    # The link's hash goes with the id: a rotation then cuts off a browser holding the old one.
+    session[PROGRAM_KEY] = [assignment.id, assignment.token_hash]
     response = redirect(url_for("portal.program"), code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -176,12 +177,15 @@ def open_program(token):
 
 def _program_or_page():
     """(assignment, None) while the link works, else (None, the calm page to answer with)."""
-    assignment_id = session.get(PROGRAM_KEY)
+    held = session.get(PROGRAM_KEY)
+    assignment_id, held_hash = held if isinstance(held, list) and len(held) == 2 else (None, None)
     assignment = db.session.get(programs.Assignment, assignment_id) if assignment_id else None
     if assignment is None:
         return None, (render_template("portal/no_link.html"), 404)
     clinic = db.session.get(Clinic, assignment.patient.clinic_id)
     state = programs.link_state(assignment)
+    if state not in ("revoked", "completed") and assignment.token_hash != held_hash:
+        state = "revoked"  # this browser opened a link that has since been replaced
     if state in ("revoked", "completed"):
         return None, (render_template("portal/program_state.html", state=state,
                                       clinic=clinic), 410)

@@ -159,7 +159,13 @@ class Assignment(db.Model):
     events = relationship("AssignmentEvent", back_populates="assignment",
                           order_by="AssignmentEvent.id")
 
-    __table_args__ = (sa.CheckConstraint(_in("status", ASSIGNMENT_STATUSES), name="status"),)
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", ASSIGNMENT_STATUSES), name="status"),
+        # One current (not completed) program per patient, whatever two requests do at once.
+        sa.Index("uq_assignment_one_current", "patient_id", unique=True,
+                 sqlite_where=sa.text("status <> 'completed'"),
+                 postgresql_where=sa.text("status <> 'completed'")),
+    )
 
     @property
     def current_level(self):

@@ -177,16 +177,29 @@ def update_template(actor, template_id, name, description):
     return template
 
 
-def validate_level_rows(rows, clinic_id):
-    """Check a level's exercise rows; returns {row index: {field: message}} (empty when fine)."""
+def level_choices(clinic_id, level):
+    """Active exercises, plus retired ones this level still uses (so a re-save keeps them)."""
+    in_use = {row.exercise_id for row in level.exercises}
+    return [e for e in exercises_for(clinic_id, include_retired=True)
+            if e.retired_at is None or e.id in in_use]
+
+
+def validate_level_rows(rows, clinic_id, keep=frozenset()):
+    """Check a level's exercise rows; returns {row index: {field: message}} (empty when fine).
+
+    A retired exercise is refused unless the level already uses it (``keep``).
+    """
     errors = {}
     for index, row in enumerate(rows):
         problems = {}
+        exercise = None
+        if row["exercise_id"] is not None:
+            exercise = db.session.scalar(sa.select(Exercise).where(
+                Exercise.id == row["exercise_id"],
+                sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id)))
         if row["exercise_id"] is None:
             problems["exercise_id"] = "Choose an exercise."
-        elif not db.session.scalar(sa.select(Exercise.id).where(
-                Exercise.id == row["exercise_id"],
-                sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id))):
+        elif exercise is None or (exercise.retired_at is not None and exercise.id not in keep):
             problems["exercise_id"] = "Choose an exercise from the library."
         if row["sets"] is None or not 1 <= row["sets"] <= 10:
             problems["sets"] = "Sets must be 1 to 10."
@@ -212,7 +225,7 @@ def save_level(actor, template_id, level_id, data, rows):
         abort(404)
     if not rows:
         raise ServiceError("A level needs at least one exercise.", field="exercises")
-    if validate_level_rows(rows, actor.clinic_id):
+    if validate_level_rows(rows, actor.clinic_id, keep={r.exercise_id for r in level.exercises}):
         raise ServiceError("Some exercise rows need attention.", field="exercises")
     level.name = data["name"]
     level.min_weeks = data["min_weeks"]
@@ -414,7 +427,11 @@ def assign_program(actor, patient_id, template_id, start_date):
         start_date=start_date, status="active", assigned_by_id=actor.id, token_salt=salt,
         token_hash=tokens.token_hash(token))
     db.session.add(assignment)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # another assign for this patient won the race
+        raise ServiceError("The patient already has a program: complete it first.",
+                           field="template_id") from error
     _event(assignment, "assigned", actor, level=0, template_version=template.version)
     record("program_assign", actor=actor, obj=assignment, patient_id=patient.id,
            template=template.id, version=template.version)

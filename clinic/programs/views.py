@@ -1,5 +1,7 @@
 """A clinician's program pages: library, templates and levels, assignments, supervised logs."""
 
+import re
+
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -146,6 +148,7 @@ def add_level(template_id):
 
 
 ROWS = 8  # exercise rows offered on the level form (a session holds 4-6)
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
 
 
 def _level_rows(form_data):
@@ -159,7 +162,7 @@ def _level_rows(form_data):
 
         def number(name, index=i):
             text = value(name, index)
-            return int(text) if text.lstrip("-").isdigit() else None
+            return int(text) if WHOLE_NUMBER.fullmatch(text) else None
 
         raw.append(i)
         rows.append({"exercise_id": number("exercise_id"), "sets": number("sets"),
@@ -183,7 +186,8 @@ def level(template_id, level_id):
         values = request.form
         rows, indexes = _level_rows(request.form)
         valid = form.validate_on_submit()
-        errors = services.validate_level_rows(rows, current_user.clinic_id)
+        in_use = {row.exercise_id for row in lvl.exercises}
+        errors = services.validate_level_rows(rows, current_user.clinic_id, keep=in_use)
         row_errors = {indexes[i]: e for i, e in errors.items()}
         if not rows:
             form.form_errors.append("A level needs at least one exercise.")
@@ -208,7 +212,7 @@ def level(template_id, level_id):
     status = 422 if (form.errors or form.form_errors or row_errors) else 200
     return render_template("programs/level.html", template=item, level=lvl, form=form,
                            rows=range(ROWS), values=values, row_errors=row_errors,
-                           exercises=services.exercises_for(current_user.clinic_id),
+                           exercises=services.level_choices(current_user.clinic_id, lvl),
                            load_kinds=LOAD_KINDS, post_form=EmptyForm()), status
 
 

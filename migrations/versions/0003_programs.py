@@ -236,6 +236,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_set_log_exercise_id'), ['exercise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_set_log_session_id'), ['session_id'], unique=False)
 
+    op.create_index("uq_assignment_one_current", "assignment", ["patient_id"], unique=True,
+                    sqlite_where=sa.text("status <> 'completed'"),
+                    postgresql_where=sa.text("status <> 'completed'"))
     _alter_alert(add=True, kinds=NEW_ALERT_KINDS)
 
 
