@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from conftest import csrf_token
 from factories import ClinicFactory, PatientFactory, UserFactory
 from flask import url_for
@@ -18,8 +19,13 @@ from flask import url_for
 from clinic.alerts.services import alerts_of
 from clinic.app import create_app
 from clinic.auth.models import Role
+from clinic.database import write_transaction
+from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.patients.models import CareTeamMember
+from clinic.programs import services as programs
+from clinic.programs.entry import SessionEntry
+from clinic.programs.models import Exercise
 
 ACCESS = {
     "health.healthz": "public",
@@ -54,14 +60,50 @@ ACCESS = {
     "measures.chart": "patient",
     "alerts.index": "clinician",
     "alerts.detail": "patient",  # an alert is seen by whoever may see its patient
+    # Programs: the exercise library and the template list are clinic-wide pages of any
+    # clinician; one template or clinic exercise is the clinic's (another clinic gets 404);
+    # assignments are the patient's, scoped like every patient record.
+    "programs.exercises": "clinician",
+    "programs.retire_exercise": "clinic_object",
+    "programs.restore_exercise": "clinic_object",
+    "programs.templates": "clinician",
+    "programs.add_starters": "clinician",
+    "programs.template": "clinic_object",
+    "programs.add_level": "clinic_object",
+    "programs.level": "clinic_object",
+    "programs.remove_level": "clinic_object",
+    "programs.clone_template": "clinic_object",
+    "programs.archive_template": "clinic_object",
+    "programs.restore_template": "clinic_object",
+    "programs.assign": "patient",
+    "programs.assignment": "patient",
+    "programs.change_level": "patient",
+    "programs.target": "patient",
+    "programs.decline_suggestion": "patient",
+    "programs.set_status": "patient",
+    "programs.rotate_link": "patient",
+    "programs.revoke_link": "patient",
+    "programs.log_session": "patient",
+    "programs.strength_chart": "patient",
     "portal.open_link": "public",
     "portal.questionnaire": "public",
     "portal.done": "public",
+    "portal.open_program": "public",
+    "portal.program": "public",
+    "portal.edit_session": "public",
     "audit.index": "admin",
 }
 
 # Query arguments a route needs to do its work (not access-related).
 QUERY = {"measures.enter_response": {"instrument": "PHQ-9"}}
+
+# URL arguments whose value differs per endpoint: {endpoint: {argument: World attribute}}.
+ARGUMENTS = {"portal.open_program": {"token": "program_token"}}
+
+# Pages that show the patient link opened in this browser session: {endpoint: link path}.
+OPENED_LINK = {"portal.questionnaire": "/q/{world.token}",
+               "portal.program": "/p/{world.program_token}",
+               "portal.edit_session": "/p/{world.program_token}"}
 
 ACTORS = ("anonymous", "admin", "therapist", "trainer", "therapist2", "admin_b")
 ALLOWED = None  # marker: the actor may use the route
@@ -81,6 +123,10 @@ EXPECTED = {
                        "admin_b": ALLOWED, "trainer": 403},
     "clinic_user": {"admin": ALLOWED, "therapist": 403, "trainer": 403, "therapist2": 403,
                     "admin_b": 404},
+    # A row of the clinic itself (a program template, a clinic's own exercise): any clinician
+    # of that clinic, care team or not; another clinic's users get 404.
+    "clinic_object": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": ALLOWED,
+                      "therapist2": ALLOWED, "admin_b": 404},
 }
 
 
@@ -116,12 +162,19 @@ class World:
     token: str
     response_id: int
     alert_id: int
+    exercise_id: int
+    template_id: int
+    level_id: int
+    assignment_id: int
+    program_token: str
+    session_id: int
 
 
 def build_world():
-    """Two clinics, the six actors, patient P with a care team, and P's measures records.
+    """Two clinics, the six actors, patient P with a care team, P's measures records, and
+    clinic A's program records with P's program and a session P logged through the link.
 
-    The measures records are made by the real services, as a clinician would make them.
+    The records are made by the real services, as a clinician (or the patient) would make them.
     """
     clinic_a, clinic_b = ClinicFactory(name="Clinic A"), ClinicFactory(name="Clinic B")
     admin = UserFactory(clinic=clinic_a, role=Role.ADMIN, email="admin@a.test")
@@ -141,16 +194,49 @@ def build_world():
         therapist, patient.id, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 1],
         datetime.now(UTC) - timedelta(hours=1))
     [alert] = alerts_of(response=response)
+
+    # Programs: the built-in library, clinic A's own exercise, a template of clinic A whose
+    # level holds a built-in exercise and the clinic's own, P's assignment of it, and a session
+    # P logged by link today (with sets of both exercises, so both have a strength chart).
+    write_transaction(programs.sync_builtin_exercises)()
+    own = programs.create_exercise(admin, {
+        "name": "Step-up onto a low box", "pattern": "squat", "setting": "home",
+        "equipment": "low box", "measure": "bodyweight_reps", "ladder_step": 2,
+        "cues": ["Step up with your whole foot on the box.", "", ""], "easier_tip": None})
+    built_in = db.session.scalar(sa.select(Exercise).where(Exercise.clinic_id.is_(None),
+                                                           Exercise.slug == "sit_to_stand"))
+    template = programs.create_template(admin, "Clinic A program", "Home strength.")
+    [level] = template.levels
+    row = {"sets": 2, "reps_min": 8, "reps_max": 12, "load_kind": "bodyweight",
+           "load_target": "", "rest_seconds": 90, "is_key": True}
+    programs.save_level(admin, template.id, level.id,
+                        {"name": "Getting started", "min_weeks": 2, "sessions_per_week": 2,
+                         "criteria": ""},
+                        [{"exercise_id": built_in.id, **row}, {"exercise_id": own.id, **row}])
+    today = programs.clinic_today(patient.id)
+    assignment = programs.assign_program(therapist, patient.id, template.id, today)
+    logged = programs.log_session(assignment.id, SessionEntry(
+        performed_on=today, status="done", low_energy=False, skip_reason=None,
+        duration_minutes=30, rpe=5, mood_before=5, mood_after=6, pain=0, pain_where=None,
+        note=None, submission_key="world",
+        sets={0: [{"reps": 10, "load_kg": None, "seconds": None}] * 2,
+              1: [{"reps": 9, "load_kg": None, "seconds": None}] * 2}), source="patient")
     return World(admin, therapist, trainer, therapist2, admin_b, patient, member,
                  schedule.id, invitation.id, measures.link_token(invitation), response.id,
-                 alert.id)
+                 alert.id, own.id, template.id, level.id, assignment.id,
+                 programs.program_link(assignment).rsplit("/", 1)[1], logged.id)
 
 
 def build_url(app, endpoint, world):
     arguments = {"patient_id": world.patient.id, "member_id": world.trainer_member.id,
                  "user_id": world.therapist2.id, "schedule_id": world.schedule_id,
                  "invitation_id": world.invitation_id, "response_id": world.response_id,
-                 "alert_id": world.alert_id, "code": "PHQ-9", "token": world.token}
+                 "alert_id": world.alert_id, "code": "PHQ-9", "token": world.token,
+                 "exercise_id": world.exercise_id, "template_id": world.template_id,
+                 "level_id": world.level_id, "assignment_id": world.assignment_id,
+                 "session_id": world.session_id, "index": 0, "status": "paused"}
+    for name, attribute in ARGUMENTS.get(endpoint, {}).items():
+        arguments[name] = getattr(world, attribute)
     with app.test_request_context():
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         unknown = sorted(rule.arguments - arguments.keys())
@@ -195,9 +281,9 @@ def test_route_access(app, client, auth, endpoint, method, actor):
     if actor != "anonymous":
         login = auth.login(getattr(world, actor).email)
         assert login.status_code == 303, f"login as {actor} failed"
-    if endpoint == "portal.questionnaire":
-        # The questionnaire page is the one of the link opened in this browser session.
-        assert client.get(f"/q/{world.token}").status_code == 303
+    if endpoint in OPENED_LINK:
+        # The page is the one of the link opened in this browser session.
+        assert client.get(OPENED_LINK[endpoint].format(world=world)).status_code == 303
 
     if method == "GET":
         response = client.get(url)
@@ -274,3 +360,52 @@ def test_another_clinics_user_is_indistinguishable_from_a_missing_one(app, clien
     missing = client.get(f"/admin/users/{world.therapist2.id + 10_000}")
     assert _shape(hidden)[:2] == (404, "Page not found")
     assert _shape(hidden) == _shape(missing)
+
+
+def test_another_clinics_program_records_are_indistinguishable_from_missing_ones(
+        app, client, auth):
+    world = build_world()
+    auth.login(world.admin_b.email)
+    token = csrf_token(client, "/account/password")
+    template, level, exercise = world.template_id, world.level_id, world.exercise_id
+    for path, missing_path in (
+            (f"/programs/templates/{template}", f"/programs/templates/{template + 10_000}"),
+            (f"/programs/templates/{template}/levels/{level}",
+             f"/programs/templates/{template + 10_000}/levels/{level}")):
+        hidden, missing = client.get(path), client.get(missing_path)
+        assert _shape(hidden)[:2] == (404, "Page not found"), path
+        assert _shape(hidden) == _shape(missing), path
+    for path in ("/programs/exercises/{}/retire", "/programs/exercises/{}/restore"):
+        hidden = client.post(path.format(exercise), data={"csrf_token": token})
+        missing = client.post(path.format(exercise + 10_000), data={"csrf_token": token})
+        assert _shape(hidden)[:2] == (404, "Page not found"), path
+        assert _shape(hidden) == _shape(missing), path
+    for path in ("/programs/templates/{}/clone", "/programs/templates/{}/archive",
+                 "/programs/templates/{}/levels"):
+        hidden = client.post(path.format(template), data={"csrf_token": token})
+        missing = client.post(path.format(template + 10_000), data={"csrf_token": token})
+        assert _shape(hidden)[:2] == (404, "Page not found"), path
+        assert _shape(hidden) == _shape(missing), path
+    # Clinic A's own exercise is not in clinic B's library either.
+    assert "Step-up onto a low box" not in client.get("/programs/exercises").get_data(
+        as_text=True)
+
+
+def test_an_out_of_scope_program_is_indistinguishable_from_a_missing_one(app, client, auth):
+    world = build_world()
+    auth.login(world.therapist2.email)
+    token = csrf_token(client, "/account/password")
+    assignment = world.assignment_id
+    for path in ("/programs/assignments/{}", "/programs/assignments/{}/sessions/new",
+                 "/programs/assignments/{}/targets/0",
+                 "/programs/assignments/{}/strength/" + str(world.exercise_id) + ".svg"):
+        hidden = client.get(path.format(assignment))
+        missing = client.get(path.format(assignment + 10_000))
+        assert _shape(hidden)[:2] == (404, "Page not found"), path
+        assert _shape(hidden) == _shape(missing), path
+    for path in ("/programs/assignments/{}/link/rotate", "/programs/assignments/{}/link/revoke",
+                 "/programs/assignments/{}/status/paused", "/programs/assignments/{}/level"):
+        hidden = client.post(path.format(assignment), data={"csrf_token": token})
+        missing = client.post(path.format(assignment + 10_000), data={"csrf_token": token})
+        assert _shape(hidden)[:2] == (404, "Page not found"), path
+        assert _shape(hidden) == _shape(missing), path

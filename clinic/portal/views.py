@@ -181,7 +181,7 @@ def _program_or_page():
     assignment_id, held_hash = held if isinstance(held, list) and len(held) == 2 else (None, None)
     assignment = db.session.get(programs.Assignment, assignment_id) if assignment_id else None
     if assignment is None:
-        return None, (render_template("portal/no_link.html"), 404)
+        return None, (render_template("portal/no_link.html", what="program"), 404)
     clinic = db.session.get(Clinic, assignment.patient.clinic_id)
     state = programs.link_state(assignment)
     if state not in ("revoked", "completed") and assignment.token_hash != held_hash:
@@ -203,10 +203,10 @@ def program():
     clinic = db.session.get(Clinic, assignment.patient.clinic_id)
     today = programs.clinic_today(assignment.patient_id)
     level = assignment.current_level
-    errors = {}
-    if request.method == "POST":
-        if assignment.status == "paused":
-            abort(409)
+    errors, status = {}, 200
+    if request.method == "POST" and assignment.status == "paused":
+        status = 409  # the page below says the program is paused; nothing is stored
+    elif request.method == "POST":
         entry, errors = session_entry.parse_session_form(request.form, level, today)
         if entry is not None:
             try:
@@ -229,7 +229,7 @@ def program():
         values=request.form if request.method == "POST" else None,
         saved=request.args.get("saved") == "1", submission_key=programs.new_submission_key(),
         skip_labels=program_rules.SKIP_REASON_LABELS, set_field=session_entry.set_field,
-        editing=None), 422 if errors else 200
+        editing=None), 422 if errors else status
 
 
 @bp.route("/p/sessions/<int:session_id>", methods=["GET", "POST"])

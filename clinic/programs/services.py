@@ -23,7 +23,7 @@ from clinic.auth.models import Clinic
 from clinic.database import utcnow, write_transaction
 from clinic.errors import ServiceError
 from clinic.extensions import db
-from clinic.patients.models import Patient
+from clinic.patients.models import ACTIVE, Patient
 from clinic.patients.scope import get_patient_or_404
 from clinic.programs import adherence, library, rules, starters
 from clinic.programs.models import (
@@ -601,9 +601,12 @@ def _set_rows(level, entry):
     return rows
 
 
-def _check_entry(entry, today):
+def _check_entry(entry, today, start_date):
     if entry.performed_on > today:
         raise ServiceError("The date cannot be in the future.", field="performed_on")
+    if entry.performed_on < start_date:
+        raise ServiceError(f"The program started on {start_date:%d %B %Y}: choose a date from "
+                           "then on.", field="performed_on")
     if entry.status == "skipped" and not entry.skip_reason:
         raise ServiceError("Choose a reason for skipping.", field="skip_reason")
 
@@ -616,7 +619,7 @@ def log_session(assignment_id, entry, *, source, actor=None):
         get_patient_or_404(actor, assignment.patient_id)
     if assignment.status == "completed":
         raise ServiceError("This program is completed.")
-    _check_entry(entry, clinic_today(assignment.patient_id))
+    _check_entry(entry, clinic_today(assignment.patient_id), assignment.start_date)
     level = assignment.snapshot["levels"][assignment.level_position]
     session = SessionLog(
         assignment_id=assignment.id, level_position=assignment.level_position,
@@ -654,7 +657,7 @@ def correct_own_session(assignment_id, session_id, entry):
     today = clinic_today(session.assignment.patient_id)
     if session.created_at.date() != today and session.performed_on != today:
         raise ServiceError("A session can be changed on the day it was logged only.")
-    _check_entry(entry, today)
+    _check_entry(entry, today, session.assignment.start_date)
     level = session.assignment.snapshot["levels"][session.level_position]
     for key in ("performed_on", "status", "low_energy", "duration_minutes", "rpe",
                 "mood_before", "mood_after", "pain", "pain_where", "note"):
@@ -681,7 +684,9 @@ def _record_for(session, level):
 def raise_session_alerts(assignment, session):
     """Pain, very hard sessions in a row, low-mood skips: alerts named by this session."""
     patient = assignment.patient
-    history = sessions_of(assignment.id)
+    # Judged as of this session: a back-dated entry is read with what came before it.
+    history = [s for s in sessions_of(assignment.id)
+               if (s.performed_on, s.id) <= (session.performed_on, session.id)]
     levels = assignment.snapshot["levels"]
     records = [_record_for(s, levels[s.level_position]) for s in history]
     for kind, reason in adherence.program_alerts(records, ()):
@@ -792,18 +797,24 @@ def rolling_adherence_for(patient_ids, today):
 def missed_session_alerts(today=None):
     """For every active program: two planned weeks in a row with no session -> one alert."""
     raised = 0
-    for assignment in db.session.scalars(sa.select(Assignment).where(
-            Assignment.status == "active")):
+    for assignment in db.session.scalars(
+        sa.select(Assignment).join(Patient, Patient.id == Assignment.patient_id)
+        .where(Assignment.status == "active", Patient.status == ACTIVE)
+    ):
         day = today or clinic_today(assignment.patient_id)
-        weeks = week_records(assignment, sessions_of(assignment.id), day)[:-1]
+        all_weeks = week_records(assignment, sessions_of(assignment.id), day)
+        if all_weeks and any(s.performed for s in all_weeks[-1].sessions):
+            continue  # back this week: nothing to raise
+        weeks = all_weeks[:-1]
         for kind, reason in adherence.program_alerts((), weeks):
             if kind != adherence.MISSED_SESSIONS:
                 continue
             last_week = weeks[-1].week_start.isoformat()
-            exists = db.session.scalar(sa.select(Alert.id).where(
-                Alert.kind == kind, Alert.patient_id == assignment.patient_id,
-                Alert.acknowledged_at.is_(None)))
-            if not exists:
+            earlier = db.session.scalars(sa.select(Alert).where(
+                Alert.kind == kind, Alert.patient_id == assignment.patient_id)).all()
+            if not any(a.acknowledged_at is None or (
+                    a.detail.get("assignment") == assignment.id
+                    and a.detail.get("week") == last_week) for a in earlier):
                 raise_alert(assignment.patient, kind, reason=reason, week=last_week,
                             assignment=assignment.id)
                 raised += 1
