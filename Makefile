@@ -27,7 +27,13 @@ run: install
 	@echo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install
+# The browser tests inject axe-core from npm (into .e2e/, gitignored); they need Chromium too
+# (Debian: apt-get install chromium; elsewhere set CHROMIUM_PATH).
+.e2e/node_modules/axe-core/axe.min.js:
+	@command -v npm >/dev/null 2>&1 && npm install --prefix .e2e --no-audit --no-fund --silent axe-core@4 \
+		|| echo "npm not found: the browser tests will say how to install axe-core"
+
+test: install .e2e/node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -15,6 +15,7 @@
 
 import json
 import logging
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -30,7 +31,8 @@ from clinic.extensions import db
 from clinic.programs.services import sync_builtin_exercises
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's package by default; CHROMIUM_PATH points elsewhere (another OS, another build).
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

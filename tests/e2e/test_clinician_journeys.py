@@ -202,10 +202,14 @@ def test_a_therapist_outside_the_care_team_gets_404(e2e, staff):
     e2e.check(page, "other-therapist-dashboard")
     nav(page).get_by_role("link", name="Caseload").click()
     expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
+    missing = page.goto("/patients/999999")  # no such patient: the very same answer
+    assert missing.status == 404
+    not_found = page.locator("main p").first.inner_text()
     for number, path in enumerate(pages, start=1):
         response = page.goto(path)
         assert response.status == 404, (path, response.status)
         if not path.endswith(".svg"):
             expect(heading(page)).to_have_text("Page not found")
+            expect(page.locator("main p").first).to_have_text(not_found)
             expect(page.get_by_text("Jordan")).to_have_count(0)
             e2e.check(page, f"not-found-{number}")
