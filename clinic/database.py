@@ -13,7 +13,7 @@ from flask import abort, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -131,6 +131,27 @@ def write_transaction(service):
         raise AssertionError("unreachable")  # pragma: no cover
 
     return run
+
+
+def make_immutable(model, error_class, message):
+    """Refuse every change or delete of ``model`` rows made through the ORM.
+
+    Both paths are closed: the unit of work (a changed or deleted object at flush) and bulk
+    ``update(model)`` / ``delete(model)`` statements, which never reach a flush.
+    """
+
+    @event.listens_for(Session, "before_flush")
+    def refuse_flushed_changes(session, flush_context, instances):
+        for obj in list(session.dirty) + list(session.deleted):
+            if isinstance(obj, model) and (obj in session.deleted or session.is_modified(obj)):
+                raise error_class(message)
+
+    @event.listens_for(Session, "do_orm_execute")
+    def refuse_bulk_changes(state):
+        if (state.is_update or state.is_delete) and any(
+            mapper.class_ is model for mapper in state.all_mappers
+        ):
+            raise error_class(message)
 
 
 def get_for_clinic_or_404(model, object_id, clinic_id):

@@ -17,6 +17,11 @@ class ServiceError(Exception):
         self.message = message
         self.field = field
 
+    def show_on(self, form):
+        """Put the message beside its field, or above the form when it names none."""
+        field = getattr(form, self.field, None) if self.field else None
+        (field.errors if field is not None else form.form_errors).append(self.message)
+
 
 class NotAllowed(ServiceError):
     """The actor may see the record but not do this to it (answered with 403)."""

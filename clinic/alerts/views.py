@@ -44,7 +44,7 @@ def detail(alert_id):
         try:
             services.acknowledge_alert(_me(), item.id, form.note.data)
         except ServiceError as error:
-            (form.note.errors if error.field else form.form_errors).append(error.message)
+            error.show_on(form)
         else:
             flash("Alert acknowledged.", "success")
             return redirect(url_for("alerts.index"), code=303)

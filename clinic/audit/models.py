@@ -1,10 +1,9 @@
 """Audit events. Rows are written, never changed: the ORM refuses updates and deletes."""
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.database import UTCDateTime, utcnow
+from clinic.database import UTCDateTime, make_immutable, utcnow
 from clinic.extensions import db
 
 
@@ -43,17 +42,4 @@ class AuditTrailIsAppendOnly(RuntimeError):
     """Raised when code tries to change or delete an audit event."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session, flush_context, instances):
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
-            raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_audit_changes(state):
-    """Bulk ``update(AuditEvent)`` / ``delete(AuditEvent)`` bypass flush: refuse them too."""
-    if (state.is_update or state.is_delete) and any(
-        mapper.class_ is AuditEvent for mapper in state.all_mappers
-    ):
-        raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
+make_immutable(AuditEvent, AuditTrailIsAppendOnly, "audit events cannot be changed or deleted")

@@ -13,13 +13,6 @@ from clinic.errors import ServiceError
 bp = Blueprint("users", __name__, url_prefix="/admin")
 
 
-def _form_error(form, error):
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 def _user_or_404(user_id):
     return get_for_clinic_or_404(User, user_id, current_user.clinic_id)
 
@@ -43,7 +36,7 @@ def create():
                                         name=form.name.data, role=form.role.data,
                                         password=form.password.data)
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash(f"Account created for {user.name}.", "success")
             return redirect(url_for("users.index"), code=303)
@@ -62,7 +55,7 @@ def edit(user_id):
             services.update_user(current_user._get_current_object(), user, email=form.email.data,
                                  name=form.name.data, role=form.role.data)
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash(f"Saved changes to {user.name}.", "success")
             return redirect(url_for("users.index"), code=303)
@@ -106,7 +99,7 @@ def reset_password(user_id):
         try:
             services.reset_password(current_user._get_current_object(), user, form.password.data)
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash(f"New password set for {user.name}; their sessions have ended.", "success")
             return redirect(url_for("users.index"), code=303)
@@ -126,7 +119,7 @@ def clinic_settings():
             services.update_clinic_settings(current_user._get_current_object(), {
                 field: getattr(form, field).data for field in services.CLINIC_SETTINGS})
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash("Clinic settings saved.", "success")
             return redirect(url_for("users.clinic_settings"), code=303)

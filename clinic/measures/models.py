@@ -5,10 +5,9 @@ its code and version.
 """
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.database import UTCDateTime, utcnow
+from clinic.database import UTCDateTime, make_immutable, utcnow
 from clinic.extensions import db
 
 SOURCES = ("link", "clinician")
@@ -127,16 +126,5 @@ class ResponsesAreImmutable(RuntimeError):
     """Raised when code tries to change or delete a stored response."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_response_changes(session, flush_context, instances):
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Response) and (obj in session.deleted or session.is_modified(obj)):
-            raise ResponsesAreImmutable("responses are never changed; supersede them instead")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_response_changes(state):
-    if (state.is_update or state.is_delete) and any(
-        mapper.class_ is Response for mapper in state.all_mappers
-    ):
-        raise ResponsesAreImmutable("responses are never changed; supersede them instead")
+make_immutable(Response, ResponsesAreImmutable,
+               "responses are never changed; supersede them instead")

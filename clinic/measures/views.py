@@ -35,13 +35,6 @@ def _back(patient_id, anchor="measures"):
     return redirect(url_for("caseload.patient", patient_id=patient_id, _anchor=anchor), code=303)
 
 
-def _field_error(form, error):
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 # Schedules and links --------------------------------------------------------------------------
 
 
@@ -56,7 +49,7 @@ def save_schedule(patient_id):
                 form.instrument.data, form.every_weeks.data, form.weekday.data,
                 form.starts_on.data, form.ends_on.data))
         except ServiceError as error:
-            _field_error(form, error)
+            error.show_on(form)
         else:
             flash(f"{form.instrument.data} is scheduled.", "success")
             return _back(patient.id, "schedules")
@@ -88,7 +81,7 @@ def create_invitation(patient_id):
             invitation = services.create_adhoc_invitation(_me(), patient.id,
                                                           form.instruments.data)
         except ServiceError as error:
-            _field_error(form, error)
+            error.show_on(form)
         else:
             return redirect(url_for("measures.invitation", patient_id=patient.id,
                                     invitation_id=invitation.id), code=303)
@@ -210,7 +203,7 @@ def correct_response(patient_id, response_id):
         except services.InvalidAnswersByInstrument as error:
             errors = error.errors
         except ServiceError as error:
-            _field_error(form, error)
+            error.show_on(form)
         else:
             flash(f"{instrument.code} corrected; the original stays on record.", "success")
             return _back(patient.id)

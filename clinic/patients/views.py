@@ -21,13 +21,6 @@ def _me():
     return current_user._get_current_object()
 
 
-def _form_error(form, error):
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.get("/patients")
 def index():
     """The caseload: patients the clinician may see, searchable and paginated."""
@@ -55,7 +48,7 @@ def create():
         try:
             patient = services.create_patient(_me(), form.data, form.primary_clinician.data)
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash(f"{patient.display_name} has been added.", "success")
             return redirect(url_for("caseload.patient", patient_id=patient.id), code=303)
@@ -72,7 +65,7 @@ def edit(patient_id):
         try:
             services.update_patient(_me(), patient_id, form.data)
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash("Saved.", "success")
             return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)

@@ -32,11 +32,6 @@ def _me():
     return current_user._get_current_object()
 
 
-def _form_error(form, error):
-    target = getattr(form, error.field, None) if error.field else None
-    (target.errors if target is not None else form.form_errors).append(error.message)
-
-
 def _require_post_form():
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -58,7 +53,7 @@ def exercises():
                 "cues": [form.cue1.data, form.cue2.data, form.cue3.data],
                 "easier_tip": form.easier_tip.data or None})
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash("Exercise added.", "success")
             return redirect(url_for("programs.exercises"), code=303)
@@ -99,7 +94,7 @@ def templates():
         try:
             template = services.create_template(_me(), form.name.data, form.description.data or "")
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             return redirect(url_for("programs.template", template_id=template.id), code=303)
     show_archived = request.args.get("archived") == "1"
@@ -129,7 +124,7 @@ def template(template_id):
         try:
             services.update_template(_me(), item.id, form.name.data, form.description.data or "")
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash("Saved.", "success")
             return redirect(url_for("programs.template", template_id=item.id), code=303)
@@ -198,7 +193,7 @@ def level(template_id, level_id):
                     "sessions_per_week": form.sessions_per_week.data,
                     "criteria": form.criteria.data}, rows)
             except ServiceError as error:
-                _form_error(form, error)
+                error.show_on(form)
             else:
                 flash("Level saved.", "success")
                 return redirect(url_for("programs.template", template_id=item.id), code=303)
@@ -267,7 +262,7 @@ def assign(patient_id):
             assignment = services.assign_program(_me(), patient.id, form.template_id.data,
                                                  form.start_date.data)
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash("Program assigned. Give the patient their program link.", "success")
             return redirect(url_for("programs.assignment", assignment_id=assignment.id),
@@ -341,7 +336,7 @@ def target(assignment_id, index):
         except ValueError as error:
             form.load_kg.errors.append(str(error))
         except ServiceError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             flash(f"New target for {exercise['name']}.", "success")
             return redirect(url_for("programs.assignment", assignment_id=item.id), code=303)

@@ -13,12 +13,12 @@ import secrets
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
 from conftest import csrf_token
 from factories import ClinicFactory, PatientFactory, UserFactory
+from html_forms import form_of
 
 from clinic import tokens
 from clinic.audit.models import AuditEvent
@@ -35,58 +35,6 @@ LINK = re.compile(r'value="http://clinic\.test/p/([A-Za-z0-9_-]{43})"')
 JUMP = "That is more than a 10% jump in load: tick the box to confirm."
 
 # Helpers ---------------------------------------------------------------------------------------
-
-
-class FormValues(HTMLParser):
-    """What a browser would submit from a page: input values, selected options (the first one
-    when none is selected), checked boxes and radios, textareas; and each select's options."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.values, self.options, self.checked = {}, {}, set()
-        self._select = self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        name = a.get("name")
-        if tag == "input" and name:
-            if a.get("type") in ("checkbox", "radio"):
-                if "checked" in a:
-                    self.checked.add(name)
-                    self.values[name] = a.get("value", "on")
-            else:
-                self.values[name] = a.get("value") or ""
-        elif tag == "select" and name:
-            self._select = name
-            self.values[name] = None
-            self.options[name] = []
-        elif tag == "option" and self._select:
-            self.options[self._select].append(a.get("value"))
-            if "selected" in a:
-                self.values[self._select] = a.get("value")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.values[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select" and self._select:
-            if self.values[self._select] is None and self.options[self._select]:
-                self.values[self._select] = self.options[self._select][0]
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            value = self.values[self._textarea]
-            self.values[self._textarea] = value.removeprefix("\r\n").removeprefix("\n")
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data
-
-
-def form_of(response):
-    parser = FormValues()
-    parser.feed(response.get_data(as_text=True))
-    return parser
 
 
 def text(response):
