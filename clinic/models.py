@@ -2,6 +2,7 @@
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
+from clinic.auth.api_tokens import ApiToken
 from clinic.auth.models import Clinic, LoginSession, User
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
@@ -18,6 +19,7 @@ from clinic.programs.models import (
 
 __all__ = [
     "Alert",
+    "ApiToken",
     "Assignment",
     "AssignmentEvent",
     "AuditEvent",
