@@ -1,9 +1,8 @@
 """The application factory: it reads as a table of contents of the app."""
 
 import logging
-import secrets
 
-from flask import Flask, g, request
+from flask import Flask
 
 from clinic import config as config_module
 
@@ -72,28 +71,12 @@ def register_error_handlers(app):
 
 
 def register_request_hooks(app):
+    from clinic import security
     from clinic.auth.guards import require_login_by_default
 
-    @app.before_request
-    def assign_request_id():
-        g.request_id = secrets.token_hex(8)
-
+    # Request id, security headers and the 429 answer: clinic/security.
+    security.init_app(app)
     app.before_request(require_login_by_default)
-
-    @app.after_request
-    def set_security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-            "form-action 'self'",
-        )
-        if request.endpoint != "static":
-            response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        return response
 
 
 def register_commands(app):
@@ -101,8 +84,10 @@ def register_commands(app):
     from clinic.demo import seed_demo_command
     from clinic.measures.cli import measures_cli
     from clinic.programs.cli import programs_cli
+    from clinic.security.deploycheck import check_deploy_command
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(check_deploy_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(measures_cli)
     app.cli.add_command(programs_cli)

@@ -29,7 +29,14 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
-    "SESSION_COOKIE_NAME": "liftclinic_session",
+    # __Host-: the browser takes the cookie only if Secure, Path=/ and without Domain, so no
+    # subdomain or plain-HTTP page can set or shadow it. Development drops the prefix (http).
+    "SESSION_COOKIE_NAME": "__Host-liftclinic_session",
+    "SESSION_COOKIE_PATH": "/",
+    "REMEMBER_COOKIE_NAME": "__Host-remember_token",  # never set (remember=False); kept safe
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
     "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
     # How old a signed session cookie may be at all. Clinician logins are limited on the
@@ -53,6 +60,9 @@ DEFAULTS = {
     "SMTP_URL": None,
     "MAIL_DEFAULT_SENDER": "LiftClinic <no-reply@liftclinic.invalid>",
     "RATELIMIT_PATIENT_LINKS": "30 per minute;300 per hour",
+    # JSON API: bearer tokens live this long; creating one (HTTP Basic) is limited per address.
+    "API_TOKEN_LIFETIME": timedelta(days=30),
+    "RATELIMIT_TOKENS": "20 per minute;100 per hour",
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate
     # limits and audit IPs use the client address these proxies report, so set it exactly.
     "TRUSTED_PROXY_HOPS": 0,
@@ -122,6 +132,12 @@ def build(overrides=None, environ=None):
         config.setdefault("SECRET_KEY", "dev-only-secret-key-do-not-use-in-production!")
         if "SESSION_COOKIE_SECURE" not in (overrides or {}):
             config["SESSION_COOKIE_SECURE"] = False
+            config["REMEMBER_COOKIE_SECURE"] = False
+        # Browsers refuse a __Host- cookie without Secure, so plain-HTTP development drops it.
+        for name, plain in (("SESSION_COOKIE_NAME", "liftclinic_session"),
+                            ("REMEMBER_COOKIE_NAME", "remember_token")):
+            if name not in (overrides or {}):
+                config[name] = plain
     validate(config)
     return config
 

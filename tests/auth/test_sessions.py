@@ -46,7 +46,9 @@ def assert_sent_to_login(response):
 
 
 def session_cookie_headers(response):
-    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{COOKIE}=")]
+    """The session cookie's Set-Cookie headers (production names it ``__Host-`` + COOKIE)."""
+    return [h for h in response.headers.getlist("Set-Cookie")
+            if h.partition("=")[0] in (COOKIE, f"__Host-{COOKIE}")]
 
 
 def attributes(set_cookie_header):
