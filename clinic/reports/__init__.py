@@ -1,0 +1,1 @@
+"""Reports: the PDF progress report, CSV and FHIR exports (assembly, rendering, services)."""

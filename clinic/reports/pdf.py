@@ -1,0 +1,76 @@
+"""HTML to PDF with WeasyPrint, locked down: the only module that imports weasyprint.
+
+Every ``HTML(...)``/``CSS(...)`` gets a :class:`LockedFetcher`: it serves the report's own
+assets from an explicit allow-list (read from disk once, keyed by exact URL) and refuses
+everything else: ``file://``, ``http(s)://`` (loopback and cloud metadata included), ``data:``
+and any URL not on the list. It opens nothing itself, so there is no redirect to follow.
+WeasyPrint 70.0 or later is required: 61.2, 68.0, 69.0 and 70.0 each fixed a fetcher bypass
+or an injection (shared/SECURITY.md §13).
+"""
+
+import importlib.metadata
+from pathlib import Path
+
+import weasyprint
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+MIN_WEASYPRINT = (70, 0)
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# A reserved name (RFC 2606 ".invalid"): no resolver answers it, and the fetcher never asks.
+ASSET_ORIGIN = "https://assets.liftclinic.invalid/"
+REPORT_BASE_URL = ASSET_ORIGIN + "report/"
+# Exact URL -> (file under clinic/static, content type). Nothing else is ever served.
+ASSETS = {
+    ASSET_ORIGIN + "static/css/report.css": ("css/report.css", "text/css; charset=utf-8"),
+}
+PDF_VARIANT = "pdf/ua-1"  # tagged PDF with PDF/UA-1 metadata (WeasyPrint >= 65)
+
+
+def _version_tuple(text):
+    return tuple(int(part) for part in text.split(".")[:2] if part.isdigit())
+
+
+if _version_tuple(importlib.metadata.version("weasyprint")) < MIN_WEASYPRINT:  # pragma: no cover
+    raise ImportError("LiftClinic reports need WeasyPrint 70.0 or later (fetcher fixes).")
+
+
+class RefusedURL(ValueError):
+    """The report asked for something that is not one of its own assets."""
+
+
+class LockedFetcher(URLFetcher):
+    """Deny-by-default URL fetcher: only the allow-listed assets, from memory.
+
+    ``refused`` lists every URL it turned down (tests read it; WeasyPrint logs a warning and
+    renders on without the resource).
+    """
+
+    def __init__(self, assets=None, static_dir=STATIC_DIR):
+        super().__init__(timeout=1, allowed_protocols=frozenset(), allow_redirects=False,
+                         fail_on_errors=False)
+        self._bodies = {}
+        for url, (relative, content_type) in (ASSETS if assets is None else assets).items():
+            self._bodies[url] = ((static_dir / relative).read_bytes(), content_type)
+        self.served = []
+        self.refused = []
+
+    def fetch(self, url, headers=None):
+        found = self._bodies.get(url)
+        if found is None:
+            self.refused.append(url)
+            raise RefusedURL(f"refused: not one of the report's assets: {url[:200]}")
+        self.served.append(url)
+        body, content_type = found
+        return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+    def open(self, url, data=None, timeout=None):
+        """urllib's entry point leads to ``fetch`` too: no handler ever opens a URL."""
+        return self.fetch(getattr(url, "full_url", url))
+
+
+def render_pdf(html, *, fetcher=None):
+    """The PDF bytes of ``html`` (a complete document from templates/reports/)."""
+    fetcher = fetcher or LockedFetcher()
+    document = weasyprint.HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf(pdf_variant=PDF_VARIANT, presentational_hints=False)
+

@@ -1,0 +1,269 @@
+"""Exports of a patient's record: the PDF progress report, CSV and FHIR, each audited.
+
+Every export function checks scope first (clinic/patients/scope.py: another clinic's patient
+or one outside the care team is a 404, exactly like a missing id), builds the file from reads
+only, then writes one audit event in its own short transaction (who, which patient, which
+period, which format, the SHA-256 and size of the file; never a PHI value). It returns an
+:class:`Export`: ``(body, filename, mimetype)``. Filenames carry the patient's internal id and
+the date, never a name or the clinic's reference.
+
+The JSON API calls these same functions; their signatures are kept stable.
+"""
+
+import hashlib
+from datetime import date, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlalchemy.orm import aliased, selectinload
+
+from clinic.audit.services import record
+from clinic.database import utcnow, write_transaction
+from clinic.errors import NotAllowed, ServiceError
+from clinic.extensions import db
+from clinic.measures.models import Response
+from clinic.measures.services import current_responses, in_episode
+from clinic.patients.models import ACTIVE, Patient
+from clinic.patients.scope import get_patient_or_404, visible_patients
+from clinic.programs.models import Assignment, SessionLog, SetLog
+from clinic.reports import assemble, fhir, pdf, tables
+
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
+FHIR_JSON = "application/fhir+json"
+MAX_SUMMARY = 4000
+MAX_PERIOD = timedelta(days=5 * 366)
+SYSTEM_AUTHOR = "LiftClinic batch export"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class Export(NamedTuple):
+    """A file to hand over: its bytes, a download name free of patient names, its type."""
+
+    body: bytes
+    filename: str
+    mimetype: str
+
+
+# Access and audit -------------------------------------------------------------------------
+
+
+def _timezone(patient):
+    return ZoneInfo(patient.clinic.timezone)
+
+
+def clinic_today(patient):
+    return utcnow().astimezone(_timezone(patient)).date()
+
+
+def filename(kind, patient_id, day, extension):
+    return f"liftclinic-{kind}-{patient_id}-{day:%Y%m%d}.{extension}"
+
+
+@write_transaction
+def _audit(action, body, *, actor, clinic_id, patient_id, export_format, **detail):
+    """One audit event per export: the file's hash and size, never its content."""
+    record(action, actor=actor, actor_kind="user" if actor is not None else "system",
+           clinic_id=clinic_id, patient_id=patient_id, format=export_format,
+           sha256=hashlib.sha256(body).hexdigest(), bytes=len(body), **detail)
+
+
+# The PDF progress report ------------------------------------------------------------------
+
+
+def report_period(patient, start=None, end=None, today=None):
+    """The period asked for, the default filling what is missing; ServiceError when invalid."""
+    tz = _timezone(patient)
+    today = today or clinic_today(patient)
+    default = assemble.default_period(patient, today, tz)
+    if start is None and end is None:
+        return default
+    end = end or default.end
+    start = start or (default.start if default.start <= end else end - timedelta(weeks=12))
+    if end > today:
+        raise ServiceError("The period cannot end after today.", field="end")
+    if start > end:
+        raise ServiceError("The start must be on or before the end.", field="start")
+    if end - start > MAX_PERIOD:
+        raise ServiceError("Choose a period of at most five years.", field="start")
+    return assemble.Period(start, end, is_episode=(start, end) == (default.start, default.end)
+                           and default.is_episode)
+
+
+def _check_summary(summary):
+    summary = (summary or "").strip()
+    if len(summary) > MAX_SUMMARY:
+        raise ServiceError(f"Keep the summary to {MAX_SUMMARY} characters.", field="summary")
+    return summary
+
+
+def day_label(day: date) -> str:
+    """3 Mar 2026: the report's date format (not %b, which depends on the locale)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _stamp(moment, tz):
+    local = moment.astimezone(tz)
+    return f"{day_label(local.date())}, {local:%H:%M} {local.tzname()}"
+
+
+def _num(value):
+    """A Decimal or int without trailing zeros: 2, 1.5, 52.5."""
+    if value is None:
+        return "\N{EN DASH}"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _signed(value):
+    return ("+" if value > 0 else "") + _num(value)
+
+
+def _score(scored):
+    text = str(scored["total"])
+    if scored["percent"] is not None:
+        text += f" ({scored['percent']} %)"
+    if scored["band"]:
+        text += f", {scored['band']}"
+    return text
+
+
+def report_html(patient, period, *, generated_by, summary="", now=None):
+    """The report's HTML: the same document whichever way it is exported."""
+    tz = _timezone(patient)
+    now = now or utcnow()
+    today = now.astimezone(tz).date()
+    gathered = assemble.gather(patient, period, tz)
+    data = assemble.summarise(gathered, period, tz, today=today, generated_at=now,
+                              generated_by=generated_by, summary=summary)
+    return render_template("reports/report.html", r=data, day=day_label,
+                           stamp=lambda moment: _stamp(moment, tz), num=_num, signed=_signed,
+                           score=_score, stylesheet_url=pdf.ASSET_ORIGIN + "static/css/report.css")
+
+
+def _report(patient, period, *, generated_by, summary):
+    now = utcnow()
+    body = pdf.render_pdf(report_html(patient, period, generated_by=generated_by,
+                                      summary=summary, now=now))
+    return Export(body, filename("report", patient.id, now.astimezone(_timezone(patient)).date(),
+                                 "pdf"), PDF)
+
+
+def export_report_pdf(actor, patient_id, *, start=None, end=None, summary=""):
+    """The PDF progress report of a patient for a period (default: the current episode of care).
+
+    ``start``/``end`` are dates (inclusive, the clinic's calendar); ``summary`` is the
+    clinician's optional free text. Returns an :class:`Export`.
+
+    :raises werkzeug NotFound: the patient is missing or outside ``actor``'s scope.
+    :raises ServiceError: a bad period (``field`` "start" or "end") or summary ("summary").
+    """
+    patient = get_patient_or_404(actor, patient_id)
+    period = report_period(patient, start, end)
+    summary = _check_summary(summary)
+    export = _report(patient, period, generated_by=actor.name, summary=summary)
+    _audit("report_export", export.body, actor=actor, clinic_id=patient.clinic_id,
+           patient_id=patient.id, export_format="pdf", period_start=period.start.isoformat(),
+           period_end=period.end.isoformat(), summary_given=bool(summary))
+    return export
+
+
+def export_report_pdf_as_system(patient_id):
+    """The default-period report for a batch run by the system (``flask reports export``)."""
+    patient = db.session.get(Patient, patient_id)
+    period = report_period(patient)
+    export = _report(patient, period, generated_by=SYSTEM_AUTHOR, summary="")
+    return patient, period, export
+
+
+def audit_system_export(patient, period, export):
+    """The batch's audit event, written once the file is on disk."""
+    _audit("report_export", export.body, actor=None, clinic_id=patient.clinic_id,
+           patient_id=patient.id, export_format="pdf", period_start=period.start.isoformat(),
+           period_end=period.end.isoformat(), summary_given=False, batch=True)
+
+
+def active_patient_ids(*, clinician=None, clinic_id=None):
+    """Ids of the active patients a batch exports: a clinician's scope, or a whole clinic."""
+    query = (visible_patients(clinician) if clinician is not None
+             else sa.select(Patient).where(Patient.clinic_id == clinic_id))
+    query = query.where(Patient.status == ACTIVE).order_by(Patient.id)
+    return [p.id for p in db.session.scalars(query)]
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def export_responses_csv(actor, patient_id):
+    """Every current questionnaire response of a patient, one row per answered item."""
+    patient = get_patient_or_404(actor, patient_id)
+    body = tables.to_csv(tables.RESPONSE_COLUMNS,
+                         tables.response_rows(current_responses(patient.id)))
+    _audit("responses_export", body, actor=actor, clinic_id=patient.clinic_id,
+           patient_id=patient.id, export_format="csv")
+    return Export(body, filename("responses", patient.id, clinic_today(patient), "csv"), CSV)
+
+
+def export_sessions_csv(actor, patient_id):
+    """Every logged training session of a patient, one row per set."""
+    patient = get_patient_or_404(actor, patient_id)
+    assignments = db.session.scalars(sa.select(Assignment).where(
+        Assignment.patient_id == patient.id)).all()
+    sessions = db.session.scalars(
+        sa.select(SessionLog).where(SessionLog.assignment_id.in_([a.id for a in assignments]))
+        .options(selectinload(SessionLog.sets).joinedload(SetLog.exercise))
+        .order_by(SessionLog.performed_on, SessionLog.id)
+    ).all() if assignments else []
+    body = tables.to_csv(tables.SESSION_COLUMNS, tables.session_rows(
+        sessions, {a.id: a.name for a in assignments}))
+    _audit("sessions_export", body, actor=actor, clinic_id=patient.clinic_id,
+           patient_id=patient.id, export_format="csv")
+    return Export(body, filename("sessions", patient.id, clinic_today(patient), "csv"), CSV)
+
+
+def export_clinic_csv(actor):
+    """The clinic's pseudonymised outcomes for service evaluation (clinic admins only).
+
+    :raises NotAllowed: ``actor`` is not a clinic admin.
+    """
+    if not actor.is_admin:
+        raise NotAllowed("Only a clinic admin can export the clinic's outcomes.")
+    patients = db.session.scalars(sa.select(Patient).where(Patient.clinic_id == actor.clinic_id)
+                                  .order_by(Patient.id)).all()
+    newer = aliased(Response)
+    by_patient = {}
+    for response in db.session.scalars(
+        sa.select(Response).join(Patient, Patient.id == Response.patient_id)
+        .where(Patient.clinic_id == actor.clinic_id,
+               ~sa.exists().where(newer.supersedes_id == Response.id))
+        .order_by(Response.completed_at, Response.id)
+    ):
+        by_patient.setdefault(response.patient_id, []).append(response)
+    body = tables.to_csv(tables.CLINIC_COLUMNS, tables.clinic_outcome_rows(
+        patients, by_patient, in_episode, current_app.config["SECRET_KEY"]))
+    today = utcnow().astimezone(ZoneInfo(actor.clinic.timezone)).date()
+    _audit("clinic_outcomes_export", body, actor=actor, clinic_id=actor.clinic_id,
+           patient_id=None, export_format="csv", patients=len(patients))
+    return Export(body, f"liftclinic-outcomes-{today:%Y%m%d}.csv", CSV)
+
+
+# FHIR -----------------------------------------------------------------------------------------
+
+
+def export_fhir_bundle(actor, patient_id):
+    """A patient's FHIR R4 Bundle (collection): Patient, and per current response a
+    QuestionnaireResponse and an Observation of its total.
+
+    Returns an :class:`Export` whose body is the Bundle as UTF-8 JSON bytes
+    (``application/fhir+json``); ``json.loads(export.body)`` gives the dict.
+    """
+    patient = get_patient_or_404(actor, patient_id)
+    now = utcnow()
+    responses = current_responses(patient.id)
+    body = fhir.bundle_json(fhir.patient_bundle(patient, responses, now))
+    _audit("fhir_export", body, actor=actor, clinic_id=patient.clinic_id,
+           patient_id=patient.id, export_format="fhir+json")
+    return Export(body, filename("fhir", patient.id, now.astimezone(_timezone(patient)).date(),
+                                 "json"), FHIR_JSON)
