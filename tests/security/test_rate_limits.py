@@ -1,0 +1,265 @@
+"""Rate limits: every limited endpoint answers its N+1-th request with 429, ``Retry-After`` and
+one audit row; counters live in Redis when ``REDIS_URL`` is set; the client address is the one
+the configured number of proxies reports, and a client cannot choose its own.
+
+``LIMITED`` is the table: one row per endpoint that carries ``@limiter.limit``;
+``test_every_limited_endpoint_is_in_the_table`` fails when a new limited endpoint has no row.
+"""
+
+import inspect
+import json
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from conftest import csrf_token, make_config
+from test_route_access import build_world
+
+from clinic.app import create_app
+from clinic.audit.models import AuditEvent
+from clinic.extensions import db, limiter
+
+LIMIT = 3
+PORTAL_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def portal_form(browser, page):
+    """(csrf token, hidden fields) of the patient's form on ``page``."""
+    body = browser.get(page).get_data(as_text=True)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', body))
+    return PORTAL_CSRF.search(body).group(1), hidden
+
+
+# endpoint -> (how to prepare the browser, the request that is counted).
+# prepare(app, browser, world) returns whatever the request needs (a dict of form data).
+
+
+def _login(app, browser, world):
+    return {"email": "nobody@clinic.test", "password": "wrong", "csrf_token": csrf_token(browser)}
+
+
+def _password(app, browser, world):
+    browser.post("/login", data={"email": world.therapist.email,
+                                 "password": "correct horse battery staple",
+                                 "csrf_token": csrf_token(browser)})
+    return {"current_password": "wrong", "new_password": "x",
+            "csrf_token": csrf_token(browser, "/account/password")}
+
+
+def _questionnaire(app, browser, world):
+    browser.get(f"/q/{world.token}")
+    token, hidden = portal_form(browser, "/q/")
+    return {"csrf_token": token, **hidden}  # no answers: 422 each time
+
+
+def _program(app, browser, world):
+    browser.get(f"/p/{world.program_token}")
+    token, _ = portal_form(browser, "/p/")
+    return {"csrf_token": token}
+
+
+LIMITED = {
+    "auth.login": ("POST", "/login", _login),
+    "auth.change_password": ("POST", "/account/password", _password),
+    "portal.open_link": ("GET", "/q/{world.token}", None),
+    "portal.questionnaire": ("POST", "/q/", _questionnaire),
+    "portal.open_program": ("GET", "/p/{world.program_token}", None),
+    "portal.program": ("POST", "/p/", _program),
+    "portal.edit_session": ("POST", "/p/sessions/{world.session_id}", _program),
+}
+
+
+@pytest.fixture
+def config_overrides():
+    every = f"{LIMIT} per minute"
+    return {"RATELIMIT_LOGIN": every, "RATELIMIT_PATIENT_LINKS": every,
+            "RATELIMIT_TOKENS": every}
+
+
+def limited_endpoints(app):
+    """Endpoints whose view (or, for class-based views, a method) carries @limiter.limit."""
+    found = set()
+    for endpoint, view in app.view_functions.items():
+        functions = [view]
+        view_class = getattr(view, "view_class", None)
+        if view_class is not None:
+            functions = [getattr(view_class, m.lower()) for m in view_class.methods or ()
+                         if hasattr(view_class, m.lower())]
+        for function in functions:
+            try:
+                source = inspect.getsource(function)  # decorators included
+            except (OSError, TypeError):
+                continue
+            if "limiter.limit" in source:
+                found.add(endpoint)
+    return found
+
+
+def test_every_limited_endpoint_is_in_the_table(app):
+    limited = limited_endpoints(app)
+    assert {"auth.login", "portal.open_link", "portal.open_program"} <= limited
+    assert limited - LIMITED.keys() == set(), "add a row to LIMITED for these endpoints"
+    assert LIMITED.keys() - limited == set(), "these rows name endpoints with no limit"
+
+
+def rate_limited_events():
+    db.session.commit()
+    return db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "rate_limited")).all()
+
+
+@pytest.mark.parametrize("endpoint", sorted(LIMITED))
+def test_the_request_after_the_limit_gets_429_retry_after_and_an_audit_row(
+        app, client, endpoint):
+    world = build_world()
+    method, path, prepare = LIMITED[endpoint]
+    data = prepare(app, client, world) if prepare else None
+    url = path.format(world=world)
+
+    def send():
+        return client.open(url, method=method, data=data)
+
+    allowed = [send() for _ in range(LIMIT)]
+    assert [r.status_code for r in allowed if r.status_code == 429] == []
+    assert rate_limited_events() == []
+    refused = send()
+
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    body = refused.get_data(as_text=True)
+    assert "Too many attempts" in body
+    assert "<html" in body and "</html>" in body  # a page in the site's (or portal's) layout
+    if not endpoint.startswith("portal."):  # the patient's calm page shows no reference
+        assert f"reference {refused.headers['X-Request-Id']}" in body
+    [event] = rate_limited_events()
+    assert (event.outcome, event.detail["endpoint"]) == ("denied", endpoint)
+    assert event.detail["limit"] == f"{LIMIT} per 1 minute"
+    assert event.request_id == refused.headers["X-Request-Id"]
+    assert event.ip == "127.0.0.1"
+    stored = json.dumps(event.detail)
+    assert world.token not in stored and world.program_token not in stored
+
+
+def test_the_api_answers_429_in_json(app, client):
+    """Under /api/ a refusal is JSON like every other API error (a test-only limited route)."""
+    from flask import Blueprint
+
+    from clinic.auth.guards import public
+
+    bp = Blueprint("limited_api_for_tests", __name__)
+
+    @bp.get("/api/limited-for-tests")
+    @limiter.limit("1 per minute")
+    @public
+    def limited():
+        return {"ok": True}
+
+    app.register_blueprint(bp)
+    assert client.get("/api/limited-for-tests").status_code == 200
+    refused = client.get("/api/limited-for-tests")
+    assert refused.status_code == 429
+    assert refused.is_json and "errors" in refused.get_json()
+    assert int(refused.headers["Retry-After"]) > 0
+    assert len(rate_limited_events()) == 1
+
+
+def _exhaust_login(browser, count, **headers):
+    data = {"email": "nobody@clinic.test", "password": "wrong",
+            "csrf_token": csrf_token(browser)}
+    return [browser.post("/login", data=data, headers=headers).status_code
+            for _ in range(count)]
+
+
+@pytest.fixture
+def proxied_app(migrated_schema, app):
+    """The app behind one trusted proxy (TRUSTED_PROXY_HOPS=1)."""
+    proxied = create_app(make_config(migrated_schema, RATELIMIT_LOGIN=f"{LIMIT} per minute",
+                                     TRUSTED_PROXY_HOPS=1))
+    yield proxied
+    with proxied.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_behind_one_proxy_each_client_address_has_its_own_bucket(proxied_app):
+    browser = proxied_app.test_client()
+    first = {"X-Forwarded-For": "203.0.113.1"}
+    assert _exhaust_login(browser, LIMIT + 1, **first)[-1] == 429
+    # Another client behind the same proxy is not refused...
+    assert _exhaust_login(browser, 1, **{"X-Forwarded-For": "203.0.113.2"}) == [422]
+    # ...and the first cannot escape by claiming another address in front of the proxy's.
+    spoofed = {"X-Forwarded-For": "198.51.100.9, 203.0.113.1"}
+    assert _exhaust_login(browser, 1, **spoofed) == [429]
+    with proxied_app.app_context():
+        ips = {e.ip for e in rate_limited_events()}
+    assert ips == {"203.0.113.1"}
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(app, client):
+    assert app.config["TRUSTED_PROXY_HOPS"] == 0
+    statuses = [_exhaust_login(client, 1, **{"X-Forwarded-For": f"203.0.113.{n}"})[0]
+                for n in range(LIMIT + 1)]
+    assert statuses == [422] * LIMIT + [429]
+    assert {e.ip for e in rate_limited_events()} == {"127.0.0.1"}
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    import redis
+
+    prefix = f"liftclinic-test-{uuid.uuid4().hex}"
+    yield prefix
+    connection = redis.Redis.from_url(REDIS_URL)
+    keys = list(connection.scan_iter(f"{prefix}*"))
+    if keys:
+        connection.delete(*keys)
+    connection.close()
+
+
+def redis_app(migrated_schema, monkeypatch, prefix):
+    """An app built from the environment with REDIS_URL set, as a production worker is."""
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    config = make_config(migrated_schema, RATELIMIT_LOGIN=f"{LIMIT} per minute",
+                         RATELIMIT_STORAGE_OPTIONS={"key_prefix": prefix})
+    del config["RATELIMIT_STORAGE_URI"]  # so the environment's REDIS_URL decides
+    return create_app(config)
+
+
+def test_with_redis_url_the_counters_are_shared_between_processes(
+        app, migrated_schema, monkeypatch, redis_prefix):
+    import redis
+
+    first = redis_app(migrated_schema, monkeypatch, redis_prefix)
+    assert first.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    assert _exhaust_login(first.test_client(), LIMIT) == [422] * LIMIT
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert list(connection.scan_iter(f"{redis_prefix}*")), "no counter in Redis"
+    finally:
+        connection.close()
+    # A second worker (a new storage client) sees the same counts: refused at once.
+    second = redis_app(migrated_schema, monkeypatch, redis_prefix)
+    assert _exhaust_login(second.test_client(), 1) == [429]
+    for built in (first, second):
+        with built.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_in_memory_counters_are_per_process(app, migrated_schema):
+    """The contrast that makes the Redis test mean something (and check-deploy's rule)."""
+    config = make_config(migrated_schema, RATELIMIT_LOGIN=f"{LIMIT} per minute")
+    first = create_app(config)
+    assert _exhaust_login(first.test_client(), LIMIT) == [422] * LIMIT
+    second = create_app(config)
+    assert _exhaust_login(second.test_client(), 1) == [422]
+    for built in (first, second):
+        with built.app_context():
+            db.session.remove()
+            db.engine.dispose()
