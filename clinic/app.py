@@ -63,6 +63,10 @@ def register_blueprints(app):
                       programs_bp, alerts_bp, portal_bp, audit_bp):
         app.register_blueprint(blueprint)
 
+    from clinic import api
+
+    api.init_app(app)  # the JSON API v1 and its docs pages (bearer tokens: clinic.api.auth)
+
 
 def register_error_handlers(app):
     from clinic.errors import register_error_handlers as register

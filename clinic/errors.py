@@ -37,7 +37,9 @@ def wants_json():
 
 
 def _respond(status, title, message, headers=None):
-    if wants_json():
+    if request.path.startswith("/api/v1/"):
+        response = jsonify(error=message, fields={})  # the API's one shape (clinic.api.errors)
+    elif wants_json():
         response = jsonify(errors={"_request": [message]})
     elif request.blueprint == "portal" or request.path.startswith(("/q/", "/p/")):
         # Patients get the calm portal layout: no clinician navigation, no login link.

@@ -91,6 +91,36 @@ ACCESS = {
     "portal.open_program": "public",
     "portal.program": "public",
     "portal.edit_session": "public",
+    # The JSON API takes bearer tokens only ("api": anonymous and a login cookie alike get
+    # 401 JSON); per-role and per-scope checks of the API live in tests/api/. Its docs pages
+    # are clinician pages.
+    "api_tokens.create_token": "api",
+    "api_tokens.revoke_current_token": "api",
+    "api_patients.list_patients": "api",
+    "api_patients.create_patient": "api",
+    "api_patients.get_patient": "api",
+    "api_patients.update_patient": "api",
+    "api_measures.create_invitation": "api",
+    "api_measures.list_responses": "api",
+    "api_measures.create_response": "api",
+    "api_alerts.list_alerts": "api",
+    "api_alerts.acknowledge_alert": "api",
+    "api_programs.list_exercises": "api",
+    "api_programs.create_exercise": "api",
+    "api_programs.update_exercise": "api",
+    "api_programs.list_templates": "api",
+    "api_programs.create_template": "api",
+    "api_programs.get_template": "api",
+    "api_programs.update_template": "api",
+    "api_programs.add_level": "api",
+    "api_programs.save_level": "api",
+    "api_programs.assign_program": "api",
+    "api_programs.get_assignment": "api",
+    "api_programs.change_level": "api",
+    "api_programs.list_sessions": "api",
+    "api_programs.log_session": "api",
+    "api_docs.openapi_json": "clinician",
+    "api_docs.docs": "clinician",
     "audit.index": "admin",
 }
 
@@ -127,6 +157,8 @@ EXPECTED = {
     # of that clinic, care team or not; another clinic's users get 404.
     "clinic_object": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": ALLOWED,
                       "therapist2": ALLOWED, "admin_b": 404},
+    # The JSON API: a login cookie authenticates nothing there (bearer tokens only).
+    "api": dict.fromkeys(ACTORS, 401),
 }
 
 
@@ -292,6 +324,10 @@ def test_route_access(app, client, auth, endpoint, method, actor):
         response = client.post(url, data={"csrf_token": csrf_token(client, token_page)})
 
     where = f"{method} {url} as {actor} ({access})"
+    if access == "api":
+        assert response.status_code == 401 and response.is_json, f"{where}: {response.status_code}"
+        assert "WWW-Authenticate" in response.headers, f"{where}: no challenge"
+        return
     if actor == "anonymous" and access != "public":
         assert is_login_redirect(response), f"{where}: {response.status_code}, not sent to login"
         next_url = parse_qs(urlsplit(response.headers["Location"]).query).get("next")

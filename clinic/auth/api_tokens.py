@@ -5,10 +5,19 @@ opens nothing. Tokens expire (``API_TOKEN_LIFETIME``), can be revoked by their o
 admin, and stop working when their user is deactivated.
 """
 
+import hashlib
+import secrets
+
 import sqlalchemy as sa
+from flask import abort, current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.database import UTCDateTime, utcnow
+from clinic import tokens
+from clinic.audit.services import record
+from clinic.auth import services as auth_services
+from clinic.auth.models import LoginSession
+from clinic.database import UTCDateTime, utcnow, write_transaction
+from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 
 
@@ -34,3 +43,112 @@ class ApiToken(db.Model):
         if self.expires_at <= now:
             return "expired"
         return "active"
+
+
+# Services ------------------------------------------------------------------------------------
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(email, password, code=None):
+    """Check the credentials exactly as the login page does; returns (user, token, row).
+
+    Password check, lockout and failed-attempt counting are the login service's own; an
+    account with two-step login also needs its current code (``code``), checked by the same
+    second step as the page. The login session the login service opens is ended at once:
+    the API holds none.
+
+    :raises LoginFailed: any failure, one message for all (after it was counted and audited).
+    """
+    user, key = auth_services.authenticate(email, password)
+    if key is None:  # two-step login: the code decides, and counts towards the lockout
+        if not code:
+            raise SecondStepNeeded()
+        user, key = auth_services.log_in_second_step(user.id, code)
+        if user is None:
+            raise auth_services.LoginFailed()
+    return _create_token(user, key)
+
+
+class SecondStepNeeded(auth_services.LoginFailed):
+    """The password was right but the account has two-step login: send the code as well."""
+
+    def __init__(self):
+        ServiceError.__init__(self, "This account uses two-step login: send its current code "
+                                    "in the X-OTP-Code header.")
+
+
+@write_transaction
+def _create_token(user, login_key):
+    now = utcnow()
+    login = db.session.scalar(sa.select(LoginSession).where(
+        LoginSession.key_hash == _hash(login_key)))
+    login.ended_at, login.end_reason = now, "api_token"
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_hash(token), created_at=now,
+                   expires_at=now + current_app.config["API_TOKEN_LIFETIME"])
+    db.session.add(row)
+    record("api_token_create", actor=user, obj=row)
+    return user, token, row
+
+
+def user_for_token(token):
+    """(user, token row) for a live token of an active user, else (None, None).
+
+    ``last_used_at`` is written at most once a minute, as for login sessions.
+    """
+    if not tokens.looks_like_token(token):
+        return None, None
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    now = utcnow()
+    if row is None or row.state(now) != "active" or not row.user.active:
+        return None, None
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        _touch(row.id)
+        row = db.session.get(ApiToken, row.id)
+    return row.user, row
+
+
+@write_transaction
+def _touch(token_id):
+    db.session.get(ApiToken, token_id).last_used_at = utcnow()
+
+
+@write_transaction
+def revoke_own_token(user, token_id):
+    """The holder of a token ends it (``DELETE /api/v1/tokens/current``)."""
+    row = db.session.get(ApiToken, token_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    record("api_token_revoke", actor=user, obj=row, by="owner")
+
+
+def tokens_of(actor, user):
+    """A user's tokens, newest first, for their clinic admin."""
+    if not actor.is_admin or actor.clinic_id != user.clinic_id:
+        raise NotAllowed("Only a clinic admin can see a user's API tokens.")
+    return db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
+
+
+@write_transaction
+def revoke_token_as_admin(actor, user, token_id):
+    """A clinic admin ends one of a user's tokens; another user's token id is a 404."""
+    if not actor.is_admin or actor.clinic_id != user.clinic_id:
+        raise NotAllowed("Only a clinic admin can revoke a user's API tokens.")
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id,
+                                                      ApiToken.user_id == user.id))
+    if row is None:
+        abort(404)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record("api_token_revoke", actor=actor, obj=row, user_id=user.id, by="admin")
+    return row
+
+
+@write_transaction
+def record_read(actor, operation, patient_id=None, **detail):
+    """One audit event for an API request that read patient data (pages audit their reads)."""
+    record(f"api.{operation}", actor=actor, patient_id=patient_id, **detail)

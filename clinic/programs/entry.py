@@ -132,3 +132,45 @@ def _set_row(form, index, number, item, errors):
         except ValueError as error:
             errors[load_name] = str(error)
     return {"reps": reps, "load_kg": load, "seconds": seconds}
+
+
+def entry_from_data(data, level, submission_key):
+    """A SessionEntry from typed values (the JSON API), whose sets name their exercise by id.
+
+    Returns (SessionEntry or None, {field: message}) like ``parse_session_form``; an exercise
+    that is not in the program's current level is refused whatever clinic it belongs to.
+    """
+    errors = {}
+    index_of = {item["exercise_id"]: i for i, item in enumerate(level["exercises"])}
+    sets = {}
+    if data["status"] == "skipped" and data["sets"]:
+        errors["sets"] = "A skipped session has no sets."
+    for number, row in enumerate(data["sets"]):
+        index = index_of.get(row["exercise_id"])
+        if index is None:
+            errors[f"sets.{number}.exercise_id"] = "Not an exercise of the current level."
+            continue
+        hold = level["exercises"][index]["measure"] == "hold_seconds"
+        needed = "seconds" if hold else "reps"
+        if row.get(needed) is None:
+            errors[f"sets.{number}.{needed}"] = f"Give the {needed} of this set."
+            continue
+        load = None
+        if row.get("load_kg") is not None:
+            try:
+                load = parse_load(str(row["load_kg"]))
+            except ValueError as error:
+                errors[f"sets.{number}.load_kg"] = str(error)
+                continue
+        sets.setdefault(index, []).append({"reps": None if hold else row["reps"],
+                                           "load_kg": load,
+                                           "seconds": row["seconds"] if hold else None})
+    if errors:
+        return None, errors
+    return SessionEntry(
+        performed_on=data["performed_on"], status=data["status"], low_energy=False,
+        skip_reason=data["skip_reason"] if data["status"] == "skipped" else None,
+        duration_minutes=data["duration_minutes"], rpe=data["rpe"],
+        mood_before=data["mood_before"], mood_after=data["mood_after"], pain=data["pain"],
+        pain_where=data["pain_where"], note=data["note"], submission_key=submission_key,
+        sets=sets), {}

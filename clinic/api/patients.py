@@ -1,0 +1,59 @@
+"""``/api/v1/patients``: the caseload, a patient's record, adding and correcting patients."""
+
+from clinic.api import schemas
+from clinic.api.auth import ApiBlueprint, me
+from clinic.api.common import paginate, service_errors
+from clinic.auth.api_tokens import record_read
+from clinic.patients import services
+from clinic.patients.models import ACTIVE, DISCHARGED
+from clinic.patients.scope import get_patient_or_404
+
+blp = ApiBlueprint("api_patients", __name__, url_prefix="/api/v1/patients",
+                   description="Patients in the caller's scope (care team, or the clinic for "
+                               "an admin); any other id is a 404")
+
+STATUS = {"active": ACTIVE, "discharged": DISCHARGED, "all": "all"}
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(schemas.PatientListArgs, location="query")
+@blp.response(200, schemas.page_of(schemas.PatientOut, "PatientPage"))
+def list_patients(args):
+    """The caseload: patients the caller may see, searched by name or reference."""
+    page = paginate(services.caseload(me(), search=args["q"], status=STATUS[args["status"]]),
+                    args)
+    record_read(me(), "patients.list", count=len(page["items"]))
+    return page
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(schemas.PatientIn)
+@blp.response(201, schemas.PatientOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="A trainer cannot add patients")
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def create_patient(data):
+    """Add a patient; a therapist becomes primary, an admin names the primary clinician."""
+    primary = data.pop("primary_clinician_id")
+    return services.create_patient(me(), data, primary), 201
+
+
+@blp.route("/<dbid:patient_id>", methods=["GET"])
+@blp.response(200, schemas.PatientOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def get_patient(patient_id):
+    """One patient (audited as a view of the record, as the patient page is)."""
+    return services.open_patient(me(), patient_id)
+
+
+@blp.route("/<dbid:patient_id>", methods=["PATCH"])
+@blp.arguments(schemas.PatientPatch)
+@blp.response(200, schemas.PatientOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def update_patient(data, patient_id):
+    """Correct a patient's details; fields left out keep their value."""
+    patient = get_patient_or_404(me(), patient_id)
+    merged = {field: getattr(patient, field) for field in services.PATIENT_FIELDS} | data
+    return services.update_patient(me(), patient_id, merged)
