@@ -1,4 +1,5 @@
-"""A patient's questionnaires as a FHIR R4 Bundle: Patient, QuestionnaireResponse, Observation.
+"""A patient's questionnaires as a FHIR R4 Bundle: Patient, the Questionnaires used, a
+QuestionnaireResponse per response and an Observation per total score.
 
 Built and validated with ``fhir.resources.R4B``: Observation and QuestionnaireResponse have the
 same shape in R4 (4.0.1) and R4B, and no ``fhirVersion`` 4.3.0 is claimed anywhere.
@@ -16,11 +17,13 @@ from clinic.measures.instruments import get_instrument
 
 LOINC = "http://loinc.org"
 PROJECT_SYSTEM = "urn:liftclinic:instrument"
+QUESTIONNAIRE_BASE = "https://liftclinic.invalid/fhir/Questionnaire/"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 # Required bindings (FHIR R4): QuestionnaireResponse.status and Observation.status.
 QR_STATUSES = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
 OBSERVATION_STATUSES = frozenset({"registered", "preliminary", "final", "amended", "corrected",
                                   "cancelled", "entered-in-error", "unknown"})
+QUESTIONNAIRE_STATUSES = frozenset({"draft", "active", "retired", "unknown"})
 BUNDLE_TYPES = frozenset({"collection"})
 _NAMESPACE = uuid.UUID("0d5a3c2e-6f1b-4f59-9a61-3c0c3b8f4e21")
 
@@ -41,7 +44,8 @@ def _urn(clinic_id, kind, object_id):
 
 
 def questionnaire_canonical(instrument):
-    return f"{PROJECT_SYSTEM}:questionnaire:{instrument.code}|{instrument.version}"
+    """The versioned canonical URL of the instrument's Questionnaire (in the same Bundle)."""
+    return f"{QUESTIONNAIRE_BASE}{instrument.code.lower()}|{instrument.version}"
 
 
 def _answer(item, raw):
@@ -53,10 +57,39 @@ def _answer(item, raw):
 
 
 def _item(item, raw):
-    entry = {"linkId": str(item.number), "text": item.text, "answer": [_answer(item, raw)]}
-    if item.loinc:
-        entry["code"] = [{"system": LOINC, "code": item.loinc}]
-    return entry
+    return {"linkId": str(item.number), "text": item.text, "answer": [_answer(item, raw)]}
+
+
+def _option(option):
+    if option.loinc_answer:
+        return {"valueCoding": {"system": LOINC, "code": option.loinc_answer,
+                                "display": option.label}}
+    return {"valueInteger": option.value}
+
+
+def questionnaire(instrument):
+    """The instrument as a Questionnaire: items carry the LOINC codes INSTRUMENTS.md gives.
+
+    QuestionnaireResponse items have no code of their own in R4; the codes live here, and each
+    response names this Questionnaire by its canonical URL.
+    """
+    items = []
+    for item in (*instrument.items, *instrument.optional_items):
+        entry = {"linkId": str(item.number), "text": item.text, "type": "choice",
+                 "required": item.scored,
+                 "answerOption": [_option(option) for option in item.options]}
+        if item.loinc:
+            entry["code"] = [{"system": LOINC, "code": item.loinc}]
+        items.append(entry)
+    resource = {"resourceType": "Questionnaire",
+                "id": f"{instrument.code.lower()}-{instrument.version}",
+                "url": questionnaire_canonical(instrument).split("|")[0],
+                "version": instrument.version, "title": instrument.title,
+                "status": checked("active", QUESTIONNAIRE_STATUSES, "Questionnaire.status"),
+                "item": items}
+    if instrument.loinc_panel:
+        resource["code"] = [{"system": LOINC, "code": instrument.loinc_panel}]
+    return resource
 
 
 def total_code(instrument):
@@ -113,6 +146,10 @@ def patient_bundle(patient, responses, generated_at):
         "name": [{"text": patient.display_name}],
         "active": patient.is_active,
     }}]
+    for code in dict.fromkeys(r.instrument_code for r in responses):
+        instrument = get_instrument(code)
+        entries.append({"fullUrl": questionnaire_canonical(instrument).split("|")[0],
+                        "resource": questionnaire(instrument)})
     for response in responses:
         qr_urn = _urn(patient.clinic_id, "questionnaire-response", response.id)
         obs_urn = _urn(patient.clinic_id, "observation", response.id)

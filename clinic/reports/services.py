@@ -178,11 +178,13 @@ def export_report_pdf_as_system(patient_id):
     return patient, period, export
 
 
-def audit_system_export(patient, period, export):
-    """The batch's audit event, written once the file is on disk."""
+def audit_system_export(patient, period, export, requested_by=None):
+    """The batch's audit event, written once the file is on disk; ``requested_by`` is the
+    clinician whose caseload the batch exported (None for a whole clinic)."""
     _audit("report_export", export.body, actor=None, clinic_id=patient.clinic_id,
            patient_id=patient.id, export_format="pdf", period_start=period.start.isoformat(),
-           period_end=period.end.isoformat(), summary_given=False, batch=True)
+           period_end=period.end.isoformat(), summary_given=False, batch=True,
+           requested_by=requested_by)
 
 
 def active_patient_ids(*, clinician=None, clinic_id=None):

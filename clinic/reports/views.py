@@ -1,0 +1,103 @@
+"""Report and export pages: the PDF progress report, CSV and FHIR downloads.
+
+Every download is a POST with a CSRF token (an export writes an audit event, so a prefetch or
+a link on another site must not trigger one), rate-limited by ``RATELIMIT_EXPORTS`` across all
+export routes, and answered as an attachment that no cache keeps.
+"""
+
+from flask import Blueprint, Response, current_app, render_template
+from flask_login import current_user
+
+from clinic.auth.guards import role_required
+from clinic.auth.models import Role
+from clinic.errors import ServiceError
+from clinic.extensions import limiter
+from clinic.patients.forms import EmptyForm
+from clinic.patients.scope import get_patient_or_404
+from clinic.reports import services
+from clinic.reports.forms import ReportForm
+
+bp = Blueprint("reports", __name__)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _export_limit():
+    return current_app.config["RATELIMIT_EXPORTS"]
+
+
+exports_limit = limiter.shared_limit(_export_limit, scope="exports", methods=["POST"])
+
+
+def _download(export):
+    response = Response(export.body, mimetype=export.mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=export.filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page(patient, form, status=200):
+    return render_template("reports/export.html", patient=patient, form=form,
+                           button_form=EmptyForm()), status
+
+
+@bp.get("/patients/<int:patient_id>/reports")
+def export_page(patient_id):
+    """The export form: the period (default: the current episode of care) and a summary."""
+    patient = get_patient_or_404(_me(), patient_id)
+    period = services.report_period(patient)
+    return _page(patient, ReportForm(data={"start": period.start, "end": period.end}))
+
+
+@bp.post("/patients/<int:patient_id>/reports/pdf")
+@exports_limit
+def export_pdf(patient_id):
+    """Download the PDF progress report; bad input shows the form again, values kept."""
+    patient = get_patient_or_404(_me(), patient_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            return _download(services.export_report_pdf(
+                _me(), patient.id, start=form.start.data, end=form.end.data,
+                summary=form.summary.data or ""))
+        except ServiceError as error:
+            error.show_on(form)
+    return _page(patient, form, 422)
+
+
+@bp.post("/patients/<int:patient_id>/exports/responses.csv")
+@exports_limit
+def export_responses(patient_id):
+    """Download every questionnaire answer of the patient, one row per item."""
+    return _download(services.export_responses_csv(_me(), patient_id))
+
+
+@bp.post("/patients/<int:patient_id>/exports/sessions.csv")
+@exports_limit
+def export_sessions(patient_id):
+    """Download every logged training set of the patient."""
+    return _download(services.export_sessions_csv(_me(), patient_id))
+
+
+@bp.post("/patients/<int:patient_id>/exports/fhir.json")
+@exports_limit
+def export_fhir(patient_id):
+    """Download the patient's questionnaires as a FHIR R4 Bundle."""
+    return _download(services.export_fhir_bundle(_me(), patient_id))
+
+
+@bp.get("/reports/clinic")
+@role_required(Role.ADMIN)
+def clinic_page():
+    """The clinic admin's page for the pseudonymised service-evaluation export."""
+    return render_template("reports/clinic.html", button_form=EmptyForm())
+
+
+@bp.post("/reports/clinic/outcomes.csv")
+@role_required(Role.ADMIN)
+@exports_limit
+def export_clinic():
+    """Download the clinic's pseudonymised outcomes (one row per patient and questionnaire)."""
+    return _download(services.export_clinic_csv(_me()))

@@ -1,0 +1,1 @@
+"""Tests of the reports area: PDF, CSV, FHIR, batch export."""
