@@ -51,6 +51,7 @@ def register_blueprints(app):
     from clinic.alerts.views import bp as alerts_bp
     from clinic.audit.views import bp as audit_bp
     from clinic.auth.admin_views import bp as users_bp
+    from clinic.auth.mfa_views import bp as mfa_bp
     from clinic.auth.views import bp as auth_bp
     from clinic.caseload.views import bp as caseload_bp
     from clinic.health import bp as health_bp
@@ -59,7 +60,7 @@ def register_blueprints(app):
     from clinic.portal.views import bp as portal_bp
     from clinic.programs.views import bp as programs_bp
 
-    for blueprint in (health_bp, auth_bp, users_bp, patients_bp, caseload_bp, measures_bp,
+    for blueprint in (health_bp, auth_bp, mfa_bp, users_bp, patients_bp, caseload_bp, measures_bp,
                       programs_bp, alerts_bp, portal_bp, audit_bp):
         app.register_blueprint(blueprint)
 

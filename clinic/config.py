@@ -49,6 +49,11 @@ DEFAULTS = {
     "LOGIN_LOCKOUT": timedelta(minutes=15),
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_LOGIN": "20 per minute;100 per hour",
+    # The second login step (TOTP or recovery code), per address; wrong codes also count
+    # towards the account's lockout (LOGIN_MAX_FAILURES).
+    "RATELIMIT_MFA": "10 per minute;50 per hour",
+    # How long a correct password waits for its second step before the login starts over.
+    "MFA_PENDING_TIMEOUT": timedelta(minutes=5),
     "RATELIMIT_HEADERS_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,  # the CSRF token lives as long as the (bounded) session
     "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -102,7 +107,38 @@ def from_env(environ=None):
         config["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
     if environ.get("MAIL_FROM"):
         config["MAIL_DEFAULT_SENDER"] = environ["MAIL_FROM"]
+    if environ.get("MFA_ENCRYPTION_KEY"):
+        config["MFA_ENCRYPTION_KEY"] = environ["MFA_ENCRYPTION_KEY"]
     return config
+
+
+def derived_mfa_key(secret_key):
+    """A Fernet key derived from SECRET_KEY (HKDF-SHA256) for when MFA_ENCRYPTION_KEY is unset."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"liftclinic mfa secret encryption")
+    return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode())).decode()
+
+
+def validate_mfa_key(value):
+    """One Fernet key, or several separated by commas (the first encrypts; all decrypt)."""
+    from cryptography.fernet import Fernet
+
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    if not keys:
+        raise ConfigError("MFA_ENCRYPTION_KEY is empty.")
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as error:
+            raise ConfigError(
+                "MFA_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64-encoded bytes): "
+                'python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"') from error
 
 
 def mail_settings(smtp_url):
@@ -142,6 +178,9 @@ def build(overrides=None, environ=None):
             if name not in (overrides or {}):
                 config[name] = plain
     validate(config)
+    if not config.get("MFA_ENCRYPTION_KEY"):
+        config["MFA_ENCRYPTION_KEY"] = derived_mfa_key(config["SECRET_KEY"])
+    validate_mfa_key(config["MFA_ENCRYPTION_KEY"])
     return config
 
 

@@ -3,6 +3,7 @@
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
 from clinic.auth.api_tokens import ApiToken
+from clinic.auth.mfa import MfaCredential, MfaRecoveryCode
 from clinic.auth.models import Clinic, LoginSession, User
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
@@ -30,6 +31,8 @@ __all__ = [
     "LevelExercise",
     "LoginSession",
     "MeasureSchedule",
+    "MfaCredential",
+    "MfaRecoveryCode",
     "Patient",
     "ProgramTemplate",
     "Response",

@@ -7,7 +7,10 @@ every test starts from empty tables.
 
 import os
 import re
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -64,14 +67,29 @@ def reload(obj):
 
 
 def _empty_all_tables():
+    """Empty every table, the append-only audit trail included (tests only).
+
+    audit_event refuses UPDATE, DELETE and TRUNCATE by trigger (migration 0005). On PostgreSQL
+    the cleanup runs as a superuser with ``session_replication_role = replica`` for this one
+    transaction, a mode in which ordinary triggers do not fire. SQLite has no such switch: its
+    triggers are dropped, the rows deleted and the triggers re-created from their own stored
+    SQL, all in one transaction, so no test ever sees the table unguarded.
+    """
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
             names = ", ".join(f'"{t.name}"' for t in tables)
             connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            triggers = connection.execute(sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _ in triggers:
+                connection.execute(sa.text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 connection.execute(table.delete())
+            for _, sql in triggers:
+                connection.exec_driver_sql(sql)
 
 
 class IsolatedClient(FlaskClient):
@@ -125,16 +143,64 @@ def csrf_token(client, page="/login"):
     return match.group(1)
 
 
+MFA_KEY = re.compile(r'<code id="mfa-key">([A-Z2-7 ]+)</code>')
+RECOVERY_CODE = re.compile(r"<li><code>([a-z0-9-]+)</code></li>")
+
+
 class AuthActions:
-    """flaskr's helper: log in and out through the real pages, CSRF tokens included."""
+    """flaskr's helper: log in and out through the real pages, CSRF tokens included.
+
+    When the app asks for the second login step, ``login`` does it as a person would: it sets
+    up an authenticator from the set-up page (the first time) or enters the current code. The
+    login's response is then the last step's (303 to the page asked for, as without MFA).
+    """
 
     def __init__(self, client):
         self._client = client
+        self.recovery_codes = {}  # email: the codes shown at set-up that it has not used
 
     def login(self, email, password=TEST_PASSWORD, next_url=None):
         url = "/login" + (f"?next={next_url}" if next_url else "")
-        return self._client.post(url, data={"email": email, "password": password,
-                                            "csrf_token": csrf_token(self._client)})
+        response = self._client.post(url, data={"email": email, "password": password,
+                                                "csrf_token": csrf_token(self._client)})
+        step = urlsplit(response.headers.get("Location", "")).path
+        if response.status_code == 303 and step == "/login/mfa":
+            return self.enter_code(email, self.mfa_code(email))
+        if response.status_code == 303 and step == "/login/mfa/setup":
+            return self._enrol(email)
+        return response
+
+    def enter_code(self, email, code):
+        """The second step of a login, with ``code`` (a TOTP or recovery code)."""
+        return self._client.post("/login/mfa", data={
+            "code": code, "csrf_token": csrf_token(self._client, "/login/mfa")})
+
+    def _enrol(self, email):
+        page = self._client.get("/login/mfa/setup").get_data(as_text=True)
+        secret = MFA_KEY.search(page).group(1).replace(" ", "")
+        response = self._client.post("/login/mfa/setup", data={
+            "code": pyotp.TOTP(secret).now(), "csrf_token": CSRF_INPUT.search(page).group(1)})
+        assert response.status_code == 303, "setting up two-step login failed"
+        codes = self._client.get(response.headers["Location"]).get_data(as_text=True)
+        self.recovery_codes[email] = RECOVERY_CODE.findall(codes)
+        return response
+
+    def mfa_code(self, email):
+        """A code the app will take now: the current step's, the next one's when the current
+        was used already (replay protection), else one of the recovery codes."""
+        from clinic.auth import mfa
+        from clinic.auth.models import User
+
+        db.session.commit()  # see what requests committed
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        credential = mfa.credential_of(user.id)
+        totp = pyotp.TOTP(mfa.decrypt_secret(credential.secret_encrypted))
+        now = totp.timecode(datetime.now(UTC))
+        db.session.commit()
+        for step in (now, now + mfa.VALID_WINDOW):
+            if credential.last_used_step is None or step > credential.last_used_step:
+                return totp.generate_otp(step)
+        return self.recovery_codes[email].pop()
 
     def logout(self):
         token = csrf_token(self._client, "/account/password")

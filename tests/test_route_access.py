@@ -32,6 +32,14 @@ ACCESS = {
     "auth.login": "public",
     "auth.logout": "clinician",
     "auth.change_password": "clinician",
+    # Two-step login: the second step of a login is reached with a pending login only (anyone
+    # else is sent back to /login with a 303); resetting someone's needs their clinic's admin.
+    "mfa.verify": "public",
+    "mfa.login_setup": "public",
+    "mfa.account": "clinician",
+    "mfa.account_setup": "clinician",
+    "mfa.recovery_codes": "clinician",
+    "mfa.reset": "clinic_user",
     "users.index": "admin",
     "users.create": "admin",
     "users.edit": "clinic_user",

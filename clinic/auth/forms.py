@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -103,6 +104,11 @@ class ClinicSettingsForm(FlaskForm):
         validators=[DataRequired("Patients must always be shown where to get urgent help."),
                     Length(max=2000)],
         description="Say that the form is not watched in real time and where to get urgent help.",
+    )
+
+    mfa_required_for_clinicians = BooleanField(
+        "Require two-step login of therapists and trainers",
+        description="Admins always need it. Others set it up at their next login.",
     )
 
     def validate_reminder_after_days(self, field):

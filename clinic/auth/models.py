@@ -44,6 +44,9 @@ class Clinic(db.Model):
     # Questionnaire links: how long they stay open, and when an unanswered one gets a reminder.
     link_expiry_days: Mapped[int] = mapped_column(default=4, server_default="4")
     reminder_after_days: Mapped[int] = mapped_column(default=2, server_default="2")
+    # Two-step login: always required of admins; this requires it of therapists and trainers.
+    mfa_required_for_clinicians: Mapped[bool] = mapped_column(default=False,
+                                                              server_default=sa.false())
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     users = relationship("User", back_populates="clinic", order_by="User.name")

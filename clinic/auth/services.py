@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from clinic.audit.services import record
+from clinic.auth import mfa
 from clinic.auth.models import Clinic, LoginSession, Role, User
 from clinic.auth.passwords import (
     burn_verification_time,
@@ -45,10 +46,35 @@ def _key_hash(key):
 # Logging in and sessions ---------------------------------------------------------------------
 
 
+def _count_failure(user, now):
+    """One more wrong password or code; the last one allowed locks the account."""
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
+        user.failed_logins = 0
+        record("lockout", actor=user, obj=user, outcome="denied",
+               until=user.locked_until.isoformat())
+
+
+def _open_session(user, now, **detail):
+    """The login succeeded: a new server-side session; returns the key for the cookie."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user=user, key_hash=_key_hash(key), created_at=now,
+                                last_seen_at=now))
+    record("login", actor=user, obj=user, **detail)
+    return key
+
+
 @write_transaction
 def log_in(email, password):
     """Check the credentials and open a login session; returns (user, session key).
 
+    When the user has (or must set up) two-step login, the key is None and the second step
+    decides: ``mfa.second_step(user)`` says which. The failure count is not reset by a right
+    password alone, or password + a few wrong codes, repeated, would never lock.
     Failures count towards a lockout; the commit after a failure still happens, so the count
     and the audit event are kept, then ``LoginFailed`` is raised by the caller's wrapper.
     """
@@ -66,32 +92,80 @@ def log_in(email, password):
         record("login", actor=user, obj=user, outcome="denied", reason=reason)
         return None, None
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
         record("login", actor=user, obj=user, outcome="failure", reason="wrong_password")
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
-            user.failed_logins = 0
-            record("lockout", actor=user, obj=user, outcome="denied",
-                   until=user.locked_until.isoformat())
+        _count_failure(user, now)
         return None, None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    key = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(user=user, key_hash=_key_hash(key), created_at=now,
-                                last_seen_at=now))
-    record("login", actor=user, obj=user)
-    return user, key
+    step = mfa.second_step(user)
+    if step is not None:
+        record("mfa_challenge", actor=user, obj=user, step=step)
+        return user, None
+    return user, _open_session(user, now)
 
 
 def authenticate(email, password):
-    """Log in or raise ``LoginFailed`` (after the failure has been counted and audited)."""
+    """Log in or raise ``LoginFailed`` (after the failure has been counted and audited).
+
+    Returns (user, key); key is None when a second step (code or enrolment) must follow.
+    """
     user, key = log_in(email, password)
     if user is None:
         raise LoginFailed()
     return user, key
+
+
+def pending_user(user_id, now):
+    """The user a pending login belongs to, if they may still log in."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.is_locked(now):
+        return None
+    return user
+
+
+@write_transaction
+def log_in_second_step(user_id, code):
+    """The second step of a login: a TOTP or recovery code. Returns (user, key) or (None, None).
+
+    A wrong or replayed code counts towards the same lockout as a wrong password.
+    """
+    now = utcnow()
+    user = pending_user(user_id, now)
+    if user is None:
+        record("mfa_verify", clinic_id=None, outcome="denied", reason="not_allowed",
+               user_id=user_id)
+        return None, None
+    method, reason = mfa.check_code(user, code, now)
+    if method is None:
+        record("mfa_verify", actor=user, obj=user, outcome="failure", reason=reason)
+        _count_failure(user, now)
+        return None, None
+    detail = {"remaining": mfa.recovery_codes_left(user)} if method == "recovery_code" else {}
+    record("mfa_verify", actor=user, obj=user, method=method, **detail)
+    return user, _open_session(user, now, mfa=method)
+
+
+@write_transaction
+def _enrol_and_log_in(user_id, code):
+    now = utcnow()
+    user = pending_user(user_id, now)
+    if user is None:
+        raise ServiceError("Please log in again.")
+    codes = mfa.enable(user, code, now)
+    if codes is None:
+        return user, None, None
+    return user, _open_session(user, now, mfa="enrolled"), codes
+
+
+def enrol_and_log_in(user_id, code):
+    """Finish a login that had to set up two-step login first: returns (user, key, codes).
+
+    A wrong code is audited (the transaction commits) and then raised as a form error.
+    """
+    user, key, codes = _enrol_and_log_in(user_id, code)
+    if key is None:
+        raise ServiceError(mfa.WRONG_SETUP_CODE, field="code")
+    return user, key, codes
 
 
 def user_for_session(user_id, key):
@@ -312,7 +386,8 @@ def reset_password(actor, user, new_password):
     return user
 
 
-CLINIC_SETTINGS = ("name", "timezone", "link_expiry_days", "reminder_after_days", "crisis_text")
+CLINIC_SETTINGS = ("name", "timezone", "link_expiry_days", "reminder_after_days", "crisis_text",
+                   "mfa_required_for_clinicians")
 
 
 @write_transaction

@@ -15,6 +15,7 @@ from flask_login import current_user, login_user, logout_user
 from clinic.auth import services
 from clinic.auth.forms import LoginForm, PasswordChangeForm
 from clinic.auth.guards import SESSION_KEY, is_safe_next, public
+from clinic.auth.mfa_views import start_second_step
 from clinic.errors import ServiceError
 from clinic.extensions import limiter
 
@@ -41,6 +42,8 @@ def login():
             form.form_errors.append(error.message)
         else:
             session.clear()  # a fresh session: nothing set before login survives it
+            if key is None:  # a second step (a code, or setting one up) must follow
+                return start_second_step(user, next_url)
             session[SESSION_KEY] = key  # a browser-session cookie; the server times it out
             login_user(user, remember=False)
             target = next_url if is_safe_next(next_url) else url_for("caseload.dashboard")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
-from conftest import CSRF_INPUT, TEST_PASSWORD, csrf_token, reload
+from conftest import CSRF_INPUT, TEST_PASSWORD, AuthActions, csrf_token, reload
 from factories import UserFactory
 
 from clinic.audit.models import AuditEvent
@@ -301,7 +301,7 @@ def test_an_admin_password_reset_lifts_the_lock(app, client, therapist):
 
     admin = UserFactory(clinic=therapist.clinic, role=Role.ADMIN, email="admin@clinic.test")
     admin_client = app.test_client()
-    assert post_login(admin_client, admin.email, TEST_PASSWORD).status_code == 303
+    assert AuthActions(admin_client).login(admin.email).status_code == 303  # with its MFA step
     new_password = "a brand new long password"
     response = admin_client.post(
         f"/admin/users/{therapist.id}/password",

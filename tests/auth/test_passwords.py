@@ -4,7 +4,7 @@ import re
 
 import argon2
 import sqlalchemy as sa
-from conftest import TEST_PASSWORD, csrf_token, reload
+from conftest import TEST_PASSWORD, AuthActions, csrf_token, reload
 from factories import UserFactory
 
 from clinic.auth.models import Role, User
@@ -22,9 +22,7 @@ def argon2_parameters(password_hash):
 
 
 def login(client, email, password=TEST_PASSWORD):
-    return client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
-    )
+    return AuthActions(client).login(email, password)  # with the second step admins need
 
 
 def test_a_user_created_by_an_admin_gets_an_argon2id_hash_with_strong_parameters(client):
