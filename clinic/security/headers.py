@@ -1,11 +1,9 @@
-"""Security headers on every response, and the request id that ties a page to its log lines.
+"""Security headers on every response.
 
 The policy is strict and the same everywhere (no inline script or style, nothing from other
 origins), so a template cannot quietly weaken it. The first answer to a patient link
 (``/q/<token>``, ``/p/<token>``) sends no Referer at all: its URL holds the token.
 """
-
-import secrets
 
 from flask import g, request
 
@@ -17,10 +15,6 @@ CONTENT_SECURITY_POLICY = (
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 # Pages whose own URL carries a patient-link token.
 TOKEN_IN_URL_ENDPOINTS = frozenset({"portal.open_link", "portal.open_program"})
-
-
-def assign_request_id():
-    g.request_id = secrets.token_hex(8)
 
 
 def set_security_headers(response):
@@ -42,7 +36,4 @@ def set_security_headers(response):
 
 
 def init_app(app):
-    # First of all before_request functions: the rate limiter and the CSRF check run before
-    # the factory's own hooks, and their refusals must carry a request id too.
-    app.before_request_funcs.setdefault(None, []).insert(0, assign_request_id)
     app.after_request(set_security_headers)
