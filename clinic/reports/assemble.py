@@ -47,6 +47,7 @@ EVENT_LABELS = {
     "complete": "Completed",
 }
 MAX_STRENGTH_CHARTS = 2
+WEEKS_PER_ROW = 4
 
 
 # The period -------------------------------------------------------------------------------
@@ -195,6 +196,20 @@ class ProgramReport:
     credited: Decimal
     planned: int
     percent: int | None
+
+    @property
+    def blocks(self):
+        """The weeks four to a row: a 52-week year is 13 table rows, not 52 (PDF tables cost
+        per cell); each row also carries its four weeks' adherence."""
+        rows = []
+        for index in range(0, len(self.weeks), WEEKS_PER_ROW):
+            weeks = self.weeks[index:index + WEEKS_PER_ROW]
+            counted = [w for w in weeks if w.percent is not None and not w.paused]
+            planned = sum(w.planned for w in counted)
+            credited = sum((w.credited for w in counted), Decimal(0))
+            percent = adherence.as_percent(credited / planned) if planned else None
+            rows.append((weeks + [None] * (WEEKS_PER_ROW - len(weeks)), percent))
+        return rows
 
 
 @dataclass
