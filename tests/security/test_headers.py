@@ -30,6 +30,7 @@ from test_route_access import (
 )
 
 from clinic.app import create_app
+from clinic.auth import api_tokens
 from clinic.extensions import db, limiter
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -77,6 +78,8 @@ def actor_for(endpoint):
     access = ACCESS[endpoint]
     if access == "public":
         return "anonymous"
+    if access == "api":  # bearer tokens only; the therapist's token reaches P's records
+        return "therapist"
     return next(a for a in ACTOR_ORDER if EXPECTED[access][a] is ALLOWED)
 
 
@@ -99,6 +102,8 @@ def test_every_route_and_every_error_carries_the_security_headers(app, client, a
     app.register_blueprint(boom_blueprint())  # a test-only route that fails: the 500 page
     world = build_world()
     clients = {}
+    _, token, _ = api_tokens.issue_token(world.therapist.email, TEST_PASSWORD)
+    api_auth = {"Authorization": f"Bearer {token}"}
 
     def client_of(actor):
         if actor not in clients:
@@ -120,7 +125,10 @@ def test_every_route_and_every_error_carries_the_security_headers(app, client, a
             browser = app.test_client()
             assert browser.get(OPENED_LINK[endpoint].format(world=world)).status_code == 303
         url = build_url(app, endpoint, world)
-        response = browser.get(url)
+        if ACCESS[endpoint] == "api":
+            response = app.test_client().get(url, headers=api_auth)
+        else:
+            response = browser.get(url)
         where = f"GET {url} as {actor}"
         if not 200 <= response.status_code < 400:
             failures.append(f"{where}: status {response.status_code}")
@@ -139,6 +147,8 @@ def test_every_route_and_every_error_carries_the_security_headers(app, client, a
         "405 method": (therapist.get("/logout"), None),
         "400 CSRF": (therapist.post("/account/password", data={}), None),
         "302 login guard": (anonymous.get("/patients"), None),
+        "401 API without a token": (anonymous.get("/api/v1/patients"), None),
+        "404 API": (app.test_client().get("/api/v1/no-such-thing", headers=api_auth), None),
     }
     errors["500 server error"] = (therapist.get("/boom-for-tests"), None)
     limiter.reset()  # the actors' logins above counted too

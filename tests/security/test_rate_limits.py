@@ -6,6 +6,7 @@ the configured number of proxies reports, and a client cannot choose its own.
 ``test_every_limited_endpoint_is_in_the_table`` fails when a new limited endpoint has no row.
 """
 
+import base64
 import inspect
 import json
 import re
@@ -13,12 +14,12 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from conftest import csrf_token, make_config
+from conftest import TEST_PASSWORD, AuthActions, csrf_token, make_config
 from test_route_access import build_world
 
 from clinic.app import create_app
 from clinic.audit.models import AuditEvent
-from clinic.extensions import db, limiter
+from clinic.extensions import db
 
 LIMIT = 3
 PORTAL_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -31,32 +32,64 @@ def portal_form(browser, page):
     return PORTAL_CSRF.search(body).group(1), hidden
 
 
-# endpoint -> (how to prepare the browser, the request that is counted).
-# prepare(app, browser, world) returns whatever the request needs (a dict of form data).
+# endpoint -> (method, path, prepare): prepare(app, browser, world) readies the browser and
+# returns the request's keyword arguments (form data, headers).
 
 
 def _login(app, browser, world):
-    return {"email": "nobody@clinic.test", "password": "wrong", "csrf_token": csrf_token(browser)}
+    return {"data": {"email": "nobody@clinic.test", "password": "wrong",
+                     "csrf_token": csrf_token(browser)}}
 
 
 def _password(app, browser, world):
-    browser.post("/login", data={"email": world.therapist.email,
-                                 "password": "correct horse battery staple",
-                                 "csrf_token": csrf_token(browser)})
-    return {"current_password": "wrong", "new_password": "x",
-            "csrf_token": csrf_token(browser, "/account/password")}
+    assert AuthActions(browser).login(world.therapist.email).status_code == 303
+    return {"data": {"current_password": "wrong", "new_password": "x",
+                     "csrf_token": csrf_token(browser, "/account/password")}}
 
 
 def _questionnaire(app, browser, world):
     browser.get(f"/q/{world.token}")
     token, hidden = portal_form(browser, "/q/")
-    return {"csrf_token": token, **hidden}  # no answers: 422 each time
+    return {"data": {"csrf_token": token, **hidden}}  # no answers: 422 each time
 
 
 def _program(app, browser, world):
     browser.get(f"/p/{world.program_token}")
     token, _ = portal_form(browser, "/p/")
-    return {"csrf_token": token}
+    return {"data": {"csrf_token": token}}
+
+
+def _login_until(browser, email, step):
+    """Post the right password; the app asks for the second step at ``step``."""
+    first = browser.post("/login", data={"email": email, "password": TEST_PASSWORD,
+                                         "csrf_token": csrf_token(browser)})
+    assert (first.status_code, first.headers.get("Location")) == (303, step)
+
+
+def _mfa_verify(app, browser, world):
+    """An admin with an authenticator (set up in another browser) at the code step."""
+    AuthActions(app.test_client()).login(world.admin.email)
+    _login_until(browser, world.admin.email, "/login/mfa")
+    return {"data": {"code": "000000", "csrf_token": csrf_token(browser, "/login/mfa")}}
+
+
+def _mfa_login_setup(app, browser, world):
+    """An admin's first login: setting up the authenticator is required."""
+    _login_until(browser, world.admin.email, "/login/mfa/setup")
+    return {"data": {"code": "000000", "csrf_token": csrf_token(browser, "/login/mfa/setup")}}
+
+
+def _mfa_account_setup(app, browser, world):
+    """A therapist sets up two-step login from their account page."""
+    assert AuthActions(browser).login(world.therapist.email).status_code == 303
+    return {"data": {"code": "000000",
+                     "csrf_token": csrf_token(browser, "/account/mfa/setup")}}
+
+
+def _api_token(app, browser, world):
+    """HTTP Basic with a wrong password: 401 each time."""
+    credentials = base64.b64encode(f"{world.therapist.email}:wrong".encode()).decode()
+    return {"headers": {"Authorization": f"Basic {credentials}"}}
 
 
 LIMITED = {
@@ -67,6 +100,10 @@ LIMITED = {
     "portal.open_program": ("GET", "/p/{world.program_token}", None),
     "portal.program": ("POST", "/p/", _program),
     "portal.edit_session": ("POST", "/p/sessions/{world.session_id}", _program),
+    "api_tokens.create_token": ("POST", "/api/v1/tokens", _api_token),
+    "mfa.verify": ("POST", "/login/mfa", _mfa_verify),
+    "mfa.login_setup": ("POST", "/login/mfa/setup", _mfa_login_setup),
+    "mfa.account_setup": ("POST", "/account/mfa/setup", _mfa_account_setup),
 }
 
 
@@ -74,7 +111,7 @@ LIMITED = {
 def config_overrides():
     every = f"{LIMIT} per minute"
     return {"RATELIMIT_LOGIN": every, "RATELIMIT_PATIENT_LINKS": every,
-            "RATELIMIT_TOKENS": every}
+            "RATELIMIT_TOKENS": every, "RATELIMIT_MFA": every}
 
 
 def limited_endpoints(app):
@@ -114,11 +151,11 @@ def test_the_request_after_the_limit_gets_429_retry_after_and_an_audit_row(
         app, client, endpoint):
     world = build_world()
     method, path, prepare = LIMITED[endpoint]
-    data = prepare(app, client, world) if prepare else None
+    arguments = prepare(app, client, world) if prepare else {}
     url = path.format(world=world)
 
     def send():
-        return client.open(url, method=method, data=data)
+        return client.open(url, method=method, **arguments)
 
     allowed = [send() for _ in range(LIMIT)]
     assert [r.status_code for r in allowed if r.status_code == 429] == []
@@ -129,9 +166,12 @@ def test_the_request_after_the_limit_gets_429_retry_after_and_an_audit_row(
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert refused.headers["X-RateLimit-Remaining"] == "0"
     body = refused.get_data(as_text=True)
-    assert "Too many attempts" in body
-    assert "<html" in body and "</html>" in body  # a page in the site's (or portal's) layout
-    if not endpoint.startswith("portal."):  # the patient's calm page shows no reference
+    if url.startswith("/api/v1/"):  # the API's own error shape
+        assert refused.is_json and "Too many" in refused.get_json()["error"]
+    else:
+        assert "Too many attempts" in body
+        assert "<html" in body and "</html>" in body  # the site's (or the portal's) layout
+    if not endpoint.startswith(("portal.", "api_")):  # the patient's page shows no reference
         assert f"reference {refused.headers['X-Request-Id']}" in body
     [event] = rate_limited_events()
     assert (event.outcome, event.detail["endpoint"]) == ("denied", endpoint)
@@ -140,29 +180,6 @@ def test_the_request_after_the_limit_gets_429_retry_after_and_an_audit_row(
     assert event.ip == "127.0.0.1"
     stored = json.dumps(event.detail)
     assert world.token not in stored and world.program_token not in stored
-
-
-def test_the_api_answers_429_in_json(app, client):
-    """Under /api/ a refusal is JSON like every other API error (a test-only limited route)."""
-    from flask import Blueprint
-
-    from clinic.auth.guards import public
-
-    bp = Blueprint("limited_api_for_tests", __name__)
-
-    @bp.get("/api/limited-for-tests")
-    @limiter.limit("1 per minute")
-    @public
-    def limited():
-        return {"ok": True}
-
-    app.register_blueprint(bp)
-    assert client.get("/api/limited-for-tests").status_code == 200
-    refused = client.get("/api/limited-for-tests")
-    assert refused.status_code == 429
-    assert refused.is_json and "errors" in refused.get_json()
-    assert int(refused.headers["Retry-After"]) > 0
-    assert len(rate_limited_events()) == 1
 
 
 def _exhaust_login(browser, count, **headers):
