@@ -6,6 +6,7 @@ from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
 from clinic.auth.api_tokens import record_read
+from clinic.patients.scope import get_patient_or_404
 
 blp = ApiBlueprint("api_alerts", __name__, url_prefix="/api/v1/alerts",
                    description="Alerts of the patients in the caller's scope")
@@ -14,8 +15,11 @@ blp = ApiBlueprint("api_alerts", __name__, url_prefix="/api/v1/alerts",
 @blp.route("", methods=["GET"])
 @blp.arguments(schemas.AlertArgs, location="query")
 @blp.response(200, schemas.page_of(schemas.AlertOut, "AlertPage"))
+@blp.alt_response(404, schema=schemas.ErrorOut, description="patient_id outside your scope")
 def list_alerts(args):
-    """Open alerts, newest first; filter by ``patient_id`` or ``kind``."""
+    """Open alerts, newest first; filter by ``patient_id`` (404 outside scope) or ``kind``."""
+    if args["patient_id"] is not None:
+        get_patient_or_404(me(), args["patient_id"])
     query = services.alerts_query(me(), open_only=True, patient_id=args["patient_id"])
     if args["kind"]:
         query = query.where(Alert.kind == args["kind"])

@@ -13,6 +13,7 @@ import functools
 
 import flask_smorest
 from flask import g, request
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from clinic.api.errors import error_response, handle_http_exception
@@ -61,8 +62,11 @@ def me():
 class ApiBlueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint whose every view needs a bearer token (unless Basic).
 
-    Its HTTP errors answer in the API's shape (``clinic.api.errors``).
+    Its HTTP errors answer in the API's shape (``clinic.api.errors``), and its query strings
+    refuse unknown parameters as its bodies refuse unknown fields (webargs would drop them).
     """
+
+    ARGUMENTS_PARSER = FlaskParser(unknown=None)  # None: each schema's own RAISE applies
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,10 +12,14 @@ MAX_ID = 2**31 - 1  # PostgreSQL integer
 
 
 class Text(fields.String):
-    """A string without NUL or unpaired surrogates, stripped as the page forms strip."""
+    """A string without NUL or unpaired surrogates; stored stripped, as the page forms strip.
+
+    Lengths are checked on the text as sent (what the OpenAPI document promises), the blank
+    check (``not_blank``) on the text as stored.
+    """
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in text:
             raise ValidationError("Must not contain NUL characters.")
         try:
@@ -23,6 +27,15 @@ class Text(fields.String):
         except UnicodeEncodeError as error:
             raise ValidationError("Must be valid Unicode text.") from error
         return text
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        text = super().deserialize(value, attr, data, **kwargs)
+        return text.strip() if isinstance(text, str) else text
+
+
+def not_blank(text):
+    if not text.strip():
+        raise ValidationError("Must not be blank.")
 
 
 class Int(fields.Integer):

@@ -7,7 +7,7 @@ Inputs reject unknown fields (marshmallow's RAISE) and say so in the OpenAPI doc
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from clinic.alerts.models import ALERT_KINDS
-from clinic.api.fields import Id, Int, QueryId, Text
+from clinic.api.fields import Id, Int, QueryId, Text, not_blank
 from clinic.measures.instruments import INSTRUMENT_CODES
 from clinic.programs import rules
 from clinic.programs.models import LOAD_KINDS, MEASURES, PATTERNS, SESSION_STATUSES, SETTINGS
@@ -22,7 +22,7 @@ class In(Schema):
 
 
 def required_text(max_length, **kwargs):
-    return Text(required=True, validate=validate.Length(1, max_length), **kwargs)
+    return Text(required=True, validate=[validate.Length(1, max_length), not_blank], **kwargs)
 
 
 def optional_text(max_length, **kwargs):
@@ -108,8 +108,8 @@ class PatientIn(In):
 
 
 class PatientPatch(In):
-    display_name = Text(validate=validate.Length(1, 120))
-    reference = Text(validate=validate.Length(1, 40))
+    display_name = Text(validate=[validate.Length(1, 120), not_blank])
+    reference = Text(validate=[validate.Length(1, 40), not_blank])
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     date_of_birth = fields.Date(allow_none=True, validate=moment_in_range)
 
@@ -204,7 +204,7 @@ class ExerciseIn(In):
     measure = fields.String(required=True, validate=validate.OneOf(MEASURES))
     ladder_step = Int(required=True, validate=validate.Range(1, 20))
     equipment = Text(load_default="", validate=validate.Length(max=80))
-    cues = fields.List(Text(validate=validate.Length(1, 200)), required=True,
+    cues = fields.List(Text(validate=[validate.Length(1, 200), not_blank]), required=True,
                        validate=validate.Length(1, 3))
     easier_tip = optional_text(300)
 
@@ -251,7 +251,7 @@ class TemplateIn(In):
 
 
 class TemplatePatch(In):
-    name = Text(validate=validate.Length(1, 120))
+    name = Text(validate=[validate.Length(1, 120), not_blank])
     description = Text(validate=validate.Length(max=2000))
     archived = fields.Boolean()
 
