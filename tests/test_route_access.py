@@ -46,6 +46,7 @@ ACCESS = {
     "users.deactivate": "clinic_user",
     "users.reactivate": "clinic_user",
     "users.reset_password": "clinic_user",
+    "users.revoke_api_token": "clinic_user",
     "users.clinic_settings": "admin",  # always the admin's own clinic
     "caseload.dashboard": "clinician",
     "caseload.patient": "patient",

@@ -1,9 +1,9 @@
 """A clinic admin's user management: create, edit role, deactivate, reset password."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from clinic.auth import services
+from clinic.auth import api_tokens, services
 from clinic.auth.forms import ClinicSettingsForm, NewUserForm, PasswordResetForm, UserForm
 from clinic.auth.guards import role_required
 from clinic.auth.models import Role, User
@@ -107,6 +107,28 @@ def reset_password(user_id):
         abort(400)
     return render_template("users/form.html", form=UserForm(obj=user), user=user,
                            reset_form=form), 422
+
+
+@bp.app_template_global()
+def api_tokens_of(user):
+    """(token, state) of the user's API tokens, for the admin's user page."""
+    now = utcnow()
+    return [(token, token.state(now))
+            for token in api_tokens.tokens_of(current_user._get_current_object(), user)]
+
+
+@bp.post("/users/<int:user_id>/api-tokens/revoke")
+@role_required(Role.ADMIN)
+def revoke_api_token(user_id):
+    """Revoke one of a user's API tokens (the form names it); it stops working at once."""
+    user = _user_or_404(user_id)
+    token_id = request.form.get("token_id", type=int)
+    if token_id is None:
+        flash("Choose a token to revoke.", "error")
+    else:
+        api_tokens.revoke_token_as_admin(current_user._get_current_object(), user, token_id)
+        flash(f"The API token of {user.name} is revoked.", "success")
+    return redirect(url_for("users.edit", user_id=user.id), code=303)
 
 
 @bp.route("/clinic", methods=["GET", "POST"])

@@ -138,6 +138,8 @@ def revoke_token_as_admin(actor, user, token_id):
     """A clinic admin ends one of a user's tokens; another user's token id is a 404."""
     if not actor.is_admin or actor.clinic_id != user.clinic_id:
         raise NotAllowed("Only a clinic admin can revoke a user's API tokens.")
+    if not 1 <= token_id < 2**31:  # outside the column's range (PostgreSQL would overflow)
+        abort(404)
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id,
                                                       ApiToken.user_id == user.id))
     if row is None:
