@@ -86,12 +86,14 @@ def register_request_hooks(app):
 
 def register_commands(app):
     from clinic.auth.cli import create_user_command
+    from clinic.backup import backup_command
     from clinic.demo import seed_demo_command
     from clinic.measures.cli import measures_cli
     from clinic.programs.cli import programs_cli
     from clinic.security.deploycheck import check_deploy_command
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(backup_command)
     app.cli.add_command(check_deploy_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(measures_cli)

@@ -83,8 +83,9 @@ def test_a_writer_killed_at_random_moments_leaves_only_whole_committed_rows(
     kinds = [words[0] for words in reported]
     print(f"crash trials: {TRIALS} kills, {len(kinds) - kinds.count('ready')} commits "
           f"reported, {cut_short} kills between the two commits of a step, 0 partial rows")
+    assert len(kinds) - kinds.count("ready") >= TRIALS, kinds  # the writers did real work,
     for kind in ("patient", "assignment", "session", "invitation", "submitted"):
-        assert kinds.count(kind) >= 5, kinds  # the writers did every kind of write
+        assert kind in kinds, kinds  # of every kind
 
 
 # Failures injected after each flush --------------------------------------------------------
