@@ -85,6 +85,7 @@ def register_request_hooks(app):
 
 
 def register_commands(app):
+    from clinic.audit.cli import audit_cli
     from clinic.auth.cli import create_user_command
     from clinic.backup import backup_command
     from clinic.demo import seed_demo_command
@@ -93,6 +94,7 @@ def register_commands(app):
     from clinic.security.deploycheck import check_deploy_command
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(check_deploy_command)
     app.cli.add_command(seed_demo_command)

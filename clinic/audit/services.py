@@ -4,10 +4,17 @@
 transaction as the change it describes, or not at all.
 """
 
+import csv
+import io
+import json
+from datetime import UTC, datetime, time, timedelta
+
 import sqlalchemy as sa
 from flask import g, has_request_context, request
 
+from clinic.audit import chain
 from clinic.audit.models import AuditEvent
+from clinic.database import write_transaction
 from clinic.extensions import db
 
 
@@ -36,10 +43,27 @@ def record(action, *, actor=None, actor_kind=None, clinic_id=None, obj=None, pat
     return event
 
 
+@write_transaction
+def record_read(action, *, actor, obj=None, patient_id=None, **detail):
+    """Audit a read of patient data, in a small transaction of its own (the page writes nothing
+    else). Call it once the record is known to be in the reader's scope: a refusal reads nothing.
+    """
+    record(action, actor=actor, obj=obj, patient_id=patient_id, **detail)
+
+
+def _day_start(day):
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
 def events_for_clinic(clinic_id, *, user_id=None, user_email=None, patient_id=None,
-                      patient_reference=None):
-    """A select of a clinic's events, newest first, filtered by user and patient if asked."""
+                      patient_reference=None, date_from=None, date_to=None):
+    """A select of a clinic's events, newest first, filtered by user, patient and UTC dates
+    (both days included) if asked."""
     query = sa.select(AuditEvent).where(AuditEvent.clinic_id == clinic_id)
+    if date_from is not None:
+        query = query.where(AuditEvent.at >= _day_start(date_from))
+    if date_to is not None:
+        query = query.where(AuditEvent.at < _day_start(date_to + timedelta(days=1)))
     if user_id is not None:
         query = query.where(AuditEvent.actor_id == user_id)
     if user_email:
@@ -49,3 +73,67 @@ def events_for_clinic(clinic_id, *, user_id=None, user_email=None, patient_id=No
     if patient_reference:
         query = query.where(AuditEvent.patient.has(reference=patient_reference.strip()))
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+# Export ----------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("id", "seq", "at_utc", "actor_kind", "actor_id", "actor_email", "action",
+               "object_type", "object_id", "patient_id", "patient_reference", "outcome", "ip",
+               "request_id", "detail", "hash")
+
+
+@write_transaction
+def record_export(actor, filters):
+    """The export of the trail is itself audited: which filters, never their values' PHI."""
+    used = sorted(name for name, value in filters.items() if value not in (None, ""))
+    plain = {name: filters[name] for name in ("user_id", "patient_id") if filters.get(name)}
+    dates = {name: filters[name].isoformat() for name in ("date_from", "date_to")
+             if filters.get(name)}
+    record("audit_export", actor=actor, filters=used, **plain, **dates)
+
+
+def _cell(value):
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(query):
+    """The selected events as CSV text lines, oldest first, streamed in batches."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield buffer.getvalue()
+    query = query.order_by(None).order_by(AuditEvent.id)
+    for event in db.session.scalars(query.execution_options(yield_per=500)):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(_cell(v) for v in (
+            event.id, event.seq, event.at.isoformat(timespec="microseconds"), event.actor_kind,
+            event.actor_id, event.actor.email if event.actor else None, event.action,
+            event.object_type, event.object_id, event.patient_id,
+            event.patient.reference if event.patient else None, event.outcome, event.ip,
+            event.request_id, json.dumps(event.detail, sort_keys=True), event.hash))
+        yield buffer.getvalue()
+
+
+# Verification ----------------------------------------------------------------------------------
+
+
+def verify_chain():
+    """Recompute the whole chain, in id order; a :class:`chain.Verdict` naming the first problem.
+
+    Reads plain rows (Core, not the ORM) so nothing the app layers on top can hide a change.
+    """
+    table = AuditEvent.__table__
+    connection = db.session.connection()
+
+    def row_id_of_seq(seq):
+        return connection.execute(sa.select(table.c.id).where(table.c.seq == seq)).scalar()
+
+    result = connection.execute(
+        sa.select(table).order_by(table.c.id).execution_options(yield_per=1000))
+    try:
+        return chain.verify(result.mappings(), row_id_of_seq)
+    finally:
+        result.close()  # the verdict may come before the last row: free the server cursor

@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
+from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.measures import services
 from clinic.measures.chart import instrument_chart_svg
@@ -93,6 +94,7 @@ def invitation(patient_id, invitation_id):
     """A link with a copy button and a QR code, for as long as it can be used."""
     patient = get_patient_or_404(_me(), patient_id)
     item = services.get_invitation_or_404(_me(), patient.id, invitation_id)
+    record_read("invitation_view", actor=_me(), obj=item, patient_id=patient.id)
     url = services.link_url(item)
     state = item.state(services.utcnow())
     qr = None
@@ -176,6 +178,7 @@ def response(patient_id, response_id):
     """Every answer of one response, with its score."""
     patient = get_patient_or_404(_me(), patient_id)
     item = services.get_response_or_404(_me(), patient.id, response_id)
+    record_read("response_view", actor=_me(), obj=item, patient_id=patient.id)
     return render_template("measures/response.html", patient=patient, response=item,
                            instrument=get_instrument(item.instrument_code),
                            superseded_by=services.superseded_by(item))
@@ -192,6 +195,8 @@ def correct_response(patient_id, response_id):
     errors = {}
     values = request.form
     if request.method == "GET":
+        record_read("response_view", actor=_me(), obj=original, patient_id=patient.id,
+                    purpose="correct")
         values = {f"{instrument.code}:{n}": str(v) for n, v in enumerate(original.answers, 1)
                   if v is not None}
     elif form.validate_on_submit():
@@ -219,5 +224,6 @@ def chart(patient_id, code):
     patient = get_patient_or_404(_me(), patient_id)
     if code not in INSTRUMENT_CODES:
         abort(404)
+    record_read("chart_view", actor=_me(), obj=patient, patient_id=patient.id, instrument=code)
     svg = instrument_chart_svg(get_instrument(code), services.current_responses(patient.id, code))
     return Response(svg, mimetype="image/svg+xml")

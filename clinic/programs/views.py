@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectChoice
 
+from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.patients.forms import EmptyForm
 from clinic.patients.scope import get_patient_or_404
@@ -274,6 +275,7 @@ def assign(patient_id):
 def assignment(assignment_id):
     """A patient's program: link, level, adherence, sessions, suggestions, strength trend."""
     item = services.get_assignment_or_404(_me(), assignment_id)
+    record_read("assignment_view", actor=_me(), obj=item, patient_id=item.patient_id)
     url = services.program_link(item) if item.link_revoked_at is None else None
     qr = None
     if url:
@@ -426,4 +428,6 @@ def strength_chart(assignment_id, exercise_id):
     svg = trend.strength_chart_svg(item, exercise_id)
     if svg is None:
         abort(404)
+    record_read("chart_view", actor=_me(), obj=item, patient_id=item.patient_id,
+                exercise_id=exercise_id)
     return Response(svg, mimetype="image/svg+xml")

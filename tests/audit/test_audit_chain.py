@@ -1,0 +1,259 @@
+"""The audit trail you can prove: a SHA-256 chain that `flask audit verify` recomputes, triggers
+and PostgreSQL grants that refuse changes, and a chain that stays whole under concurrent writers.
+
+To tamper, a test switches the triggers off for one transaction, as someone with the database
+owner's rights could: on PostgreSQL ``session_replication_role = replica`` (transaction-local),
+on SQLite dropping the triggers and re-creating them from their stored SQL before the commit.
+"""
+
+import re
+import secrets
+import threading
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from conftest import make_config
+from factories import UserFactory
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from clinic.app import create_app
+from clinic.audit import chain
+from clinic.audit.models import AuditEvent
+from clinic.audit.services import record, record_read, verify_chain
+from clinic.auth.models import User
+from clinic.extensions import db
+
+audit = AuditEvent.__table__
+
+# The README's statements (deployment section), with the role and database names as parameters.
+APP_ROLE_GRANTS = """
+GRANT CONNECT ON DATABASE {database} TO {role};
+GRANT USAGE ON SCHEMA public TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_event FROM {role};
+"""
+
+
+def is_postgresql():
+    return db.engine.dialect.name == "postgresql"
+
+
+def write_events(count, **detail):
+    """``count`` events written as the app writes them, a few per transaction."""
+    user = UserFactory()
+    for i in range(count):
+        record("system_check", actor=user, number=i, **detail)
+        if i % 3 == 2:
+            db.session.commit()
+    db.session.commit()
+    return [row.id for row in db.session.execute(sa.select(audit.c.id).order_by(audit.c.id))]
+
+
+@contextmanager
+def tampering():
+    """One transaction in which the append-only triggers do not fire."""
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            yield connection
+            return
+        triggers = connection.execute(sa.text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'audit_event'")).all()
+        assert len(triggers) == 2
+        for name, _ in triggers:
+            connection.execute(sa.text(f'DROP TRIGGER "{name}"'))
+        yield connection
+        for _, sql in triggers:
+            connection.exec_driver_sql(sql)
+
+
+def run_verify(runner):
+    db.session.commit()
+    return runner.invoke(args=["audit", "verify"])
+
+
+# The chain -----------------------------------------------------------------------------------
+
+
+def test_every_event_is_chained_to_the_one_before(app, runner):
+    ids = write_events(10)
+    rows = db.session.execute(sa.select(audit).order_by(audit.c.id)).mappings().all()
+    assert [r["seq"] for r in rows] == list(range(1, 11))
+    previous = chain.GENESIS
+    for row in rows:
+        assert row["hash"] == chain.link(previous, row)
+        previous = row["hash"]
+    result = run_verify(runner)
+    assert result.exit_code == 0, result.output
+    assert f"intact: 10 rows, head seq 10 hash {rows[-1]['hash']}" in result.output
+    assert len(ids) == 10
+
+
+def test_the_canonical_row_is_sorted_json_with_utc_times(app):
+    record("patient_view", actor_kind="system", patient_id=None, b=2, a=[1, "x"])
+    db.session.commit()
+    row = db.session.execute(sa.select(audit)).mappings().one()
+    text = chain.canonical(row).decode()
+    assert text.startswith('{"action":"patient_view","actor_id":null,"actor_kind":"system",')
+    assert '"detail":{"a":[1,"x"],"b":2}' in text
+    assert re.search(r'"at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00"', text)
+    assert row["hash"] == chain.link(chain.GENESIS, row)
+
+
+def test_verify_reports_an_altered_row(app, runner):
+    ids = write_events(8)
+    with tampering() as connection:
+        connection.execute(audit.update().where(audit.c.id == ids[4]).values(outcome="failure"))
+    result = run_verify(runner)
+    assert result.exit_code == 1
+    assert f"BROKEN at row {ids[4]} (altered)" in result.output
+    assert "last good row: seq 4 " in result.output
+    # An altered row with its own hash recomputed still breaks the link of the next one.
+    with tampering() as connection:
+        row = connection.execute(sa.select(audit).where(audit.c.id == ids[4])).mappings().one()
+        previous = connection.execute(
+            sa.select(audit.c.hash).where(audit.c.id == ids[3])).scalar()
+        connection.execute(audit.update().where(audit.c.id == ids[4]).values(
+            hash=chain.link(previous, row)))
+    result = run_verify(runner)
+    assert result.exit_code == 1 and f"BROKEN at row {ids[5]} (altered)" in result.output
+
+
+def test_verify_reports_a_deleted_row(app, runner):
+    ids = write_events(8)
+    with tampering() as connection:
+        connection.execute(audit.delete().where(audit.c.id.in_([ids[2], ids[3]])))
+    result = run_verify(runner)
+    assert result.exit_code == 1
+    assert f"BROKEN at row {ids[4]} (deleted)" in result.output
+    assert "seq 3-4 missing" in result.output
+
+
+def test_verify_reports_two_rows_swapped(app, runner):
+    ids = write_events(8)
+    with tampering() as connection:  # swap the places of rows 3 and 4 in the chain
+        connection.execute(audit.update().where(audit.c.id == ids[2]).values(seq=-1))
+        connection.execute(audit.update().where(audit.c.id == ids[3]).values(seq=3))
+        connection.execute(audit.update().where(audit.c.id == ids[2]).values(seq=4))
+    result = run_verify(runner)
+    assert result.exit_code == 1
+    assert f"BROKEN at row {ids[2]} (reordered)" in result.output
+    assert f"seq 3 is row {ids[3]}" in result.output
+
+
+def test_an_empty_trail_verifies(app, runner):
+    result = run_verify(runner)
+    assert result.exit_code == 0 and "intact: 0 rows" in result.output
+
+
+def test_ten_thousand_rows_verify_quickly(app, runner):
+    """A chain of 10,000 rows, written in batches, verifies in well under 10 s."""
+    import time
+
+    for batch in range(20):
+        for i in range(500):
+            record("system_check", actor_kind="system", batch=batch, number=i)
+        db.session.commit()
+    started = time.perf_counter()
+    verdict = verify_chain()
+    elapsed = time.perf_counter() - started
+    assert verdict.intact and verdict.rows == 10_000
+    assert elapsed < 10, f"verify took {elapsed:.1f} s"
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(app):
+    """Threads, each with its own connection, append at once: no fork, no gap, no error."""
+    user_id = UserFactory().id
+    errors = []
+
+    def writer():
+        try:
+            with app.app_context():
+                user = db.session.get(User, user_id)
+                for i in range(15):
+                    record_read("system_check", actor=user, obj=None, number=i,
+                                thread=threading.get_ident() % 1000)
+                db.session.remove()
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.commit()
+    seqs = db.session.scalars(sa.select(audit.c.seq).order_by(audit.c.id)).all()
+    assert seqs == list(range(1, 91))
+    assert verify_chain().intact
+
+
+# Append-only in the database -----------------------------------------------------------------
+
+
+def test_the_database_refuses_to_change_audit_rows(app, migrated_schema):
+    """Triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) for anyone, the owner
+    included; on PostgreSQL the app's role, granted as the README says, may only INSERT and
+    SELECT the table."""
+    record("system_check", actor_kind="system")
+    db.session.commit()
+    statements = ["UPDATE audit_event SET action = 'tampered'", "DELETE FROM audit_event"]
+    if is_postgresql():
+        statements.append("TRUNCATE audit_event")
+    for statement in statements:
+        with db.engine.connect() as connection, pytest.raises(DBAPIError,
+                                                              match="append-only"):
+            connection.execute(sa.text(statement))
+    assert db.session.scalar(sa.select(audit.c.action)) == "system_check"
+    if is_postgresql():
+        _the_app_role_may_only_insert_and_select(migrated_schema)
+    assert verify_chain().intact
+
+
+def _the_app_role_may_only_insert_and_select(database_url):
+    url = sa.engine.make_url(database_url).set(drivername="postgresql+psycopg")
+    role = f"liftclinic_app_test_{secrets.token_hex(4)}"
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+        for statement in filter(None, (s.strip() for s in APP_ROLE_GRANTS.split(";"))):
+            connection.execute(sa.text(statement.format(database=f'"{url.database}"',
+                                                        role=f'"{role}"')))
+    engine = sa.create_engine(url.set(username=role, password=None))
+    try:
+        # The app's own path: the chain head is read, the advisory lock taken, the row added.
+        with Session(engine) as session:
+            session.add(AuditEvent(actor_kind="system", action="written_by_app_role"))
+            session.commit()
+            actions = session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id))
+            assert list(actions) == ["system_check", "written_by_app_role"]
+        for statement in ("UPDATE audit_event SET action = 'tampered'",
+                          "DELETE FROM audit_event", "TRUNCATE audit_event"):
+            with engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+                connection.execute(sa.text(statement))
+            assert refused.value.orig.sqlstate == "42501", statement  # insufficient_privilege
+        # Other tables stay writable for the app.
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE clinic SET name = name"))
+    finally:
+        engine.dispose()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            connection.execute(sa.text(f'DROP ROLE "{role}"'))
+
+
+def test_a_second_app_sees_the_same_chain(migrated_schema, app):
+    """The chain is in the database, not in a process: another app instance continues it."""
+    write_events(3)
+    other = create_app(make_config(migrated_schema))
+    with other.app_context():
+        record("system_check", actor_kind="system")
+        db.session.commit()
+        assert verify_chain().rows == 4
+        db.session.remove()  # give the connection back before the pool goes
+        db.engine.dispose()
+    assert verify_chain().intact
