@@ -132,15 +132,6 @@ ACCESS = {
     "api_docs.docs": "clinician",
     "audit.index": "admin",
     "audit.export": "admin",
-    # Reports and exports: a patient's are scoped like every patient record; the clinic-wide
-    # pseudonymised export is the clinic admin's (always their own clinic).
-    "reports.export_page": "patient",
-    "reports.export_pdf": "patient",
-    "reports.export_responses": "patient",
-    "reports.export_sessions": "patient",
-    "reports.export_fhir": "patient",
-    "reports.clinic_page": "admin",
-    "reports.export_clinic": "admin",
 }
 
 # Query arguments a route needs to do its work (not access-related).
