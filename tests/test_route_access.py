@@ -128,6 +128,8 @@ ACCESS = {
     "api_programs.change_level": "api",
     "api_programs.list_sessions": "api",
     "api_programs.log_session": "api",
+    "api_reports.report_pdf": "api",
+    "api_reports.fhir_bundle": "api",
     "api_docs.openapi_json": "clinician",
     "api_docs.docs": "clinician",
     "audit.index": "admin",

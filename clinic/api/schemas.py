@@ -154,6 +154,16 @@ class ResponseOut(Schema):
     completed_at = fields.AwareDateTime(required=True)
 
 
+# Reports -------------------------------------------------------------------------------------
+
+
+class ReportArgs(In):
+    start = fields.Date(data_key="from", load_default=None, validate=moment_in_range,
+                        metadata={"description": "First day (default: the episode's start)"})
+    end = fields.Date(data_key="to", load_default=None, validate=moment_in_range,
+                      metadata={"description": "Last day (default: today)"})
+
+
 # Alerts --------------------------------------------------------------------------------------
 
 
