@@ -17,6 +17,7 @@ from conftest import make_config
 from factories import UserFactory
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from test_migrations import empty_app, empty_database_url  # noqa: F401 (fixtures)
 
 from clinic.app import create_app
 from clinic.audit import chain
@@ -257,3 +258,29 @@ def test_a_second_app_sees_the_same_chain(migrated_schema, app):
         db.session.remove()  # give the connection back before the pool goes
         db.engine.dispose()
     assert verify_chain().intact
+
+
+@pytest.mark.usefixtures("empty_app")
+def test_migration_0005_chains_the_rows_written_before_it():
+    """Rows written before the chain existed are numbered and hashed in id order."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+
+    upgrade(revision="0004")
+    old = sa.table("audit_event", sa.column("at", sa.DateTime(timezone=True)),
+                   sa.column("actor_kind"), sa.column("action"), sa.column("outcome"),
+                   sa.column("detail", sa.JSON))
+    with db.engine.begin() as connection:
+        for minute, action in enumerate(("login", "patient_view", "logout")):
+            connection.execute(old.insert().values(
+                at=datetime(2025, 5, 1, 9, minute, 30, 123456, tzinfo=UTC),
+                actor_kind="system", action=action, outcome="success",
+                detail={"n": minute, "b": [1, 2]}))
+    upgrade(revision="0005")
+    verdict = verify_chain()
+    assert verdict.intact and verdict.rows == 3 and verdict.head_seq == 3
+    db.session.remove()
+    downgrade(revision="0004")
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM audit_event")).scalar() == 3
