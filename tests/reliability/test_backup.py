@@ -145,13 +145,17 @@ def test_a_backup_taken_while_writers_run_restores_whole(
             assert check_world(world["clinic_id"]) == []  # one consistent moment, no partial
             assert db.session.scalar(sa.select(sa.func.count(Patient.id))) >= 1
             assert restored.test_client().get("/healthz").status_code == 200
+            verified = restored.test_cli_runner().invoke(args=["audit", "verify"])
+            assert verified.exit_code == 0, verified.output
+            assert "audit trail intact" in verified.output
         finally:
             db.session.remove()
             db.engine.dispose()
 
     # Quiet now: a second backup holds exactly what the live database holds.
     live_counts = table_counts()
-    assert counts_in(backups.backup_and_restore()) == live_counts
+    quiet_url = backups.backup_and_restore()
+    assert counts_in(quiet_url) == live_counts
     print(f"backup under load: {len(committed_before)} rows committed before it, all restored; "
           f"quiet backup: {sum(live_counts.values())} rows in {len(live_counts)} tables equal")
 
