@@ -2,7 +2,10 @@
 
 One test, two backends: on SQLite it exercises ``flask backup`` (SQLite's online backup API);
 when the suite runs on PostgreSQL (``TEST_DATABASE_URL``) it runs the README's
-``pg_dump -Fc`` / ``pg_restore`` round trip into a scratch database, which it drops.
+``pg_dump -Fc`` / ``pg_restore`` round trip into scratch databases, which it drops. Two writer
+processes run during the backup; the restore must hold every row they reported committed
+before it began, no partial state (``world.check_world``), pass ``flask audit verify`` and
+serve the app; a second backup, taken once they stop, has every table's row count.
 """
 
 import os
