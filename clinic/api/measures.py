@@ -1,5 +1,7 @@
 """Questionnaire links and responses of a patient (``/api/v1/patients/{id}/...``)."""
 
+from flask import abort
+
 from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
@@ -59,3 +61,67 @@ def create_response(data, patient_id):
 def _answer_errors(errors):
     """{item number: message} as {"answers.<index>": [message]} (0-based, as the list is)."""
     return {f"answers.{number - 1}": [message] for number, message in errors.items()}
+
+
+@blp.route("/<dbid:patient_id>/invitations/<dbid:invitation_id>/revoke", methods=["POST"])
+@blp.response(200, schemas.InvitationOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def revoke_invitation(patient_id, invitation_id):
+    """Stop a link from working; a completed one stays completed."""
+    invitation = services.revoke_invitation(me(), patient_id, invitation_id)
+    return {"id": invitation.id, "url": services.link_url(invitation),
+            "expires_at": invitation.expires_at, "instruments": invitation.instruments}
+
+
+@blp.route("/<dbid:patient_id>/responses/<dbid:response_id>/correct", methods=["POST"])
+@blp.arguments(schemas.CorrectionIn)
+@blp.response(201, schemas.ResponseOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(409, schema=schemas.ErrorOut, description="Already corrected")
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def correct_response(data, patient_id, response_id):
+    """Supersede a response with a corrected one; both stay, and the reason is recorded."""
+    original = services.get_response_or_404(me(), patient_id, response_id)
+    try:
+        corrected = services.correct_response(me(), patient_id, original.id, data["answers"],
+                                              data["completed_at"], data["reason"])
+    except services.InvalidAnswersByInstrument as error:
+        return error_response(422, error.message,
+                              _answer_errors(error.errors[original.instrument_code]))
+    return corrected, 201
+
+
+@blp.route("/<dbid:patient_id>/schedules", methods=["GET"])
+@blp.response(200, schemas.ScheduleOut(many=True))
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def list_schedules(patient_id):
+    """The patient's questionnaire schedules, one per instrument."""
+    patient = get_patient_or_404(me(), patient_id)
+    record_read(me(), "schedules.list", patient_id=patient.id)
+    return services.schedules_of(patient.id)
+
+
+@blp.route("/<dbid:patient_id>/schedules", methods=["POST"])
+@blp.arguments(schemas.ScheduleIn)
+@blp.response(200, schemas.ScheduleOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def save_schedule(data, patient_id):
+    """Create or change the schedule of one instrument (links are then sent by ``send-due``)."""
+    return services.save_schedule(me(), patient_id, services.ScheduleInput(
+        data["instrument"], data["every_weeks"], data["weekday"], data["starts_on"],
+        data["ends_on"]))
+
+
+@blp.route("/<dbid:patient_id>/schedules/<dbid:schedule_id>/stop", methods=["POST"])
+@blp.response(204)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def stop_schedule(patient_id, schedule_id):
+    """End a schedule today: no more links for that instrument."""
+    patient = get_patient_or_404(me(), patient_id)
+    if schedule_id not in {item.id for item in services.schedules_of(patient.id)}:
+        abort(404)
+    services.stop_schedule(me(), patient.id, schedule_id)
+    return None

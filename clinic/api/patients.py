@@ -1,5 +1,7 @@
 """``/api/v1/patients``: the caseload, a patient's record, adding and correcting patients."""
 
+from flask import abort
+
 from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
@@ -57,3 +59,66 @@ def update_patient(data, patient_id):
     patient = get_patient_or_404(me(), patient_id)
     merged = {field: getattr(patient, field) for field in services.PATIENT_FIELDS} | data
     return services.update_patient(me(), patient_id, merged)
+
+
+@blp.route("/<dbid:patient_id>/discharge", methods=["POST"])
+@blp.response(200, schemas.PatientOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="Primary clinician or admin only")
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@service_errors
+def discharge_patient(patient_id):
+    """Discharge the patient from care; their history stays."""
+    return services.set_discharged(me(), patient_id, True)
+
+
+@blp.route("/<dbid:patient_id>/reactivate", methods=["POST"])
+@blp.response(200, schemas.PatientOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="Primary clinician or admin only")
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@service_errors
+def reactivate_patient(patient_id):
+    """Bring a discharged patient back into care (a new episode: a new baseline)."""
+    return services.set_discharged(me(), patient_id, False)
+
+
+@blp.route("/<dbid:patient_id>/care-team", methods=["POST"])
+@blp.arguments(schemas.CareTeamIn)
+@blp.response(201, schemas.PatientOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="Primary clinician or admin only")
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def add_care_team_member(data, patient_id):
+    """Add a therapist or trainer of the clinic to the care team."""
+    return services.add_to_care_team(me(), patient_id, data["user_id"]), 201
+
+
+@blp.route("/<dbid:patient_id>/care-team/<dbid:member_id>", methods=["DELETE"])
+@blp.response(200, schemas.PatientOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="Primary clinician or admin only")
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(409, schema=schemas.ErrorOut, description="The primary clinician stays")
+@service_errors
+def remove_care_team_member(patient_id, member_id):
+    """Take a clinician off the care team (``member_id`` is the care-team row's id)."""
+    _member_or_404(patient_id, member_id)
+    return services.remove_from_care_team(me(), patient_id, member_id)
+
+
+@blp.route("/<dbid:patient_id>/care-team/<dbid:member_id>/primary", methods=["POST"])
+@blp.response(200, schemas.PatientOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="Primary clinician or admin only")
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(409, schema=schemas.ErrorOut)
+@service_errors
+def make_primary(patient_id, member_id):
+    """Hand the primary-clinician role to another care-team member."""
+    _member_or_404(patient_id, member_id)
+    return services.make_primary(me(), patient_id, member_id)
+
+
+def _member_or_404(patient_id, member_id):
+    """A care-team row of another patient is as missing as an unknown one."""
+    patient = get_patient_or_404(me(), patient_id)
+    if not any(member.id == member_id for member in patient.care_team):
+        abort(404)

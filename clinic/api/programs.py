@@ -192,3 +192,40 @@ def log_session(data, assignment_id):
         return error_response(422, "Some fields are not valid.",
                               {name: [message] for name, message in errors.items()})
     return services.log_session(assignment.id, entry, source="clinician", actor=me()), 201
+
+
+@blp.route("/templates/<dbid:template_id>/clone", methods=["POST"])
+@blp.response(201, schemas.TemplateOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def clone_template(template_id):
+    """A copy of a program with all its levels, to adapt."""
+    return services.clone_template(me(), template_id), 201
+
+
+@blp.route("/assignments/<dbid:assignment_id>/status", methods=["POST"])
+@blp.arguments(schemas.StatusIn)
+@blp.response(200, schemas.AssignmentOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(409, schema=schemas.ErrorOut, description="Not from the current status")
+@service_errors
+def set_status(data, assignment_id):
+    """Pause, resume (``active``) or complete the program; completing ends its link."""
+    return services.set_status(me(), assignment_id, data["status"], data["reason"])
+
+
+@blp.route("/assignments/<dbid:assignment_id>/link/rotate", methods=["POST"])
+@blp.response(200, schemas.AssignmentOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(409, schema=schemas.ErrorOut, description="The program is completed")
+@service_errors
+def rotate_link(assignment_id):
+    """A new program link; the old one stops working at once."""
+    return services.rotate_link(me(), assignment_id)
+
+
+@blp.route("/assignments/<dbid:assignment_id>/link/revoke", methods=["POST"])
+@blp.response(200, schemas.AssignmentOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def revoke_link(assignment_id):
+    """Stop the program link from working (``url`` becomes null)."""
+    return services.revoke_link(me(), assignment_id)

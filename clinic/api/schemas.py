@@ -72,9 +72,12 @@ class TokenOut(Schema):
 
 
 class CareTeamOut(Schema):
+    id = fields.Integer(required=True, metadata={
+        "description": "The care-team row (to remove the member or make them primary)"})
     user_id = fields.Integer(required=True)
-    name = fields.Function(lambda m: m.user.name, required=True)
-    role = fields.Function(lambda m: str(m.user.role), required=True)
+    name = fields.Function(lambda m: m.user.name, required=True, metadata={"type": "string"})
+    role = fields.Function(lambda m: str(m.user.role), required=True,
+                           metadata={"type": "string"})
     is_primary = fields.Boolean(required=True)
 
 
@@ -114,6 +117,11 @@ class PatientPatch(In):
     date_of_birth = fields.Date(allow_none=True, validate=moment_in_range)
 
 
+class CareTeamIn(In):
+    user_id = Id(required=True, metadata={"description": "An active therapist or trainer of "
+                                                         "the clinic"})
+
+
 # Measures ------------------------------------------------------------------------------------
 
 
@@ -138,10 +146,37 @@ class ResponseIn(In):
     completed_at = fields.AwareDateTime(required=True, validate=moment_in_range)
 
 
+class CorrectionIn(In):
+    answers = fields.List(Int(allow_none=True, validate=validate.Range(0, 100)), required=True,
+                          validate=validate.Length(1, 50))
+    completed_at = fields.AwareDateTime(required=True, validate=moment_in_range)
+    reason = required_text(1000)
+
+
+class ScheduleIn(In):
+    instrument = fields.String(required=True, validate=validate.OneOf(INSTRUMENT_CODES))
+    every_weeks = Int(required=True, validate=validate.OneOf([1, 2, 4]))
+    weekday = Int(required=True, validate=validate.Range(0, 6),
+                  metadata={"description": "Monday is 0"})
+    starts_on = fields.Date(required=True, validate=moment_in_range)
+    ends_on = fields.Date(load_default=None, allow_none=True, validate=moment_in_range)
+
+
+class ScheduleOut(Schema):
+    id = fields.Integer(required=True)
+    instrument = fields.String(attribute="instrument_code", required=True)
+    every_weeks = fields.Integer(required=True)
+    weekday = fields.Integer(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(allow_none=True, required=True)
+
+
 class ResponseOut(Schema):
     id = fields.Integer(required=True)
     instrument = fields.String(attribute="instrument_code", required=True)
     instrument_version = fields.String(required=True)
+    supersedes_id = fields.Integer(allow_none=True, required=True,
+                                   metadata={"description": "The response this one corrects"})
     answers = fields.List(fields.Integer(allow_none=True), required=True)
     total = fields.Integer(required=True)
     band = fields.String(allow_none=True, required=True)
@@ -316,6 +351,12 @@ class LevelChangeIn(In):
     level = Int(required=True, validate=validate.Range(1, 100),
                 metadata={"description": "1 is the first level"})
     reason = required_text(1000)
+
+
+class StatusIn(In):
+    status = fields.String(required=True, validate=validate.OneOf(["active", "paused",
+                                                                   "completed"]))
+    reason = Text(load_default="", validate=validate.Length(max=1000))
 
 
 class SetIn(In):

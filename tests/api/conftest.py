@@ -64,6 +64,9 @@ class World:
     own_exercise_b_id: int
     assignment_id: int
     assignment_b_id: int
+    invitation_id: int
+    schedule_id: int
+    member_id: int
 
     def token(self, who):
         return make_token(getattr(self, who))
@@ -117,9 +120,14 @@ def build_world():
     today = programs.clinic_today(patient.id)
     assignment = programs.assign_program(therapist, patient.id, template.id, today)
     assignment_b = programs.assign_program(therapist_b, patient_b.id, template_b.id, today)
+    invitation = measures.create_adhoc_invitation(therapist, patient.id, ["GAD-7"])
+    schedule = measures.save_schedule(therapist, patient.id, measures.ScheduleInput(
+        "WHO-5", 1, 0, today))
+    member = next(m for m in patient.care_team if m.user_id == trainer.id)
     return World(admin, therapist, trainer, therapist2, admin_b, therapist_b, patient, patient_b,
                  response.id, alert.id, builtin.id, own.id, template.id, level.id,
-                 template_b.id, own_b.id, assignment.id, assignment_b.id)
+                 template_b.id, own_b.id, assignment.id, assignment_b.id, invitation.id,
+                 schedule.id, member.id)
 
 
 @pytest.fixture

@@ -1,0 +1,199 @@
+"""Care teams, discharge, schedules, link revocation, corrections, program status and links,
+template copies: the rest of what a clinician does in the pages, through the API."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from clinic.extensions import db
+from clinic.measures.models import Invitation, MeasureSchedule, Response
+from clinic.patients.models import CareTeamMember, Patient
+from clinic.programs.models import Assignment, ProgramTemplate
+
+
+def member_id(world, user):
+    db.session.commit()
+    return db.session.scalar(sa.select(CareTeamMember.id).where(
+        CareTeamMember.patient_id == world.patient.id, CareTeamMember.user_id == user.id))
+
+
+def test_the_primary_clinician_manages_the_care_team(client, world):
+    headers = world.headers("therapist")
+    base = f"/api/v1/patients/{world.patient.id}/care-team"
+    added = client.post(base, headers=headers, json={"user_id": world.therapist2.id})
+    assert added.status_code == 201
+    assert world.therapist2.id in [m["user_id"] for m in added.get_json()["care_team"]]
+    again = client.post(base, headers=headers, json={"user_id": world.therapist2.id})
+    assert again.status_code == 422 and "user_id" in again.get_json()["fields"]
+    other_clinic = client.post(base, headers=headers, json={"user_id": world.therapist_b.id})
+    assert other_clinic.status_code == 422
+    primary = client.post(f"{base}/{member_id(world, world.trainer)}/primary", headers=headers)
+    assert primary.status_code == 200
+    assert [m["user_id"] for m in primary.get_json()["care_team"] if m["is_primary"]] == [
+        world.trainer.id]
+    # The therapist is no longer primary: managing the team is now refused.
+    refused = client.delete(f"{base}/{member_id(world, world.therapist2)}", headers=headers)
+    assert refused.status_code == 403
+    removed = client.delete(f"{base}/{member_id(world, world.therapist2)}",
+                            headers=world.headers("admin"))
+    assert removed.status_code == 200
+    assert world.therapist2.id not in [m["user_id"] for m in removed.get_json()["care_team"]]
+
+
+def test_care_team_refusals(client, world):
+    base = f"/api/v1/patients/{world.patient.id}/care-team"
+    trainer = client.post(base, headers=world.headers("trainer"),
+                          json={"user_id": world.therapist2.id})
+    assert trainer.status_code == 403
+    primary = client.delete(f"{base}/{member_id(world, world.therapist)}",
+                            headers=world.headers("admin"))
+    assert primary.status_code == 409
+    # A care-team row of another clinic's patient is as missing as an unknown one.
+    other = db.session.scalar(sa.select(CareTeamMember.id).where(
+        CareTeamMember.patient_id == world.patient_b.id))
+    for url in (f"{base}/{other}", f"{base}/{other}/primary"):
+        method = client.delete if url.endswith(str(other)) else client.post
+        swapped = method(url, headers=world.headers("admin"))
+        missing = method(url.replace(f"/{other}", "/99999"), headers=world.headers("admin"))
+        assert swapped.status_code == missing.status_code == 404
+    for who in ("therapist2", "admin_b"):
+        assert client.post(base, headers=world.headers(who),
+                           json={"user_id": world.therapist2.id}).status_code == 404
+
+
+def test_discharge_and_reactivate(client, world):
+    url = f"/api/v1/patients/{world.patient.id}"
+    assert client.post(f"{url}/discharge", headers=world.headers("trainer")).status_code == 403
+    discharged = client.post(f"{url}/discharge", headers=world.headers("therapist"))
+    assert discharged.status_code == 200 and discharged.get_json()["status"] == "discharged"
+    back = client.post(f"{url}/reactivate", headers=world.headers("admin"))
+    assert back.status_code == 200 and back.get_json()["status"] == "active"
+    assert client.post(f"{url}/discharge", headers=world.headers("admin_b")).status_code == 404
+    db.session.commit()
+    assert db.session.get(Patient, world.patient.id).status == "active"
+
+
+def test_schedules_are_saved_listed_and_stopped(client, world):
+    headers = world.headers("trainer")
+    base = f"/api/v1/patients/{world.patient.id}/schedules"
+    saved = client.post(base, headers=headers, json={
+        "instrument": "GAD-7", "every_weeks": 2, "weekday": 0,
+        "starts_on": (date.today() + timedelta(days=3)).isoformat()})
+    assert saved.status_code == 200
+    schedule = saved.get_json()
+    assert (schedule["instrument"], schedule["every_weeks"]) == ("GAD-7", 2)
+    assert client.get(base, headers=headers).get_json() == [schedule]
+    bad = client.post(base, headers=headers, json={
+        "instrument": "GAD-7", "every_weeks": 3, "weekday": 7, "starts_on": "2026-01-01",
+        "ends_on": "2025-01-01"})
+    assert bad.status_code == 422
+    assert {"every_weeks", "weekday"} <= set(bad.get_json()["fields"])
+    backwards = client.post(base, headers=headers, json={
+        "instrument": "GAD-7", "every_weeks": 1, "weekday": 1, "starts_on": "2026-01-01",
+        "ends_on": "2025-01-01"})
+    assert backwards.status_code == 422 and "ends_on" in backwards.get_json()["fields"]
+    assert client.get(base, headers=world.headers("therapist2")).status_code == 404
+    stopped = client.post(f"{base}/{schedule['id']}/stop", headers=headers)
+    assert stopped.status_code == 204
+    assert client.get(base, headers=headers).get_json() == []  # never sent: removed
+    assert client.post(f"{base}/{schedule['id']}/stop", headers=headers).status_code == 404
+
+
+def test_a_schedule_of_another_patient_is_404(client, world):
+    from clinic.measures import services as measures
+    from clinic.measures.services import ScheduleInput
+
+    other = measures.save_schedule(world.therapist_b, world.patient_b.id,
+                                   ScheduleInput("PHQ-9", 1, 0, date.today()))
+    response = client.post(f"/api/v1/patients/{world.patient.id}/schedules/{other.id}/stop",
+                           headers=world.headers("admin"))
+    assert response.status_code == 404
+    assert db.session.get(MeasureSchedule, other.id) is not None
+
+
+def test_an_invitation_is_revoked(client, world):
+    headers = world.headers("therapist")
+    made = client.post(f"/api/v1/patients/{world.patient.id}/invitations", headers=headers,
+                       json={"instruments": ["PHQ-9"]}).get_json()
+    url = f"/api/v1/patients/{world.patient.id}/invitations/{made['id']}/revoke"
+    assert client.post(url, headers=world.headers("admin_b")).status_code == 404
+    swapped = client.post(f"/api/v1/patients/{world.patient_b.id}/invitations/{made['id']}"
+                          "/revoke", headers=world.headers("admin_b"))
+    assert swapped.status_code == 404
+    assert client.post(url, headers=headers).status_code == 200
+    db.session.commit()
+    assert db.session.get(Invitation, made["id"]).revoked_at is not None
+    page = client.get(made["url"].removeprefix("http://clinic.test"), follow_redirects=True)
+    assert "Link no longer active" in page.get_data(as_text=True)
+
+
+def test_a_response_is_corrected_and_both_stay(client, world):
+    headers = world.headers("therapist")
+    url = f"/api/v1/patients/{world.patient.id}/responses/{world.response_id}/correct"
+    when = datetime.now(UTC).isoformat()
+    no_reason = client.post(url, headers=headers, json={"answers": [0] * 9,
+                                                        "completed_at": when, "reason": ""})
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["fields"]
+    wrong = client.post(url, headers=headers, json={"answers": [0] * 8, "completed_at": when,
+                                                    "reason": "Typo."})
+    assert wrong.status_code == 422 and "answers.8" in wrong.get_json()["fields"]
+    fixed = client.post(url, headers=headers, json={"answers": [0] * 9, "completed_at": when,
+                                                    "reason": "Entered the wrong form."})
+    assert fixed.status_code == 201
+    body = fixed.get_json()
+    assert (body["total"], body["supersedes_id"]) == (0, world.response_id)
+    assert client.post(url, headers=headers, json={"answers": [0] * 9, "completed_at": when,
+                                                   "reason": "Again."}).status_code == 409
+    listed = client.get(f"/api/v1/patients/{world.patient.id}/responses",
+                        headers=headers).get_json()
+    assert [r["id"] for r in listed["items"]] == [body["id"]]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 2
+    assert client.post(url.replace(str(world.patient.id), str(world.patient_b.id)),
+                       headers=world.headers("admin_b"), json={
+                           "answers": [0] * 9, "completed_at": when,
+                           "reason": "x"}).status_code == 404
+
+
+def test_program_status_and_link(client, world):
+    headers = world.headers("trainer")
+    base = f"/api/v1/assignments/{world.assignment_id}"
+    paused = client.post(f"{base}/status", headers=headers, json={"status": "paused",
+                                                                  "reason": "Holiday."})
+    assert paused.status_code == 200 and paused.get_json()["status"] == "paused"
+    again = client.post(f"{base}/status", headers=headers, json={"status": "paused"})
+    assert again.status_code == 409
+    old = paused.get_json()["url"]
+    rotated = client.post(f"{base}/link/rotate", headers=headers).get_json()
+    assert rotated["url"] != old
+    assert client.get(old.removeprefix("http://clinic.test")).status_code == 404  # unknown now
+    revoked = client.post(f"{base}/link/revoke", headers=headers).get_json()
+    assert revoked["url"] is None
+    done = client.post(f"{base}/status", headers=headers, json={"status": "completed"})
+    assert done.get_json()["status"] == "completed"
+    assert client.post(f"{base}/link/rotate", headers=headers).status_code == 409
+    assert client.post(f"{base}/status", headers=headers,
+                       json={"status": "archived"}).status_code == 422
+
+
+@pytest.mark.parametrize("suffix", ["status", "link/rotate", "link/revoke"])
+def test_program_changes_out_of_scope_are_404(client, world, suffix):
+    response = client.post(f"/api/v1/assignments/{world.assignment_id}/{suffix}",
+                           headers=world.headers("therapist2"), json={"status": "paused"}
+                           if suffix == "status" else None)
+    assert response.status_code == 404
+    db.session.commit()
+    assignment = db.session.get(Assignment, world.assignment_id)
+    assert (assignment.status, assignment.link_revoked_at) == ("active", None)
+
+
+def test_a_template_is_cloned_within_the_clinic_only(client, world):
+    made = client.post(f"/api/v1/templates/{world.template_id}/clone",
+                       headers=world.headers("trainer"))
+    assert made.status_code == 201
+    assert made.get_json()["name"] == "Copy of Program of Clinic A"
+    assert len(made.get_json()["levels"]) == 1
+    assert client.post(f"/api/v1/templates/{world.template_id}/clone",
+                       headers=world.headers("admin_b")).status_code == 404
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgramTemplate)) == 3
