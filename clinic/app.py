@@ -59,9 +59,10 @@ def register_blueprints(app):
     from clinic.patients.views import bp as patients_bp
     from clinic.portal.views import bp as portal_bp
     from clinic.programs.views import bp as programs_bp
+    from clinic.reports.views import bp as reports_bp
 
     for blueprint in (health_bp, auth_bp, mfa_bp, users_bp, patients_bp, caseload_bp, measures_bp,
-                      programs_bp, alerts_bp, portal_bp, audit_bp):
+                      programs_bp, alerts_bp, portal_bp, audit_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     from clinic import api
@@ -91,6 +92,7 @@ def register_commands(app):
     from clinic.demo import seed_demo_command
     from clinic.measures.cli import measures_cli
     from clinic.programs.cli import programs_cli
+    from clinic.reports.cli import reports_cli
     from clinic.security.deploycheck import check_deploy_command
 
     app.cli.add_command(create_user_command)
@@ -100,6 +102,7 @@ def register_commands(app):
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(measures_cli)
     app.cli.add_command(programs_cli)
+    app.cli.add_command(reports_cli)
 
 
 def register_shell_context(app):

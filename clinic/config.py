@@ -65,6 +65,8 @@ DEFAULTS = {
     "SMTP_URL": None,
     "MAIL_DEFAULT_SENDER": "LiftClinic <no-reply@liftclinic.invalid>",
     "RATELIMIT_PATIENT_LINKS": "30 per minute;300 per hour",
+    # Report, CSV and FHIR downloads per client address (a PDF is seconds of CPU).
+    "RATELIMIT_EXPORTS": "30 per minute",
     # JSON API: bearer tokens live this long; creating one (HTTP Basic) is limited per address.
     "API_TOKEN_LIFETIME": timedelta(days=30),
     "RATELIMIT_TOKENS": "20 per minute;100 per hour",

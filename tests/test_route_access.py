@@ -147,6 +147,15 @@ ACCESS = {
     "api_docs.openapi_json": "clinician",
     "api_docs.docs": "clinician",
     "audit.index": "admin",
+    # Reports and exports: a patient's are scoped like every patient record; the clinic-wide
+    # pseudonymised export is the clinic admin's (always their own clinic).
+    "reports.export_page": "patient",
+    "reports.export_pdf": "patient",
+    "reports.export_responses": "patient",
+    "reports.export_sessions": "patient",
+    "reports.export_fhir": "patient",
+    "reports.clinic_page": "admin",
+    "reports.export_clinic": "admin",
     "audit.export": "admin",
 }
 
