@@ -410,7 +410,11 @@ def program_reports(assignments, sessions, period: Period, today: date) -> list:
     last_day = min(period.end, today)
     for assignment in assignments:
         own = [s for s in sessions if s.assignment_id == assignment.id]
-        weeks = [w for w in week_records(assignment, own, last_day)
+        ended = _completed_on(assignment)
+        if ended is not None and ended < period.start:
+            continue  # finished before the period began
+        until = last_day if ended is None else min(last_day, ended)
+        weeks = [w for w in week_records(assignment, own, until)
                  if w.week_start >= first_monday]
         rows, credited, planned = [], Decimal(0), 0
         for week in adherence.weekly_adherence(weeks):
@@ -432,6 +436,14 @@ def program_reports(assignments, sessions, period: Period, today: date) -> list:
             percent=adherence.as_percent(credited / planned) if planned else None,
         ))
     return reports
+
+
+def _completed_on(assignment):
+    """The day a completed program ended: its weeks stop there, not at today."""
+    if assignment.status != "completed":
+        return None
+    done = [e.at.date() for e in assignment.events if e.kind == "complete"]
+    return max(done) if done else None
 
 
 def _events(assignment, levels):
