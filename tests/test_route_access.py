@@ -144,6 +144,7 @@ ACCESS = {
     "api_programs.set_status": "api",
     "api_programs.rotate_link": "api",
     "api_programs.revoke_link": "api",
+    "api_programs.change_target": "api",
     "api_docs.openapi_json": "clinician",
     "api_docs.docs": "clinician",
     "audit.index": "admin",

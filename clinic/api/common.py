@@ -3,7 +3,6 @@
 import functools
 
 import sqlalchemy as sa
-from flask import abort
 
 from clinic.api.errors import error_response
 from clinic.errors import NotAllowed, ServiceError
@@ -43,7 +42,3 @@ def service_errors(view):
             return error_response(409, error.message)
 
     return call
-
-
-def not_found():
-    abort(404)

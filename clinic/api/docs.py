@@ -49,7 +49,7 @@ def _fields(spec, schema):
             kind += ", or null"
         limits = [f"{word} {prop[key]}" for key, word in (
             ("minimum", "min"), ("maximum", "max"), ("minLength", "min length"),
-            ("maxLength", "max length"), ("maxItems", "at most items:")) if key in prop]
+            ("maxLength", "max length"), ("maxItems", "max items")) if key in prop]
         rows.append((name, kind + (f" [{', '.join(limits)}]" if limits else ""),
                      name in required, prop.get("description", "")))
     return rows
@@ -66,7 +66,7 @@ def operations(spec):
             body = operation.get("requestBody", {}).get("content", {}).get(
                 "application/json", {}).get("schema")
             responses = []
-            for status, response in operation.get("responses", {}).items():
+            for status, response in sorted(operation.get("responses", {}).items()):
                 response = _resolve(spec, response)
                 schema = response.get("content", {}).get("application/json", {}).get("schema")
                 responses.append((status, response.get("description", ""),

@@ -229,3 +229,21 @@ def rotate_link(assignment_id):
 def revoke_link(assignment_id):
     """Stop the program link from working (``url`` becomes null)."""
     return services.revoke_link(me(), assignment_id)
+
+
+@blp.route("/assignments/<dbid:assignment_id>/targets/<int(max=99):index>", methods=["POST"])
+@blp.arguments(schemas.TargetIn)
+@blp.response(200, schemas.AssignmentOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def change_target(data, assignment_id, index):
+    """Change one exercise's target at the current level (``index`` in ``exercises``)."""
+    changes = {"sets": data["sets"], "reps_min": data["reps_min"], "reps_max": data["reps_max"]}
+    if data["load_kg"] is not None:
+        try:
+            changes["load_kg"] = services.parse_load(str(data["load_kg"]))
+        except ValueError as error:
+            return error_response(422, str(error), {"load_kg": [str(error)]})
+    return services.change_target(me(), assignment_id, index, changes, data["reason"],
+                                  confirm_jump=data["confirm_jump"])

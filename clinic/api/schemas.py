@@ -341,10 +341,28 @@ class AssignmentOut(Schema):
                             metadata={"type": "integer", "description": "1 is the first level"})
     levels = fields.Function(lambda a: len(a.snapshot["levels"]), required=True,
                              metadata={"type": "integer"})
+    exercises = fields.Function(lambda a: [
+        {"index": index, "exercise_id": item["exercise_id"], "name": item["name"],
+         "sets": item["sets"], "reps_min": item["reps_min"], "reps_max": item["reps_max"],
+         "load_kg": None if item.get("load_kg") in (None, "") else float(item["load_kg"])}
+        for index, item in enumerate(a.current_level["exercises"])], required=True, metadata={
+            "type": "array", "items": {"type": "object"},
+            "description": "The current level's prescription; ``index`` names a target"})
     url = fields.Function(lambda a: None if a.link_revoked_at else program_link(a),
                           required=True, allow_none=True, metadata={
                               "type": "string", "nullable": True,
                               "description": "The patient's program link (null if revoked)"})
+
+
+class TargetIn(In):
+    sets = Int(required=True, validate=validate.Range(1, 10))
+    reps_min = Int(required=True, validate=validate.Range(1, 200))
+    reps_max = Int(required=True, validate=validate.Range(1, 200))
+    load_kg = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 500),
+                           metadata={"description": "kg, at most two decimals"})
+    reason = required_text(1000)
+    confirm_jump = fields.Boolean(load_default=False, metadata={
+        "description": "Needed for a load increase of more than 10%"})
 
 
 class LevelChangeIn(In):

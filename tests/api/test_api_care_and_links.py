@@ -83,7 +83,8 @@ def test_schedules_are_saved_listed_and_stopped(client, world):
     assert saved.status_code == 200
     schedule = saved.get_json()
     assert (schedule["instrument"], schedule["every_weeks"]) == ("GAD-7", 2)
-    assert client.get(base, headers=headers).get_json() == [schedule]
+    listed = client.get(base, headers=headers).get_json()
+    assert [s["instrument"] for s in listed] == ["WHO-5", "GAD-7"] and listed[1] == schedule
     bad = client.post(base, headers=headers, json={
         "instrument": "GAD-7", "every_weeks": 3, "weekday": 7, "starts_on": "2026-01-01",
         "ends_on": "2025-01-01"})
@@ -96,7 +97,8 @@ def test_schedules_are_saved_listed_and_stopped(client, world):
     assert client.get(base, headers=world.headers("therapist2")).status_code == 404
     stopped = client.post(f"{base}/{schedule['id']}/stop", headers=headers)
     assert stopped.status_code == 204
-    assert client.get(base, headers=headers).get_json() == []  # never sent: removed
+    after = client.get(base, headers=headers).get_json()  # never sent: removed
+    assert [s["instrument"] for s in after] == ["WHO-5"]
     assert client.post(f"{base}/{schedule['id']}/stop", headers=headers).status_code == 404
 
 
@@ -197,3 +199,32 @@ def test_a_template_is_cloned_within_the_clinic_only(client, world):
                        headers=world.headers("admin_b")).status_code == 404
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgramTemplate)) == 3
+
+
+def test_a_target_changes_with_a_reason(client, world):
+    headers = world.headers("trainer")
+    base = f"/api/v1/assignments/{world.assignment_id}"
+    before = client.get(base, headers=headers).get_json()
+    assert [e["exercise_id"] for e in before["exercises"]] == [world.builtin_id,
+                                                                world.own_exercise_id]
+    body = {"sets": 3, "reps_min": 10, "reps_max": 15, "reason": "Ready for more."}
+    changed = client.post(f"{base}/targets/1", headers=headers, json=body)
+    assert changed.status_code == 200
+    assert changed.get_json()["exercises"][1] == {
+        "index": 1, "exercise_id": world.own_exercise_id, "name": "Step-up onto a low box",
+        "sets": 3, "reps_min": 10, "reps_max": 15, "load_kg": None}
+    with_load = client.post(f"{base}/targets/0", headers=headers,
+                            json={**body, "load_kg": 2.5})
+    assert with_load.get_json()["exercises"][0]["load_kg"] == 2.5
+    jump = client.post(f"{base}/targets/0", headers=headers, json={**body, "load_kg": 5})
+    assert jump.status_code == 422 and "confirm_jump" in jump.get_json()["fields"]
+    assert client.post(f"{base}/targets/0", headers=headers,
+                       json={**body, "load_kg": 5, "confirm_jump": True}).status_code == 200
+    for bad, field in (({"reason": ""}, "reason"), ({"reps_min": 20}, "sets"),
+                       ({"load_kg": 1.234}, "load_kg"), ({"sets": 11}, "sets")):
+        response = client.post(f"{base}/targets/0", headers=headers, json={**body, **bad})
+        assert response.status_code == 422 and field in response.get_json()["fields"]
+    assert client.post(f"{base}/targets/2", headers=headers, json=body).status_code == 404
+    assert client.post(f"{base}/targets/100", headers=headers, json=body).status_code == 404
+    assert client.post(f"{base}/targets/0", headers=world.headers("therapist2"),
+                       json=body).status_code == 404

@@ -14,7 +14,7 @@ def api_rules(app):
     rules = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and not rule.endpoint.startswith("api_docs."):
-            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
             rules |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     return rules
 

@@ -43,7 +43,7 @@ def test_invitation_validation(client, world, body, field):
                            headers=world.headers("therapist"), json=body)
     assert response.status_code == 422
     assert field in response.get_json()["fields"]
-    assert count(Invitation) == 0
+    assert count(Invitation) == 1  # the world's own link only
 
 
 def test_a_discharged_patient_gets_no_invitation_409(client, world):
@@ -66,7 +66,7 @@ def test_measures_out_of_scope_are_404(client, world, who):
     assert client.post(f"{base}/responses", headers=headers, json={
         "instrument": "GAD-7", "answers": [0] * 7,
         "completed_at": "2026-01-05T10:00:00+00:00"}).status_code == 404
-    assert count(Invitation) == 0 and count(Response) == 1
+    assert count(Invitation) == 1 and count(Response) == 1  # the world's own
 
 
 def test_a_clinician_enters_a_paper_form_and_gets_the_score(client, world):

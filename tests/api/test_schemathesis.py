@@ -31,7 +31,7 @@ def path_ids(world):
             "exercise_id": world.own_exercise_id, "template_id": world.template_id,
             "level_id": world.level_id, "assignment_id": world.assignment_id,
             "invitation_id": world.invitation_id, "response_id": world.response_id,
-            "schedule_id": world.schedule_id, "member_id": world.member_id}
+            "schedule_id": world.schedule_id, "member_id": world.member_id, "index": 0}
 
 
 def test_every_operation_survives_schemathesis(app, world, capsys):
