@@ -76,8 +76,9 @@ class SecondStepNeeded(auth_services.LoginFailed):
     """The password was right but the account has two-step login: send the code as well."""
 
     def __init__(self):
-        ServiceError.__init__(self, "This account uses two-step login: send its current code "
-                                    "in the X-OTP-Code header.")
+        ServiceError.__init__(self, "This account uses two-step login (set it up at the login "
+                                    "page first if asked): send its current code in the "
+                                    "X-OTP-Code header.")
 
 
 @write_transaction

@@ -4,12 +4,14 @@ revocable by their holder and by a clinic admin, dead with a deactivated user.""
 import hashlib
 from datetime import timedelta
 
+import pyotp
 import sqlalchemy as sa
 import time_machine
 from conftest import basic, bearer, make_token
 from factories import TEST_PASSWORD
 
 from clinic.audit.models import AuditEvent
+from clinic.auth import mfa
 from clinic.auth.api_tokens import ApiToken
 from clinic.auth.models import LoginSession
 from clinic.auth.services import set_user_active
@@ -135,3 +137,22 @@ def test_last_used_is_recorded(client, world):
     db.session.commit()
     row = db.session.scalar(sa.select(ApiToken))
     assert row.last_used_at is not None
+
+
+def test_two_step_login_accounts_send_their_code(client, world):
+    secret = mfa.start_enrolment(world.therapist)
+    mfa.confirm_enrolment(world.therapist, pyotp.TOTP(secret).now())
+    later = utcnow() + timedelta(seconds=60)  # the confirming code is spent: the next step
+    with time_machine.travel(later, tick=False):
+        no_code = client.post("/api/v1/tokens", headers=basic("therapist@a.test"))
+        assert no_code.status_code == 401 and "X-OTP-Code" in no_code.get_json()["error"]
+        wrong = client.post("/api/v1/tokens", headers={**basic("therapist@a.test"),
+                                                       "X-OTP-Code": "000000"})
+        assert wrong.status_code == 401
+        right = client.post("/api/v1/tokens", headers={
+            **basic("therapist@a.test"), "X-OTP-Code": pyotp.TOTP(secret).at(later)})
+        assert right.status_code == 201
+        replayed = client.post("/api/v1/tokens", headers={
+            **basic("therapist@a.test"), "X-OTP-Code": pyotp.TOTP(secret).at(later)})
+        assert replayed.status_code == 401
+    assert len(actions("api_token_create")) == 1
