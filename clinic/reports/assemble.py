@@ -102,8 +102,8 @@ class Gathered:
 
 
 def gather(patient, period: Period, tz: ZoneInfo) -> Gathered:
-    """Eight queries whatever the patient's history: care team, responses, alerts,
-    assignments (with events and their authors), sessions (with sets and exercises)."""
+    """Seven queries whatever the patient's history: care team, responses, alerts,
+    assignments, their events (with authors), sessions, their sets (with exercises)."""
     care_team = db.session.scalars(
         sa.select(CareTeamMember).where(CareTeamMember.patient_id == patient.id)
         .options(joinedload(CareTeamMember.user))
