@@ -76,6 +76,11 @@ def handle_csrf_error(error):
 
 def handle_server_error(error):
     """Flask has already logged the traceback; the person sees only a calm message."""
+    from clinic.extensions import db
+
+    # The page itself reads the database (the navigation's alert badge): after a failed
+    # statement PostgreSQL refuses every query until the transaction is rolled back.
+    db.session.rollback()
     return _respond(500, "Something went wrong",
                     "Something went wrong on our side and nothing was saved. Please try again; "
                     "if it keeps happening, tell your clinic admin.")

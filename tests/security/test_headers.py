@@ -264,12 +264,12 @@ def start_gunicorn(database_url, port, **environ):
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
                 return process
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # not listening yet, or the worker is still importing the app
             if process.poll() is not None:
                 break
             time.sleep(0.2)
