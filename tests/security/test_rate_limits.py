@@ -2,12 +2,11 @@
 one audit row; counters live in Redis when ``REDIS_URL`` is set; the client address is the one
 the configured number of proxies reports, and a client cannot choose its own.
 
-``LIMITED`` is the table: one row per endpoint that carries ``@limiter.limit``;
+``LIMITED`` is the table: one row per endpoint with a Flask-Limiter limit;
 ``test_every_limited_endpoint_is_in_the_table`` fails when a new limited endpoint has no row.
 """
 
 import base64
-import inspect
 import json
 import re
 import uuid
@@ -15,11 +14,13 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from conftest import TEST_PASSWORD, AuthActions, csrf_token, make_config
+from flask_limiter.util import get_qualified_name
 from test_route_access import build_world
 
 from clinic.app import create_app
 from clinic.audit.models import AuditEvent
-from clinic.extensions import db
+from clinic.auth import api_tokens
+from clinic.extensions import db, limiter
 
 LIMIT = 3
 PORTAL_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -86,6 +87,23 @@ def _mfa_account_setup(app, browser, world):
                      "csrf_token": csrf_token(browser, "/account/mfa/setup")}}
 
 
+def _clinician_post(email_of):
+    def prepare(app, browser, world):
+        assert AuthActions(browser).login(email_of(world)).status_code == 303
+        return {"data": {"csrf_token": csrf_token(browser, "/account/password")}}
+
+    return prepare
+
+
+def _bearer(app, browser, world):
+    _, token, _ = api_tokens.issue_token(world.therapist.email, TEST_PASSWORD)
+    return {"headers": {"Authorization": f"Bearer {token}"}}
+
+
+_therapist_post = _clinician_post(lambda world: world.therapist.email)
+_admin_post = _clinician_post(lambda world: world.admin.email)
+
+
 def _api_token(app, browser, world):
     """HTTP Basic with a wrong password: 401 each time."""
     credentials = base64.b64encode(f"{world.therapist.email}:wrong".encode()).decode()
@@ -104,6 +122,18 @@ LIMITED = {
     "mfa.verify": ("POST", "/login/mfa", _mfa_verify),
     "mfa.login_setup": ("POST", "/login/mfa/setup", _mfa_login_setup),
     "mfa.account_setup": ("POST", "/account/mfa/setup", _mfa_account_setup),
+    # Exports share one budget (scope "exports"): a PDF is seconds of CPU.
+    "reports.export_pdf": ("POST", "/patients/{world.patient.id}/reports/pdf", _therapist_post),
+    "reports.export_responses": ("POST", "/patients/{world.patient.id}/exports/responses.csv",
+                                 _therapist_post),
+    "reports.export_sessions": ("POST", "/patients/{world.patient.id}/exports/sessions.csv",
+                                _therapist_post),
+    "reports.export_fhir": ("POST", "/patients/{world.patient.id}/exports/fhir.json",
+                            _therapist_post),
+    "reports.export_clinic": ("POST", "/reports/clinic/outcomes.csv", _admin_post),
+    "api_reports.fhir_bundle": ("GET", "/api/v1/patients/{world.patient.id}/fhir", _bearer),
+    "api_reports.report_pdf": ("GET", "/api/v1/patients/{world.patient.id}/report.pdf",
+                               _bearer),
 }
 
 
@@ -111,26 +141,14 @@ LIMITED = {
 def config_overrides():
     every = f"{LIMIT} per minute"
     return {"RATELIMIT_LOGIN": every, "RATELIMIT_PATIENT_LINKS": every,
-            "RATELIMIT_TOKENS": every, "RATELIMIT_MFA": every}
+            "RATELIMIT_TOKENS": every, "RATELIMIT_MFA": every, "RATELIMIT_EXPORTS": every}
 
 
 def limited_endpoints(app):
-    """Endpoints whose view (or, for class-based views, a method) carries @limiter.limit."""
-    found = set()
-    for endpoint, view in app.view_functions.items():
-        functions = [view]
-        view_class = getattr(view, "view_class", None)
-        if view_class is not None:
-            functions = [getattr(view_class, m.lower()) for m in view_class.methods or ()
-                         if hasattr(view_class, m.lower())]
-        for function in functions:
-            try:
-                source = inspect.getsource(function)  # decorators included
-            except (OSError, TypeError):
-                continue
-            if "limiter.limit" in source:
-                found.add(endpoint)
-    return found
+    """Endpoints that carry a Flask-Limiter limit (limit or shared_limit), asked of the
+    limiter itself with the name it uses when it checks a request."""
+    return {endpoint for endpoint, view in app.view_functions.items()
+            if limiter.limit_manager.decorated_limits(get_qualified_name(view))}
 
 
 def test_every_limited_endpoint_is_in_the_table(app):
