@@ -8,6 +8,7 @@ WeasyPrint 70.0 or later is required: 61.2, 68.0, 69.0 and 70.0 each fixed a fet
 or an injection (shared/SECURITY.md §13).
 """
 
+import gc
 import importlib.metadata
 from pathlib import Path
 
@@ -72,5 +73,11 @@ def render_pdf(html, *, fetcher=None):
     """The PDF bytes of ``html`` (a complete document from templates/reports/)."""
     fetcher = fetcher or LockedFetcher()
     document = weasyprint.HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT, presentational_hints=False)
+    # The objects alive now (the request's ORM rows, the app) are not WeasyPrint's garbage:
+    # frozen, the collector stops rescanning them through the render's many allocations.
+    gc.freeze()
+    try:
+        return document.write_pdf(pdf_variant=PDF_VARIANT, presentational_hints=False)
+    finally:
+        gc.unfreeze()
 
