@@ -74,7 +74,9 @@ class ApiBlueprint(flask_smorest.Blueprint):
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None,
                      **options):
-        if view_func is not None and not isinstance(view_func, type):
+        if isinstance(view_func, type):  # a MethodView would escape the wrapper below
+            raise TypeError("API views are functions, so that each gets the bearer check")
+        if view_func is not None:
             view_func = bearer_required(view_func)
         return super().add_url_rule(rule, endpoint, view_func, provide_automatic_options,
                                     **options)
