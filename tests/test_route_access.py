@@ -145,6 +145,8 @@ ACCESS = {
     "api_programs.rotate_link": "api",
     "api_programs.revoke_link": "api",
     "api_programs.change_target": "api",
+    "api_programs.list_suggestions": "api",
+    "api_programs.decline_suggestion": "api",
     "api_docs.openapi_json": "clinician",
     "api_docs.docs": "clinician",
     "audit.index": "admin",

@@ -12,7 +12,7 @@ from clinic.api.common import paginate, service_errors
 from clinic.api.errors import error_response
 from clinic.auth.api_tokens import record_read
 from clinic.programs import entry as session_entry
-from clinic.programs import services
+from clinic.programs import services, trend
 
 blp = ApiBlueprint("api_programs", __name__, url_prefix="/api/v1",
                    description="Graded strength programs")
@@ -247,3 +247,25 @@ def change_target(data, assignment_id, index):
             return error_response(422, str(error), {"load_kg": [str(error)]})
     return services.change_target(me(), assignment_id, index, changes, data["reason"],
                                   confirm_jump=data["confirm_jump"])
+
+
+@blp.route("/assignments/<dbid:assignment_id>/suggestions", methods=["GET"])
+@blp.response(200, schemas.SuggestionOut(many=True))
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def list_suggestions(assignment_id):
+    """What the logs suggest changing at the current level; nothing changes until approved
+    (``POST .../targets/{index}``) or declined."""
+    assignment = services.get_assignment_or_404(me(), assignment_id)
+    record_read(me(), "suggestions.list", patient_id=assignment.patient_id)
+    return trend.suggestions(assignment)
+
+
+@blp.route("/assignments/<dbid:assignment_id>/suggestions/<int(max=99):index>/decline",
+           methods=["POST"])
+@blp.arguments(schemas.DeclineIn)
+@blp.response(204)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def decline_suggestion(data, assignment_id, index):
+    """Decline a suggestion; it returns only when new sessions call for it again."""
+    services.decline_suggestion(me(), assignment_id, index, data["kind"], data["reason"])
+    return None

@@ -365,6 +365,33 @@ class TargetIn(In):
         "description": "Needed for a load increase of more than 10%"})
 
 
+class SuggestionOut(Schema):
+    index = fields.Integer(required=True, metadata={"description": "The exercise's index"})
+    exercise = fields.String(attribute="name", required=True)
+    kind = fields.Function(lambda s: s.suggestion.kind, required=True,
+                           metadata={"type": "string"})
+    reason = fields.String(required=True)
+    sets = fields.Function(lambda s: s.suggestion.new_sets, required=True,
+                           metadata={"type": "integer"})
+    reps_min = fields.Function(lambda s: s.suggestion.new_reps_min, required=True,
+                               metadata={"type": "integer"})
+    reps_max = fields.Function(lambda s: s.suggestion.new_reps_max, required=True,
+                               metadata={"type": "integer"})
+    load_kg = fields.Function(
+        lambda s: None if s.suggestion.new_load_kg is None else float(s.suggestion.new_load_kg),
+        required=True, allow_none=True, metadata={"type": "number", "nullable": True})
+    next_exercise = fields.Function(lambda s: s.suggestion.next_exercise, required=True,
+                                    allow_none=True,
+                                    metadata={"type": "string", "nullable": True})
+    needs_confirmation = fields.Function(lambda s: s.suggestion.needs_confirmation,
+                                         required=True, metadata={"type": "boolean"})
+
+
+class DeclineIn(In):
+    kind = required_text(32, metadata={"description": "The suggestion's kind"})
+    reason = Text(load_default="", validate=validate.Length(max=1000))
+
+
 class LevelChangeIn(In):
     level = Int(required=True, validate=validate.Range(1, 100),
                 metadata={"description": "1 is the first level"})

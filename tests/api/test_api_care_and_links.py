@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
+from clinic.programs import services as programs
 from clinic.programs.models import Assignment, ProgramTemplate
 
 
@@ -228,3 +230,40 @@ def test_a_target_changes_with_a_reason(client, world):
     assert client.post(f"{base}/targets/100", headers=headers, json=body).status_code == 404
     assert client.post(f"{base}/targets/0", headers=world.headers("therapist2"),
                        json=body).status_code == 404
+
+
+def test_suggestions_come_from_the_logs_and_a_decline_holds(client, world):
+    headers = world.headers("therapist")
+    write_transaction(programs.install_starters)(world.patient.clinic_id)
+    starter = db.session.scalar(sa.select(ProgramTemplate.id).where(
+        ProgramTemplate.name == "Barbell basics"))
+    programs.set_status(world.therapist, world.assignment_id, "completed")
+    today = programs.clinic_today(world.patient.id).isoformat()
+    made = client.post(f"/api/v1/patients/{world.patient.id}/assignments", headers=headers,
+                       json={"template_id": starter, "start_date": today}).get_json()
+    base = f"/api/v1/assignments/{made['id']}"
+    first = client.post(f"{base}/targets/0", headers=headers, json={
+        "sets": made["exercises"][0]["sets"], "reps_min": made["exercises"][0]["reps_min"],
+        "reps_max": made["exercises"][0]["reps_max"], "load_kg": 40,
+        "reason": "Starting load agreed in session."}).get_json()
+    assert client.get(f"{base}/suggestions", headers=headers).get_json() == []
+    top = [{"exercise_id": item["exercise_id"], "reps": item["reps_max"],
+            "load_kg": item["load_kg"]}
+           for item in first["exercises"] for _ in range(item["sets"])]
+    for _ in range(2):  # two sessions at the top of the range
+        logged = client.post(f"{base}/sessions", headers=headers, json={
+            "performed_on": today, "status": "done", "rpe": 5, "sets": top})
+        assert logged.status_code == 201
+    listed = client.get(f"{base}/suggestions", headers=headers).get_json()
+    suggestion = next(s for s in listed if s["index"] == 0)  # the squat, now loaded
+    assert suggestion["reason"] and suggestion["exercise"] == first["exercises"][0]["name"]
+    assert suggestion["kind"] in ("increase_load", "extend_range")
+    assert client.post(f"{base}/suggestions/0/decline", headers=world.headers("therapist2"),
+                       json={"kind": suggestion["kind"]}).status_code == 404
+    declined = client.post(f"{base}/suggestions/0/decline", headers=headers,
+                           json={"kind": suggestion["kind"], "reason": "Knee niggle."})
+    assert declined.status_code == 204
+    after = client.get(f"{base}/suggestions", headers=headers).get_json()
+    assert 0 not in [s["index"] for s in after] and len(after) == len(listed) - 1
+    assert client.get(f"{base}/suggestions",
+                      headers=world.headers("admin_b")).status_code == 404
