@@ -510,7 +510,7 @@ def strength_summary(sessions):
                                 weekly[0].week_start, weekly[0].best, weekly[-1].week_start,
                                 weekly[-1].best, f"{difference:+d}"))
     loaded_weeks.sort(key=lambda item: (-item[0], item[1]))
-    charts_svg = [_inline(_strength_chart(name, weekly), f"s-{index}")
+    charts_svg = [(name, _inline(_strength_chart(name, weekly), f"s-{index}"))
                   for index, (_, name, weekly) in enumerate(loaded_weeks[:MAX_STRENGTH_CHARTS])]
     return rows, charts_svg
 
