@@ -7,6 +7,7 @@ from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
 from clinic.api.errors import error_response
 from clinic.auth.api_tokens import record_read
+from clinic.database import utcnow
 from clinic.measures import services
 from clinic.patients.scope import get_patient_or_404
 
@@ -24,8 +25,7 @@ blp = ApiBlueprint("api_measures", __name__, url_prefix="/api/v1/patients",
 def create_invitation(data, patient_id):
     """A questionnaire link for the instruments given, to send or hand to the patient."""
     invitation = services.create_adhoc_invitation(me(), patient_id, data["instruments"])
-    return {"id": invitation.id, "url": services.link_url(invitation),
-            "expires_at": invitation.expires_at, "instruments": invitation.instruments}, 201
+    return _invitation(invitation, utcnow()), 201
 
 
 @blp.route("/<dbid:patient_id>/responses", methods=["GET"])
@@ -63,14 +63,29 @@ def _answer_errors(errors):
     return {f"answers.{number - 1}": [message] for number, message in errors.items()}
 
 
+@blp.route("/<dbid:patient_id>/invitations", methods=["GET"])
+@blp.response(200, schemas.InvitationOut(many=True))
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def list_invitations(patient_id):
+    """The patient's ten latest questionnaire links, newest first, with their state."""
+    patient = get_patient_or_404(me(), patient_id)
+    record_read(me(), "invitations.list", patient_id=patient.id)
+    now = utcnow()
+    return [_invitation(item, now) for item in services.invitations_of(patient)]
+
+
+def _invitation(invitation, now):
+    return {"id": invitation.id, "url": services.link_url(invitation),
+            "expires_at": invitation.expires_at, "instruments": invitation.instruments,
+            "state": invitation.state(now)}
+
+
 @blp.route("/<dbid:patient_id>/invitations/<dbid:invitation_id>/revoke", methods=["POST"])
 @blp.response(200, schemas.InvitationOut)
 @blp.alt_response(404, schema=schemas.ErrorOut)
 def revoke_invitation(patient_id, invitation_id):
     """Stop a link from working; a completed one stays completed."""
-    invitation = services.revoke_invitation(me(), patient_id, invitation_id)
-    return {"id": invitation.id, "url": services.link_url(invitation),
-            "expires_at": invitation.expires_at, "instruments": invitation.instruments}
+    return _invitation(services.revoke_invitation(me(), patient_id, invitation_id), utcnow())
 
 
 @blp.route("/<dbid:patient_id>/responses/<dbid:response_id>/correct", methods=["POST"])

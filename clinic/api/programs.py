@@ -105,6 +105,26 @@ def add_level(template_id):
     return services.add_level(me(), template_id), 201
 
 
+@blp.route("/templates/<dbid:template_id>/levels/<dbid:level_id>", methods=["DELETE"])
+@blp.response(200, schemas.TemplateOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(409, schema=schemas.ErrorOut, description="A program keeps one level")
+@service_errors
+def remove_level(template_id, level_id):
+    """Remove a level; the levels after it move up."""
+    return services.remove_level(me(), template_id, level_id)
+
+
+@blp.route("/templates/starters", methods=["POST"])
+@blp.response(200, schemas.page_of(schemas.TemplateOut, "StarterTemplates"))
+def add_starters():
+    """Add the starter programs the clinic does not have yet; answers the clinic's programs."""
+    services.add_starter_templates(me())
+    templates = services.templates_of(me().clinic_id)
+    return {"items": templates, "total": len(templates), "page": 1,
+            "per_page": max(len(templates), 1)}
+
+
 @blp.route("/templates/<dbid:template_id>/levels/<dbid:level_id>", methods=["PUT"])
 @blp.arguments(schemas.LevelIn)
 @blp.response(200, schemas.LevelOut)

@@ -135,6 +135,8 @@ class InvitationOut(Schema):
     url = fields.String(required=True, metadata={"description": "The patient's link"})
     expires_at = fields.AwareDateTime(required=True)
     instruments = fields.List(fields.String(), required=True)
+    state = fields.String(required=True, validate=validate.OneOf(
+        ["open", "completed", "expired", "revoked"]))
 
 
 class ResponseIn(In):

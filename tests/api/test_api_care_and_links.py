@@ -267,3 +267,37 @@ def test_suggestions_come_from_the_logs_and_a_decline_holds(client, world):
     assert 0 not in [s["index"] for s in after] and len(after) == len(listed) - 1
     assert client.get(f"{base}/suggestions",
                       headers=world.headers("admin_b")).status_code == 404
+
+
+def test_links_are_listed_with_their_state(client, world):
+    headers = world.headers("trainer")
+    base = f"/api/v1/patients/{world.patient.id}/invitations"
+    made = client.post(base, headers=headers, json={"instruments": ["RSES"]}).get_json()
+    assert made["state"] == "open"
+    client.post(f"{base}/{world.invitation_id}/revoke", headers=headers)
+    listed = client.get(base, headers=headers).get_json()
+    assert [(i["id"], i["state"]) for i in listed] == [(made["id"], "open"),
+                                                      (world.invitation_id, "revoked")]
+    assert client.get(base, headers=world.headers("therapist2")).status_code == 404
+
+
+def test_levels_are_removed_and_starters_added(client, world):
+    headers = world.headers("trainer")
+    base = f"/api/v1/templates/{world.template_id}/levels"
+    only = client.delete(f"{base}/{world.level_id}", headers=headers)
+    assert only.status_code == 409  # a program keeps one level
+    second = client.post(base, headers=headers).get_json()
+    removed = client.delete(f"{base}/{world.level_id}", headers=headers)
+    assert removed.status_code == 200
+    assert [level["id"] for level in removed.get_json()["levels"]] == [second["id"]]
+    assert client.delete(f"{base}/{second['id']}",
+                         headers=world.headers("admin_b")).status_code == 404
+    starters = client.post("/api/v1/templates/starters", headers=headers)
+    assert starters.status_code == 200
+    names = [t["name"] for t in starters.get_json()["items"]]
+    assert "Barbell basics" in names and "Program of Clinic A" in names
+    again = client.post("/api/v1/templates/starters", headers=headers).get_json()
+    assert again["total"] == starters.get_json()["total"]  # only those the clinic lacks
+    b_names = [t["name"] for t in client.get(
+        "/api/v1/templates", headers=world.headers("admin_b")).get_json()["items"]]
+    assert "Barbell basics" not in b_names
