@@ -70,9 +70,6 @@ DEFAULTS = {
     # JSON API: bearer tokens live this long; creating one (HTTP Basic) is limited per address.
     "API_TOKEN_LIFETIME": timedelta(days=30),
     "RATELIMIT_TOKENS": "20 per minute;100 per hour",
-    # JSON API: bearer tokens live this long; creating one (HTTP Basic) is limited per address.
-    "API_TOKEN_LIFETIME": timedelta(days=30),
-    "RATELIMIT_TOKENS": "20 per minute;100 per hour",
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate
     # limits and audit IPs use the client address these proxies report, so set it exactly.
     "TRUSTED_PROXY_HOPS": 0,
