@@ -96,8 +96,8 @@ def register_commands(app):
     from clinic.security.deploycheck import check_deploy_command
 
     app.cli.add_command(create_user_command)
-    app.cli.add_command(audit_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(check_deploy_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(measures_cli)

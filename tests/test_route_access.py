@@ -153,6 +153,7 @@ ACCESS = {
     "api_docs.openapi_json": "clinician",
     "api_docs.docs": "clinician",
     "audit.index": "admin",
+    "audit.export": "admin",
     # Reports and exports: a patient's are scoped like every patient record; the clinic-wide
     # pseudonymised export is the clinic admin's (always their own clinic).
     "reports.export_page": "patient",
@@ -162,7 +163,6 @@ ACCESS = {
     "reports.export_fhir": "patient",
     "reports.clinic_page": "admin",
     "reports.export_clinic": "admin",
-    "audit.export": "admin",
 }
 
 # Query arguments a route needs to do its work (not access-related).
