@@ -1,18 +1,24 @@
-"""Keep patient-link tokens out of every log line (access logs included).
+"""Keep patient-link tokens and query strings out of every log line (access logs included).
 
 A token in a log is a working key to a patient's questionnaire or program: the filter
 rewrites ``/q/<token>`` and ``/p/<token>`` to ``/q/[token]`` in each record before it is
-written, whatever logger or handler produced it.
+written, whatever logger or handler produced it. A query string can hold what a clinician
+typed into a search box (a patient's name), so a path's query becomes ``?[query]``: the
+development server's access log writes the full request line (gunicorn's format leaves the
+query out already).
 """
 
 import logging
 import re
 
 TOKEN_PATH = re.compile(r"(/[qp]/)[A-Za-z0-9_-]{16,}")
+# A path (after a space or a quote, as in a request line) followed by its query string.
+QUERY_STRING = re.compile(r"""((?:^|[\s"'])/[^\s?"']*)\?[^\s"']*""")
 
 
 def mask_tokens(text):
-    return TOKEN_PATH.sub(r"\1[token]", text)
+    """``text`` with link tokens and the query strings of paths masked."""
+    return QUERY_STRING.sub(r"\1?[query]", TOKEN_PATH.sub(r"\1[token]", text))
 
 
 class TokenMaskingFilter(logging.Filter):

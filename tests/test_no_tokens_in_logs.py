@@ -178,6 +178,17 @@ def test_link_paths_with_suffixes_log_no_token_on_a_real_server(
     assert logs.containing(token, hashed(token)) == []
 
 
+def test_a_search_for_a_patient_by_name_leaves_no_name_in_the_access_log(app, logs):
+    """The development server logs the request line; a caseload search's query is a name."""
+    statuses = get_from_real_server(app, ["/patients?q=Zelda+Quartermain&status=all",
+                                          "/?q=Zelda%20Quartermain"])
+    assert statuses == [302, 302]  # not logged in: still an access line each
+    access = [line for line in logs.lines if line.startswith("werkzeug") and "GET /" in line]
+    assert len(access) >= 2, logs.lines  # (seen at werkzeug and again at the root logger)
+    assert all("?[query]" in line for line in access)
+    assert logs.containing("Zelda", "Quartermain") == []
+
+
 def test_an_error_while_opening_a_link_logs_no_token(
     app, client, auth, patient, logs, errors_are_handled, monkeypatch
 ):

@@ -6,6 +6,7 @@ from flask_login import current_user
 from clinic.alerts import services
 from clinic.alerts.forms import AcknowledgeForm
 from clinic.alerts.models import ALERT_LABELS
+from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.extensions import db
 
@@ -48,6 +49,8 @@ def detail(alert_id):
         else:
             flash("Alert acknowledged.", "success")
             return redirect(url_for("alerts.index"), code=303)
+    if request.method == "GET":  # what raised it is patient data: the read is audited
+        record_read("alert_view", actor=_me(), obj=item, patient_id=item.patient_id)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template("alerts/detail.html", alert=item, form=form,
                            label=ALERT_LABELS[item.kind]), status

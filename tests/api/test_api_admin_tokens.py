@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from conftest import bearer, make_token
 
+from api.conftest import bearer, make_token
 from clinic.audit.models import AuditEvent
 from clinic.auth.api_tokens import ApiToken
 from clinic.extensions import db

@@ -2,8 +2,8 @@
 
 import pytest
 import sqlalchemy as sa
-from conftest import bearer, make_token
 
+from api.conftest import bearer, make_token
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 from clinic.patients.models import Patient

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pyotp
 import sqlalchemy as sa
 import time_machine
-from conftest import basic, bearer, make_token
 from factories import TEST_PASSWORD
 
+from api.conftest import basic, bearer, make_token
 from clinic.audit.models import AuditEvent
 from clinic.auth import mfa
 from clinic.auth.api_tokens import ApiToken

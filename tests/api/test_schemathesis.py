@@ -12,13 +12,13 @@ runs derandomized (same cases every run); the number of cases is printed.
 
 import pytest
 import schemathesis
-from conftest import basic
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from api.conftest import basic
 from clinic.api.docs import METHODS, openapi_document
 from clinic.extensions import db
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import time_machine
 from factories import PatientFactory, UserFactory
 
+from clinic.alerts.services import alerts_of
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record
 from clinic.auth.models import Role
@@ -48,8 +49,9 @@ def world(app):
     patient = PatientFactory(clinic=therapist.clinic, primary=therapist,
                              display_name=PHI[0], reference=PHI[1], email=PHI[2])
     response = measures.record_clinician_response(
-        therapist, patient.id, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 0],
+        therapist, patient.id, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 1],  # item 9: an alert
         datetime.now(UTC) - timedelta(hours=1))
+    [alert] = alerts_of(response=response)
     invitation = measures.create_adhoc_invitation(therapist, patient.id, ["PHQ-9"])
     write_transaction(programs.sync_builtin_exercises)()
     write_transaction(programs.install_starters)(therapist.clinic_id, therapist)
@@ -64,7 +66,8 @@ def world(app):
         sets={0: [{"reps": 10, "load_kg": None, "seconds": None}] * level["exercises"][0]["sets"]
               }), source="patient")
     return {"therapist": therapist, "outsider": outsider, "patient": patient.id,
-            "response": response.id, "invitation": invitation.id, "assignment": assignment.id,
+            "response": response.id, "alert": alert.id, "invitation": invitation.id,
+            "assignment": assignment.id,
             "exercise": level["exercises"][0]["exercise_id"]}
 
 
@@ -76,6 +79,7 @@ def test_each_read_of_patient_data_writes_one_row_without_phi(client, auth, worl
         "invitation_view": f"/patients/{p}/invitations/{world['invitation']}",
         "chart_view": f"/patients/{p}/charts/PHQ-9.svg",
         "assignment_view": f"/programs/assignments/{world['assignment']}",
+        "alert_view": f"/alerts/{world['alert']}",
     }
     auth.login(world["therapist"].email)
     before = len(rows())
@@ -109,7 +113,7 @@ def test_a_refused_read_writes_no_read_row(client, auth, world):
     for path in (f"/patients/{p}", f"/patients/{p}/responses/{world['response']}",
                  f"/patients/{p}/invitations/{world['invitation']}",
                  f"/patients/{p}/charts/PHQ-9.svg",
-                 f"/programs/assignments/{world['assignment']}"):
+                 f"/programs/assignments/{world['assignment']}", f"/alerts/{world['alert']}"):
         assert client.get(path).status_code == 404, path
     assert len(rows()) == before
 
