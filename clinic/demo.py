@@ -229,3 +229,5 @@ def seed_demo_command():
         click.echo(f"  {email:<24} {role.label}")
     click.echo("Password: " + ("$DEMO_PASSWORD" if os.environ.get("DEMO_PASSWORD")
                                else DEFAULT_DEMO_PASSWORD))
+    click.echo("(Admins use two-step login: admin@demo.test sets up an authenticator app at "
+               "the first login.)")

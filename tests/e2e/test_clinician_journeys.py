@@ -1,7 +1,7 @@
 """A clinician's journeys in a real browser: onboarding a patient, a risk alert, adherence, and
 the care-team boundary. Each journey starts from an empty clinic (the suite's fresh database).
 
-The PDF progress report is not tested here: reports do not exist yet (issue 5).
+The PDF report journey is in test_report_journey.py.
 """
 
 import re
