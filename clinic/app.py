@@ -131,3 +131,7 @@ def configure_logging(app):
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # WeasyPrint narrates every layout step at INFO (seven lines per PDF); its warnings (a
+    # refused URL, a missing font) still show.
+    for noisy in ("weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
