@@ -9,6 +9,7 @@ better, whichever way the instrument runs.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.instruments.base import Instrument
 from clinic.measures.instruments.gad7 import GAD7
 from clinic.measures.instruments.phq9 import PHQ9
@@ -65,6 +66,24 @@ class PairedOutcome:
     reliable_improvement: bool
     reliable_deterioration: bool
     reliable_recovery: bool | None
+
+
+def histories_by_instrument(responses):
+    """``(instrument, its responses)`` for each instrument that has any, in the standard order of
+    instruments; each history keeps the order ``responses`` came in (anything with an
+    ``instrument_code``)."""
+    by_code = {}
+    for response in responses:
+        by_code.setdefault(response.instrument_code, []).append(response)
+    return [(get_instrument(code), by_code[code]) for code in INSTRUMENT_CODES if code in by_code]
+
+
+def change_between(instrument: Instrument, baseline, latest) -> Change | None:
+    """The classified change from ``baseline`` to ``latest`` (responses: ``id`` and ``total``);
+    None without a baseline, or when the latest response is the baseline itself."""
+    if baseline is None or latest.id == baseline.id:
+        return None
+    return classify_change(instrument, baseline.total, latest.total)
 
 
 def classify_change(instrument: Instrument, baseline_total: int, latest_total: int) -> Change:

@@ -20,7 +20,7 @@ from clinic.database import utcnow, write_transaction
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.measures import schedule as schedule_rules
-from clinic.measures.change import classify_change
+from clinic.measures.change import change_between, histories_by_instrument
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.measures.scoring import InvalidAnswers, score
@@ -246,14 +246,12 @@ def _raise_alerts(patient, instrument, response):
         if kind:
             raise_alert(patient, kind, response=response, instrument=instrument.code, flag=flag)
     baseline = baseline_response(patient, instrument.code)
-    if baseline is not None and baseline.id != response.id and (
-        response.completed_at >= baseline.completed_at
-    ):
-        change = classify_change(instrument, baseline.total, response.total)
-        if change.alert == "reliable_deterioration":
-            raise_alert(patient, "reliable_deterioration", response=response,
-                        instrument=instrument.code, baseline=baseline.total,
-                        latest=response.total, baseline_response_id=baseline.id)
+    change = change_between(instrument, baseline, response)
+    if (change is not None and response.completed_at >= baseline.completed_at
+            and change.alert == "reliable_deterioration"):
+        raise_alert(patient, "reliable_deterioration", response=response,
+                    instrument=instrument.code, baseline=baseline.total,
+                    latest=response.total, baseline_response_id=baseline.id)
     db.session.flush()
 
 
@@ -405,22 +403,12 @@ class InstrumentSummary:
 def summaries(patient, responses=None):
     """Per instrument with responses: history, baseline, latest and classified change."""
     responses = current_responses(patient.id) if responses is None else responses
-    by_code = {}
-    for response in responses:
-        by_code.setdefault(response.instrument_code, []).append(response)
     result = []
-    for code in INSTRUMENT_CODES:
-        history = by_code.get(code)
-        if not history:
-            continue
-        instrument = get_instrument(code)
-        episode = [r for r in history if in_episode(r, patient)]
-        baseline = episode[0] if episode else None
+    for instrument, history in histories_by_instrument(responses):
+        baseline = next((r for r in history if in_episode(r, patient)), None)
         latest = history[-1]
-        change = None
-        if baseline is not None and latest.id != baseline.id:
-            change = classify_change(instrument, baseline.total, latest.total)
-        result.append(InstrumentSummary(instrument, history, baseline, latest, change))
+        result.append(InstrumentSummary(instrument, history, baseline, latest,
+                                        change_between(instrument, baseline, latest)))
     return result
 
 

@@ -21,10 +21,10 @@ from clinic.measures.change import (
     NO_RELIABLE_CHANGE,
     RELIABLE_DETERIORATION,
     RELIABLE_IMPROVEMENT,
-    classify_change,
+    change_between,
+    histories_by_instrument,
 )
 from clinic.measures.chart import instrument_chart_svg
-from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.models import Response
 from clinic.measures.scoring import band_for, score
 from clinic.patients.models import CareTeamMember
@@ -299,23 +299,18 @@ def instrument_reports(responses, patient, period: Period, tz: ZoneInfo) -> list
     for a chosen period it is the first response of the period.
     """
     started = patient.episode_started_at
-    by_code = {}
+    in_period = []
     for response in responses:
         day = local_date(response.completed_at, tz)
         entered_in_episode = period.is_episode and response.created_at is not None and (
             response.created_at >= started)
         if period.contains(day) or (entered_in_episode and day <= period.end):
-            by_code.setdefault(response.instrument_code, []).append(response)
+            in_period.append(response)
     reports = []
-    for code in INSTRUMENT_CODES:
-        history = by_code.get(code)
-        if not history:
-            continue
-        instrument = get_instrument(code)
+    for instrument, history in histories_by_instrument(in_period):
+        code = instrument.code
         first, last = history[0], history[-1]
-        change = None
-        if last.id != first.id:
-            change = classify_change(instrument, first.total, last.total)
+        change = change_between(instrument, first, last)
         reports.append(InstrumentReport(
             instrument=instrument,
             responses=[(local_date(r.completed_at, tz), r.total) for r in history],

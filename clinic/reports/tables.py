@@ -12,8 +12,8 @@ import hmac
 import io
 from decimal import Decimal
 
-from clinic.measures.change import classify_change
-from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
+from clinic.measures.change import change_between, histories_by_instrument
+from clinic.measures.instruments import get_instrument
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PSEUDONYM_PURPOSE = b"liftclinic-service-evaluation-pseudonym\x00"
@@ -103,19 +103,13 @@ def clinic_outcome_rows(patients, responses_by_patient, episode_filter, secret):
     """Per patient and instrument of the current episode: baseline, latest and the change
     classification. No name, reference, date of birth or date: days between scores only."""
     for patient in patients:
-        by_code = {}
-        for response in responses_by_patient.get(patient.id, []):
-            if episode_filter(response, patient):
-                by_code.setdefault(response.instrument_code, []).append(response)
-        for code in INSTRUMENT_CODES:
-            history = by_code.get(code)
-            if not history:
-                continue
-            instrument = get_instrument(code)
+        in_episode = [response for response in responses_by_patient.get(patient.id, [])
+                      if episode_filter(response, patient)]
+        for instrument, history in histories_by_instrument(in_episode):
             first, last = history[0], history[-1]
-            change = (classify_change(instrument, first.total, last.total)
-                      if last.id != first.id else None)
-            yield (pseudonym(secret, patient.clinic_id, patient.id), patient.status, code,
+            change = change_between(instrument, first, last)
+            yield (pseudonym(secret, patient.clinic_id, patient.id), patient.status,
+                   instrument.code,
                    len(history), first.total, last.total,
                    change.raw_change if change else None,
                    change.reliable if change else None,

@@ -463,7 +463,7 @@ def test_the_alert_commits_with_its_response_or_neither_does(logged_in, patient,
     def broken(*args, **kwargs):
         raise RuntimeError("change classification failed")
 
-    monkeypatch.setattr(services, "classify_change", broken)
+    monkeypatch.setattr(services, "change_between", broken)
     with pytest.raises(RuntimeError, match="change classification failed"):
         enter_paper(logged_in, patient.id, "GAD-7", [3] * 7, DAY_2)
     assert [r.total for r in rows(Response)] == [6]

@@ -1,13 +1,17 @@
 """Change over time: every worked example of shared/INSTRUMENTS.md "Change over time"."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from clinic.measures.change import (
     NO_RELIABLE_CHANGE,
     RELIABLE_DETERIORATION,
     RELIABLE_IMPROVEMENT,
+    change_between,
     classify_change,
     classify_paired,
+    histories_by_instrument,
 )
 from clinic.measures.instruments import get_instrument
 
@@ -192,3 +196,24 @@ def test_paired_rules(phq, gad, case, recovered, improved, deteriorated, reliabl
     assert outcome.reliable_improvement is improved
     assert outcome.reliable_deterioration is deteriorated
     assert outcome.reliable_recovery is reliable_recovery
+
+
+def _response(id_, code, total):
+    return SimpleNamespace(id=id_, instrument_code=code, total=total)
+
+
+def test_histories_come_in_the_standard_order_of_instruments_each_in_the_given_order():
+    responses = [_response(1, "GAD-7", 12), _response(2, "PHQ-9", 20), _response(3, "GAD-7", 6),
+                 _response(4, "PHQ-9", 9)]
+    histories = histories_by_instrument(responses)
+    assert [(instrument.code, [r.id for r in history]) for instrument, history in histories] == [
+        ("PHQ-9", [2, 4]), ("GAD-7", [1, 3])]
+    assert histories_by_instrument([]) == []
+
+
+def test_change_between_needs_a_baseline_that_is_not_the_latest_response():
+    baseline, latest = _response(1, "PHQ-9", 20), _response(2, "PHQ-9", 9)
+    assert change_between(PHQ9, None, latest) is None
+    assert change_between(PHQ9, baseline, baseline) is None
+    assert change_between(PHQ9, baseline, latest) == classify_change(PHQ9, 20, 9)
+    assert change_between(PHQ9, baseline, latest).reliable == RELIABLE_IMPROVEMENT
