@@ -5,6 +5,7 @@ SQLite file in a temporary folder. The schema is built once per run by the real 
 every test starts from empty tables.
 """
 
+import logging
 import os
 import re
 from datetime import UTC, datetime
@@ -216,3 +217,34 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+class LogCapture(logging.Handler):
+    """Every record, formatted as a handler would write it (message, arguments, traceback)."""
+
+    def __init__(self):
+        super().__init__(level=logging.NOTSET)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+    def containing(self, *needles):
+        return [line for line in self.lines if any(n in line for n in needles)]
+
+
+@pytest.fixture
+def logs():
+    """Capture every record of every level at the root logger and at ``werkzeug`` (the tests
+    that prove no token or PHI reaches a log line)."""
+    capture = LogCapture()
+    loggers = [logging.getLogger(), logging.getLogger("werkzeug")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(capture)
+        logger.setLevel(logging.DEBUG)
+    yield capture
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(capture)
+        logger.setLevel(level)

@@ -7,7 +7,6 @@ on 127.0.0.1 is also asked for the link.
 """
 
 import hashlib
-import logging
 import re
 import socket
 import threading
@@ -28,34 +27,6 @@ from clinic.measures.models import Invitation
 THERAPIST = "therapist@clinic.test"
 CSRF_VALUE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_VALUE = re.compile(r"http://clinic\.test/q/([A-Za-z0-9_-]{43})")
-
-
-class Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.NOTSET)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(self.format(record))  # message, arguments, traceback: all of it
-
-    def containing(self, *needles):
-        return [line for line in self.lines if any(n in line for n in needles)]
-
-
-@pytest.fixture
-def logs():
-    """Capture every record of every level at the root logger and at ``werkzeug``."""
-    capture = Capture()
-    loggers = [logging.getLogger(), logging.getLogger("werkzeug")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(capture)
-        logger.setLevel(logging.DEBUG)
-    yield capture
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.removeHandler(capture)
-        logger.setLevel(level)
 
 
 def closed_port():
