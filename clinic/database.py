@@ -9,11 +9,13 @@ import functools
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
+
+from clinic.errors import NotFound
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -154,11 +156,30 @@ def make_immutable(model, error_class, message):
             raise error_class(message)
 
 
-def get_for_clinic_or_404(model, object_id, clinic_id):
-    """Load a row of ``model`` only if it belongs to ``clinic_id``; any other case is a 404."""
+def get_in_clinic(model, object_id, clinic_id):
+    """The row of ``model`` with ``object_id`` if it belongs to ``clinic_id``.
+
+    :raises NotFound: for a missing id and for another clinic's row alike.
+    """
     session = current_app.extensions["sqlalchemy"].session
     row = session.scalar(sa.select(model).where(model.id == object_id,
                                                 model.clinic_id == clinic_id))
     if row is None:
-        abort(404)
+        raise NotFound(model.__name__)
+    return row
+
+
+def child_of_patient(model, object_id, patient_id):
+    """The row of ``model`` with ``object_id`` if it belongs to ``patient_id``.
+
+    The caller has already checked that the patient is in scope; this makes sure that an id
+    from another patient's record, swapped into a URL or a form, is a 404.
+
+    :raises NotFound: for a missing id and for another patient's row alike.
+    """
+    session = current_app.extensions["sqlalchemy"].session
+    row = session.scalar(sa.select(model).where(model.id == object_id,
+                                                model.patient_id == patient_id))
+    if row is None:
+        raise NotFound(model.__name__)
     return row

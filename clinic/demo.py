@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import with_appcontext
 
 from clinic.audit.services import record
@@ -21,7 +20,7 @@ from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
 from clinic.programs.models import Assignment, ProgramTemplate, SessionLog, SetLog
 from clinic.programs.services import install_starters, sync_builtin_exercises
 from clinic.programs.services import snapshot_of as program_snapshot
-from clinic.tokens import derive_token, new_salt, token_hash
+from clinic.tokens import PROGRAM, QUESTIONNAIRE, mint_link, new_salt
 
 DEMO_CLINIC = "Demo Clinic"
 DEFAULT_DEMO_PASSWORD = "liftclinic-demo"  # noqa: S105 (public demo accounts, documented)
@@ -88,11 +87,10 @@ def _seed_measures(clinic, patient, history, risk_last):
     for week in range(weeks):
         when = now - timedelta(weeks=weeks - week, hours=-10)
         codes = [c for c, totals in history.items() if week >= weeks - len(totals)]
-        salt = new_salt()
+        link = mint_link(QUESTIONNAIRE)
         invitation = Invitation(
             patient_id=patient.id, instruments=codes, kind="scheduled", due_on=when.date(),
-            token_salt=salt, token_hash=token_hash(derive_token(
-                current_app.config["SECRET_KEY"], "questionnaire", salt)),
+            token_salt=link.salt, token_hash=link.token_hash,
             created_at=when - timedelta(hours=2), expires_at=when + timedelta(days=3),
             completed_at=when)
         db.session.add(invitation)
@@ -133,14 +131,12 @@ def _seed_programs(clinic, patients_by_reference, therapist):
             continue
         template = db.session.scalar(sa.select(ProgramTemplate).where(
             ProgramTemplate.clinic_id == clinic.id, ProgramTemplate.name == name))
-        salt = new_salt()
+        link = mint_link(PROGRAM)
         assignment = Assignment(
             patient_id=patient.id, template_id=template.id, template_version=template.version,
             name=template.name, snapshot=program_snapshot(template, clinic.id),
             start_date=today - timedelta(weeks=weeks_ago), status="active",
-            assigned_by_id=therapist.id, token_salt=salt,
-            token_hash=token_hash(derive_token(current_app.config["SECRET_KEY"], "program",
-                                               salt)),
+            assigned_by_id=therapist.id, token_salt=link.salt, token_hash=link.token_hash,
             created_at=utcnow() - timedelta(weeks=weeks_ago))
         db.session.add(assignment)
         db.session.flush()

@@ -7,6 +7,7 @@ prefers JSON) gets ``{"errors": ...}``. Error pages never show a traceback, SQL 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 
 class ServiceError(Exception):
@@ -25,6 +26,18 @@ class ServiceError(Exception):
 
 class NotAllowed(ServiceError):
     """The actor may see the record but not do this to it (answered with 403)."""
+
+
+class NotFound(Exception):
+    """No such record, or one the actor may not see: both answer 404, in pages and API alike.
+
+    Not a ``ServiceError``: a view that shows a service's "no" on its form must never show
+    "not found" there instead of answering 404.
+    """
+
+    def __init__(self, what="record"):
+        super().__init__(f"no such {what}, or not in the caller's scope")
+        self.what = what
 
 
 def wants_json():
@@ -68,6 +81,11 @@ def handle_http_exception(error):
     return _respond(error.code, title, message, headers)
 
 
+def handle_not_found(error):
+    """A service's ``NotFound``: the same answer as any 404 (no enumeration)."""
+    return handle_http_exception(WerkzeugNotFound())
+
+
 def handle_csrf_error(error):
     return _respond(400, "Form expired",
                     "This form expired or was sent from elsewhere. Go back, reload the page "
@@ -87,6 +105,7 @@ def handle_server_error(error):
 
 
 def register_error_handlers(app):
+    app.register_error_handler(NotFound, handle_not_found)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_server_error)
     app.register_error_handler(HTTPException, handle_http_exception)

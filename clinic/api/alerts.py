@@ -6,7 +6,7 @@ from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
 from clinic.auth.api_tokens import record_read
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 
 blp = ApiBlueprint("api_alerts", __name__, url_prefix="/api/v1/alerts",
                    description="Alerts of the patients in the caller's scope")
@@ -19,7 +19,7 @@ blp = ApiBlueprint("api_alerts", __name__, url_prefix="/api/v1/alerts",
 def list_alerts(args):
     """Open alerts, newest first; filter by ``patient_id`` (404 outside scope) or ``kind``."""
     if args["patient_id"] is not None:
-        get_patient_or_404(me(), args["patient_id"])
+        visible_patient(me(), args["patient_id"])
     query = services.alerts_query(me(), open_only=True, patient_id=args["patient_id"])
     if args["kind"]:
         query = query.where(Alert.kind == args["kind"])

@@ -15,9 +15,11 @@ import flask_smorest
 from flask import g, request
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from clinic.api.errors import error_response, handle_http_exception
 from clinic.auth.api_tokens import user_for_token
+from clinic.errors import NotFound
 
 CHALLENGE = 'Bearer realm="LiftClinic API"'
 
@@ -71,6 +73,9 @@ class ApiBlueprint(flask_smorest.Blueprint):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register_error_handler(HTTPException, handle_http_exception)
+        # A service's NotFound is the API's 404, in the same shape as any other.
+        self.register_error_handler(NotFound, lambda _error: handle_http_exception(
+            WerkzeugNotFound()))
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None,
                      **options):

@@ -9,7 +9,7 @@ from clinic.api.errors import error_response
 from clinic.auth.api_tokens import record_read
 from clinic.database import utcnow
 from clinic.measures import services
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 
 blp = ApiBlueprint("api_measures", __name__, url_prefix="/api/v1/patients",
                    description="Outcome measures: questionnaire links and responses")
@@ -34,7 +34,7 @@ def create_invitation(data, patient_id):
 @blp.alt_response(404, schema=schemas.ErrorOut)
 def list_responses(args, patient_id):
     """The patient's responses, newest first (a corrected response shows its correction)."""
-    patient = get_patient_or_404(me(), patient_id)
+    patient = visible_patient(me(), patient_id)
     responses = list(reversed(services.current_responses(patient.id)))
     record_read(me(), "responses.list", patient_id=patient.id)
     return paginate(responses, args)
@@ -48,7 +48,7 @@ def list_responses(args, patient_id):
 @service_errors
 def create_response(data, patient_id):
     """A response entered by a clinician (a paper form), scored by the server."""
-    get_patient_or_404(me(), patient_id)
+    visible_patient(me(), patient_id)
     code = data["instrument"]
     try:
         response = services.record_clinician_response(me(), patient_id, code, data["answers"],
@@ -68,7 +68,7 @@ def _answer_errors(errors):
 @blp.alt_response(404, schema=schemas.ErrorOut)
 def list_invitations(patient_id):
     """The patient's ten latest questionnaire links, newest first, with their state."""
-    patient = get_patient_or_404(me(), patient_id)
+    patient = visible_patient(me(), patient_id)
     record_read(me(), "invitations.list", patient_id=patient.id)
     now = utcnow()
     return [_invitation(item, now) for item in services.invitations_of(patient)]
@@ -112,7 +112,7 @@ def correct_response(data, patient_id, response_id):
 @blp.alt_response(404, schema=schemas.ErrorOut)
 def list_schedules(patient_id):
     """The patient's questionnaire schedules, one per instrument."""
-    patient = get_patient_or_404(me(), patient_id)
+    patient = visible_patient(me(), patient_id)
     record_read(me(), "schedules.list", patient_id=patient.id)
     return services.schedules_of(patient.id)
 
@@ -135,7 +135,7 @@ def save_schedule(data, patient_id):
 @blp.alt_response(404, schema=schemas.ErrorOut)
 def stop_schedule(patient_id, schedule_id):
     """End a schedule today: no more links for that instrument."""
-    patient = get_patient_or_404(me(), patient_id)
+    patient = visible_patient(me(), patient_id)
     if schedule_id not in {item.id for item in services.schedules_of(patient.id)}:
         abort(404)
     services.stop_schedule(me(), patient.id, schedule_id)

@@ -8,7 +8,7 @@ from clinic.api.common import paginate, service_errors
 from clinic.auth.api_tokens import record_read
 from clinic.patients import services
 from clinic.patients.models import ACTIVE, DISCHARGED
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 
 blp = ApiBlueprint("api_patients", __name__, url_prefix="/api/v1/patients",
                    description="Patients in the caller's scope (care team, or the clinic for "
@@ -56,7 +56,7 @@ def get_patient(patient_id):
 @service_errors
 def update_patient(data, patient_id):
     """Correct a patient's details; fields left out keep their value."""
-    patient = get_patient_or_404(me(), patient_id)
+    patient = visible_patient(me(), patient_id)
     merged = {field: getattr(patient, field) for field in services.PATIENT_FIELDS} | data
     return services.update_patient(me(), patient_id, merged)
 
@@ -119,6 +119,6 @@ def make_primary(patient_id, member_id):
 
 def _member_or_404(patient_id, member_id):
     """A care-team row of another patient is as missing as an unknown one."""
-    patient = get_patient_or_404(me(), patient_id)
+    patient = visible_patient(me(), patient_id)
     if not any(member.id == member_id for member in patient.care_team):
         abort(404)

@@ -7,14 +7,14 @@ from clinic.auth import api_tokens, services
 from clinic.auth.forms import ClinicSettingsForm, NewUserForm, PasswordResetForm, UserForm
 from clinic.auth.guards import role_required
 from clinic.auth.models import Role, User
-from clinic.database import get_for_clinic_or_404, utcnow
+from clinic.database import get_in_clinic, utcnow
 from clinic.errors import ServiceError
 
 bp = Blueprint("users", __name__, url_prefix="/admin")
 
 
 def _user_or_404(user_id):
-    return get_for_clinic_or_404(User, user_id, current_user.clinic_id)
+    return get_in_clinic(User, user_id, current_user.clinic_id)
 
 
 @bp.get("/users/")

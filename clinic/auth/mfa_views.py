@@ -28,7 +28,7 @@ from wtforms.validators import InputRequired, Length
 from clinic.auth import mfa, services
 from clinic.auth.guards import SESSION_KEY, is_safe_next, public, role_required
 from clinic.auth.models import Role, User
-from clinic.database import get_for_clinic_or_404, utcnow
+from clinic.database import get_in_clinic, utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import limiter
 
@@ -198,7 +198,7 @@ def recovery_codes():
 @role_required(Role.ADMIN)
 def reset(user_id):
     """Remove a user's authenticator (lost phone): they set it up again at their next login."""
-    user = get_for_clinic_or_404(User, user_id, current_user.clinic_id)
+    user = get_in_clinic(User, user_id, current_user.clinic_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:

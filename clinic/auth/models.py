@@ -1,6 +1,7 @@
 """Clinics, users and their server-side login sessions."""
 
 import enum
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -50,6 +51,19 @@ class Clinic(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     users = relationship("User", back_populates="clinic", order_by="User.name")
+
+    @property
+    def zone(self):
+        """The clinic's time zone: every date and time a person sees is in it."""
+        return ZoneInfo(self.timezone)
+
+    def now(self):
+        """This moment on the clinic's clock."""
+        return utcnow().astimezone(self.zone)
+
+    def today(self):
+        """Today where the clinic is: a session's day, a link's due day, a report's end."""
+        return self.now().date()
 
 
 class User(UserMixin, db.Model):

@@ -2,7 +2,6 @@
 queries, whatever the size of the caseload."""
 
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -67,7 +66,7 @@ def dashboard_rows(patients):
         rows[patient_id].open_alerts = count
 
     if patients:
-        today = utcnow().astimezone(ZoneInfo(patients[0].clinic.timezone)).date()
+        today = patients[0].clinic.today()
         for patient_id, percent in rolling_adherence_for(ids, today).items():
             rows[patient_id].has_program = True
             rows[patient_id].adherence_percent = percent

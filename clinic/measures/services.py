@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -25,9 +25,8 @@ from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.measures.scoring import InvalidAnswers, score
 from clinic.patients.models import Patient
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 
-LINK_PURPOSE = "questionnaire"
 ALERT_FOR_FLAG = {
     "risk_item": "risk_item",
     "risk_item_unanswered": "risk_item_unanswered",
@@ -58,23 +57,22 @@ def _instruments(codes):
 
 
 def link_token(invitation):
-    return tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE,
-                               invitation.token_salt)
+    """The token of an invitation's link (derived again, never stored)."""
+    return tokens.link_token(tokens.QUESTIONNAIRE, invitation.token_salt)
 
 
 def link_url(invitation):
     """The patient's link, built from BASE_URL (never from the request's Host header)."""
-    return f"{current_app.config['BASE_URL']}/q/{link_token(invitation)}"
+    return tokens.link_url(tokens.QUESTIONNAIRE, link_token(invitation))
 
 
 def _new_invitation(patient, codes, *, kind, due_on=None, created_by=None, now=None):
     now = now or utcnow()
     clinic = db.session.get(Clinic, patient.clinic_id)
-    salt = tokens.new_salt()
-    token = tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE, salt)
+    link = tokens.mint_link(tokens.QUESTIONNAIRE)
     invitation = Invitation(
         patient_id=patient.id, instruments=list(codes), kind=kind, due_on=due_on,
-        token_salt=salt, token_hash=tokens.token_hash(token),
+        token_salt=link.salt, token_hash=link.token_hash,
         created_by_id=getattr(created_by, "id", None), created_at=now,
         expires_at=now + timedelta(days=clinic.link_expiry_days),
     )
@@ -85,7 +83,7 @@ def _new_invitation(patient, codes, *, kind, due_on=None, created_by=None, now=N
 @write_transaction
 def create_adhoc_invitation(actor, patient_id, codes):
     """A link for the instruments a clinician picks now (to send, or to hand over in the room)."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     if not patient.is_active:
         raise ServiceError("This patient is discharged: reactivate them to send questionnaires.")
     instruments = _instruments(codes)
@@ -97,7 +95,7 @@ def create_adhoc_invitation(actor, patient_id, codes):
 
 
 def get_invitation_or_404(actor, patient_id, invitation_id):
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     invitation = db.session.scalar(sa.select(Invitation).where(
         Invitation.id == invitation_id, Invitation.patient_id == patient.id))
     if invitation is None:
@@ -144,7 +142,7 @@ def schedules_of(patient_id):
 @write_transaction
 def save_schedule(actor, patient_id, data):
     """Create or change the schedule of one instrument for a patient."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     instrument = _instruments([data.instrument_code])[0]
     if data.every_weeks not in schedule_rules.FREQUENCIES:
         raise ServiceError("Choose weekly, every 2 weeks or every 4 weeks.", field="every_weeks")
@@ -170,7 +168,7 @@ def save_schedule(actor, patient_id, data):
 @write_transaction
 def stop_schedule(actor, patient_id, schedule_id):
     """End a schedule today: no more invitations for that instrument."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     item = db.session.scalar(sa.select(MeasureSchedule).where(
         MeasureSchedule.id == schedule_id, MeasureSchedule.patient_id == patient.id))
     if item is None:
@@ -336,7 +334,7 @@ def _paper_moment(patient, completed_at):
 @write_transaction
 def record_clinician_response(actor, patient_id, code, answers, completed_at, extra=None):
     """A paper form entered by a clinician: marked as such, with the date it was filled in."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     instrument = _instruments([code])[0]
     completed_at = _paper_moment(patient, completed_at)
     result = score_all([code], {code: answers}, allow_missing=True)[code]
@@ -350,7 +348,7 @@ def record_clinician_response(actor, patient_id, code, answers, completed_at, ex
 @write_transaction
 def correct_response(actor, patient_id, response_id, answers, completed_at, reason, extra=None):
     """Supersede a response with a corrected one; both stay, and the audit trail says why."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     original = db.session.scalar(sa.select(Response).where(
         Response.id == response_id, Response.patient_id == patient.id))
     if original is None:
@@ -380,7 +378,7 @@ def superseded_by(response):
 
 
 def get_response_or_404(actor, patient_id, response_id):
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     response = db.session.scalar(sa.select(Response).where(
         Response.id == response_id, Response.patient_id == patient.id))
     if response is None:

@@ -23,7 +23,7 @@ from clinic.measures.chart import instrument_chart_svg
 from clinic.measures.forms import InstrumentsForm, ResponseMetaForm, ScheduleForm
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.patients.forms import EmptyForm
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 
 bp = Blueprint("measures", __name__)
 
@@ -42,7 +42,7 @@ def _back(patient_id, anchor="measures"):
 @bp.post("/patients/<int:patient_id>/schedules")
 def save_schedule(patient_id):
     """Schedule a questionnaire for a patient (or change its schedule)."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
@@ -60,7 +60,7 @@ def save_schedule(patient_id):
 @bp.post("/patients/<int:patient_id>/schedules/<int:schedule_id>/stop")
 def stop_schedule(patient_id, schedule_id):
     """Stop sending one questionnaire."""
-    get_patient_or_404(_me(), patient_id)
+    visible_patient(_me(), patient_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -75,7 +75,7 @@ def stop_schedule(patient_id, schedule_id):
 @bp.post("/patients/<int:patient_id>/invitations")
 def create_invitation(patient_id):
     """Make a questionnaire link now, to send or to hand over in the room."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     form = InstrumentsForm()
     if form.validate_on_submit():
         try:
@@ -92,7 +92,7 @@ def create_invitation(patient_id):
 @bp.get("/patients/<int:patient_id>/invitations/<int:invitation_id>")
 def invitation(patient_id, invitation_id):
     """A link with a copy button and a QR code, for as long as it can be used."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     item = services.get_invitation_or_404(_me(), patient.id, invitation_id)
     record_read("invitation_view", actor=_me(), obj=item, patient_id=patient.id)
     url = services.link_url(item)
@@ -110,7 +110,7 @@ def invitation(patient_id, invitation_id):
 @bp.post("/patients/<int:patient_id>/invitations/<int:invitation_id>/revoke")
 def revoke_invitation(patient_id, invitation_id):
     """Stop a link from working."""
-    get_patient_or_404(_me(), patient_id)
+    visible_patient(_me(), patient_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.revoke_invitation(_me(), patient_id, invitation_id)
@@ -148,7 +148,7 @@ def _completed_at(day):
 @bp.route("/patients/<int:patient_id>/responses/new", methods=["GET", "POST"])
 def enter_response(patient_id):
     """Enter a paper form a patient filled in during a session."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     code = request.values.get("instrument", "")
     if code not in INSTRUMENT_CODES:
         abort(404)
@@ -176,7 +176,7 @@ def enter_response(patient_id):
 @bp.get("/patients/<int:patient_id>/responses/<int:response_id>")
 def response(patient_id, response_id):
     """Every answer of one response, with its score."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     item = services.get_response_or_404(_me(), patient.id, response_id)
     record_read("response_view", actor=_me(), obj=item, patient_id=patient.id)
     return render_template("measures/response.html", patient=patient, response=item,
@@ -188,7 +188,7 @@ def response(patient_id, response_id):
           methods=["GET", "POST"])
 def correct_response(patient_id, response_id):
     """Correct a response: a new one supersedes it, and both stay on record."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     original = services.get_response_or_404(_me(), patient.id, response_id)
     instrument = get_instrument(original.instrument_code)
     form = ResponseMetaForm(data={"completed_on": original.completed_at.date()})
@@ -221,7 +221,7 @@ def correct_response(patient_id, response_id):
 @bp.get("/patients/<int:patient_id>/charts/<code>.svg")
 def chart(patient_id, code):
     """The SVG chart of one instrument's scores, bands shaded."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     if code not in INSTRUMENT_CODES:
         abort(404)
     record_read("chart_view", actor=_me(), obj=patient, patient_id=patient.id, instrument=code)

@@ -5,13 +5,12 @@
 - nobody sees another clinic's patients.
 
 Every view and service that touches a patient goes through ``visible_patients`` or
-``get_patient_or_404``; a patient outside the caller's scope answers 404, never 403.
+``visible_patient``; a patient outside the caller's scope answers 404, never 403.
 """
 
 import sqlalchemy as sa
-from flask import abort
 
-from clinic.errors import NotAllowed
+from clinic.errors import NotAllowed, NotFound
 from clinic.extensions import db
 from clinic.patients.models import CareTeamMember, Patient
 
@@ -27,11 +26,14 @@ def visible_patients(user):
     return query
 
 
-def get_patient_or_404(user, patient_id):
-    """The patient if ``user`` may see them; otherwise 404, exactly as for a missing id."""
+def visible_patient(user, patient_id):
+    """The patient if ``user`` may see them.
+
+    :raises NotFound: when they may not, exactly as for a missing id.
+    """
     patient = db.session.scalar(visible_patients(user).where(Patient.id == patient_id))
     if patient is None:
-        abort(404)
+        raise NotFound("patient")
     return patient
 
 

@@ -9,7 +9,7 @@ from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
-from clinic.patients.scope import get_patient_or_404, require_manage, visible_patients
+from clinic.patients.scope import require_manage, visible_patient, visible_patients
 
 PATIENT_FIELDS = ("display_name", "reference", "email", "date_of_birth")
 CARE_TEAM_ROLES = (Role.THERAPIST, Role.TRAINER)
@@ -41,7 +41,7 @@ def can_create_patients(user):
 @write_transaction
 def open_patient(user, patient_id):
     """Load a patient for their page, recording that ``user`` viewed the record."""
-    patient = get_patient_or_404(user, patient_id)
+    patient = visible_patient(user, patient_id)
     record("patient_view", actor=user, obj=patient, patient_id=patient.id)
     return patient
 
@@ -109,7 +109,7 @@ def create_patient(actor, data, primary_clinician_id=None):
 @write_transaction
 def update_patient(actor, patient_id, data):
     """Change a patient's details; anyone who may see the patient may correct them."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     cleaned = _clean(data)
     _check_reference_free(actor.clinic_id, cleaned["reference"], except_id=patient.id)
     changed = sorted(f for f in PATIENT_FIELDS if getattr(patient, f) != cleaned[f])
@@ -124,7 +124,7 @@ def update_patient(actor, patient_id, data):
 @write_transaction
 def set_discharged(actor, patient_id, discharged):
     """Discharge a patient from care, or reactivate them; their history stays."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     require_manage(actor, patient)
     if discharged and patient.status != DISCHARGED:
         patient.status, patient.discharged_at = DISCHARGED, utcnow()
@@ -151,7 +151,7 @@ def candidates_for_care_team(patient):
 @write_transaction
 def add_to_care_team(actor, patient_id, user_id):
     """Add a clinician of the same clinic to a patient's care team."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     require_manage(actor, patient)
     user = _clinician_of_clinic(patient.clinic_id, user_id, "user_id")
     if any(m.user_id == user.id for m in patient.care_team):
@@ -172,7 +172,7 @@ def _member(patient, member_id):
 @write_transaction
 def remove_from_care_team(actor, patient_id, member_id):
     """Take a clinician off the care team; the primary clinician must be replaced first."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     require_manage(actor, patient)
     member = _member(patient, member_id)
     if member.is_primary:
@@ -186,7 +186,7 @@ def remove_from_care_team(actor, patient_id, member_id):
 @write_transaction
 def make_primary(actor, patient_id, member_id):
     """Hand the primary-clinician role to another care-team member."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     require_manage(actor, patient)
     member = _member(patient, member_id)
     if member.is_primary:

@@ -10,7 +10,7 @@ from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.forms import EmptyForm, NewPatientForm, PatientForm
 from clinic.patients.models import ACTIVE, DISCHARGED
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 
 bp = Blueprint("patients", __name__)
 
@@ -59,7 +59,7 @@ def create():
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
 def edit(patient_id):
     """Correct a patient's details."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     form = PatientForm(obj=patient)
     if form.validate_on_submit():
         try:
@@ -75,7 +75,7 @@ def edit(patient_id):
 
 def _act(patient_id, action, success_message):
     """Run a care-team or status change from a button and go back to the patient page."""
-    get_patient_or_404(_me(), patient_id)  # out of scope: 404 before anything else
+    visible_patient(_me(), patient_id)  # out of scope: 404 before anything else
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

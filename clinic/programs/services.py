@@ -8,11 +8,10 @@ import copy
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy.exc import IntegrityError
 
 from clinic import tokens
@@ -24,7 +23,7 @@ from clinic.database import utcnow, write_transaction
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.patients.models import ACTIVE, Patient
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 from clinic.programs import adherence, library, rules, starters
 from clinic.programs.models import (
     LOAD_KINDS,
@@ -38,7 +37,6 @@ from clinic.programs.models import (
     TemplateLevel,
 )
 
-LINK_PURPOSE = "program"
 MAX_LOAD_KG = Decimal("500")
 
 
@@ -383,9 +381,9 @@ def snapshot_of(template, clinic_id):
 
 
 def program_link(assignment):
-    token = tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE,
-                                assignment.token_salt)
-    return f"{current_app.config['BASE_URL']}/p/{token}"
+    """The patient's program link, built from BASE_URL (the token is derived again)."""
+    return tokens.link_url(tokens.PROGRAM, tokens.link_token(tokens.PROGRAM,
+                                                             assignment.token_salt))
 
 
 def assignments_of(patient_id):
@@ -397,7 +395,7 @@ def get_assignment_or_404(actor, assignment_id):
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None:
         abort(404)
-    get_patient_or_404(actor, assignment.patient_id)  # out of scope: 404 as for a missing id
+    visible_patient(actor, assignment.patient_id)  # out of scope: 404 as for a missing id
     return assignment
 
 
@@ -409,7 +407,7 @@ def _event(assignment, kind, actor, reason="", **detail):
 @write_transaction
 def assign_program(actor, patient_id, template_id, start_date):
     """Give a patient a program: a snapshot of the template, level 1, and a program link."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     if not patient.is_active:
         raise ServiceError("This patient is discharged: reactivate them first.")
     template = get_template_or_404(actor.clinic_id, template_id)
@@ -419,13 +417,12 @@ def assign_program(actor, patient_id, template_id, start_date):
             Assignment.patient_id == patient.id, Assignment.status != "completed")):
         raise ServiceError("The patient already has a program: complete it first.",
                            field="template_id")
-    salt = tokens.new_salt()
-    token = tokens.derive_token(current_app.config["SECRET_KEY"], LINK_PURPOSE, salt)
+    link = tokens.mint_link(tokens.PROGRAM)
     assignment = Assignment(
         patient_id=patient.id, template_id=template.id, template_version=template.version,
         name=template.name, snapshot=snapshot_of(template, actor.clinic_id), level_position=0,
-        start_date=start_date, status="active", assigned_by_id=actor.id, token_salt=salt,
-        token_hash=tokens.token_hash(token))
+        start_date=start_date, status="active", assigned_by_id=actor.id, token_salt=link.salt,
+        token_hash=link.token_hash)
     db.session.add(assignment)
     try:
         db.session.flush()
@@ -536,9 +533,8 @@ def rotate_link(actor, assignment_id):
     assignment = get_assignment_or_404(actor, assignment_id)
     if assignment.status == "completed":
         raise ServiceError("This program is completed.")
-    assignment.token_salt = tokens.new_salt()
-    assignment.token_hash = tokens.token_hash(tokens.derive_token(
-        current_app.config["SECRET_KEY"], LINK_PURPOSE, assignment.token_salt))
+    link = tokens.mint_link(tokens.PROGRAM)
+    assignment.token_salt, assignment.token_hash = link.salt, link.token_hash
     assignment.link_revoked_at = None
     _event(assignment, "link_rotate", actor)
     record("program_link_rotate", actor=actor, obj=assignment, patient_id=assignment.patient_id)
@@ -571,10 +567,10 @@ def link_state(assignment):
 
 
 def clinic_today(patient_id):
-    """Today's date where the patient's clinic is (a session's day is the clinic's day)."""
+    """Today where the patient's clinic is (a session's day is the clinic's day)."""
     clinic = db.session.scalar(sa.select(Clinic).join(Patient, Patient.clinic_id == Clinic.id)
                                .where(Patient.id == patient_id))
-    return utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    return clinic.today()
 
 
 def new_submission_key():
@@ -616,7 +612,7 @@ def log_session(assignment_id, entry, *, source, actor=None):
     """Store one session with its sets and raise the alerts it calls for; once per form."""
     assignment = db.session.get(Assignment, assignment_id)
     if actor is not None:
-        get_patient_or_404(actor, assignment.patient_id)
+        visible_patient(actor, assignment.patient_id)
     if assignment.status == "completed":
         raise ServiceError("This program is completed.")
     _check_entry(entry, clinic_today(assignment.patient_id), assignment.start_date)

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.patients.forms import EmptyForm
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 from clinic.programs import entry as session_entry
 from clinic.programs import rules, services, trend
 from clinic.programs.forms import (
@@ -254,7 +254,7 @@ def restore_template(template_id):
 @bp.post("/patients/<int:patient_id>/assign")
 def assign(patient_id):
     """Assign a program to a patient: a snapshot, level 1, a program link."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     form = AssignForm()
     form.template_id.choices = [SelectChoice(t.id, t.name)
                                 for t in services.templates_of(current_user.clinic_id)]

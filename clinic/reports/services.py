@@ -13,7 +13,6 @@ The JSON API calls these same functions; their signatures are kept stable.
 import hashlib
 from datetime import date, timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -26,7 +25,7 @@ from clinic.extensions import db
 from clinic.measures.models import Response
 from clinic.measures.services import current_responses, in_episode
 from clinic.patients.models import ACTIVE, Patient
-from clinic.patients.scope import get_patient_or_404, visible_patients
+from clinic.patients.scope import visible_patient, visible_patients
 from clinic.programs.models import Assignment, SessionLog, SetLog
 from clinic.reports import assemble, fhir, pdf, tables
 
@@ -50,14 +49,6 @@ class Export(NamedTuple):
 # Access and audit -------------------------------------------------------------------------
 
 
-def _timezone(patient):
-    return ZoneInfo(patient.clinic.timezone)
-
-
-def clinic_today(patient):
-    return utcnow().astimezone(_timezone(patient)).date()
-
-
 def filename(kind, patient_id, day, extension):
     return f"liftclinic-{kind}-{patient_id}-{day:%Y%m%d}.{extension}"
 
@@ -75,8 +66,8 @@ def _audit(action, body, *, actor, clinic_id, patient_id, export_format, **detai
 
 def report_period(patient, start=None, end=None, today=None):
     """The period asked for, the default filling what is missing; ServiceError when invalid."""
-    tz = _timezone(patient)
-    today = today or clinic_today(patient)
+    tz = patient.clinic.zone
+    today = today or patient.clinic.today()
     default = assemble.default_period(patient, today, tz)
     if start is None and end is None:
         return default
@@ -132,7 +123,7 @@ def _score(scored):
 
 def report_html(patient, period, *, generated_by, summary="", now=None):
     """The report's HTML: the same document whichever way it is exported."""
-    tz = _timezone(patient)
+    tz = patient.clinic.zone
     now = now or utcnow()
     today = now.astimezone(tz).date()
     gathered = assemble.gather(patient, period, tz)
@@ -147,7 +138,7 @@ def _report(patient, period, *, generated_by, summary):
     now = utcnow()
     body = pdf.render_pdf(report_html(patient, period, generated_by=generated_by,
                                       summary=summary, now=now))
-    return Export(body, filename("report", patient.id, now.astimezone(_timezone(patient)).date(),
+    return Export(body, filename("report", patient.id, now.astimezone(patient.clinic.zone).date(),
                                  "pdf"), PDF)
 
 
@@ -160,7 +151,7 @@ def export_report_pdf(actor, patient_id, *, start=None, end=None, summary=""):
     :raises werkzeug NotFound: the patient is missing or outside ``actor``'s scope.
     :raises ServiceError: a bad period (``field`` "start" or "end") or summary ("summary").
     """
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     period = report_period(patient, start, end)
     summary = _check_summary(summary)
     export = _report(patient, period, generated_by=actor.name, summary=summary)
@@ -200,17 +191,17 @@ def active_patient_ids(*, clinician=None, clinic_id=None):
 
 def export_responses_csv(actor, patient_id):
     """Every current questionnaire response of a patient, one row per answered item."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     body = tables.to_csv(tables.RESPONSE_COLUMNS,
                          tables.response_rows(current_responses(patient.id)))
     _audit("responses_export", body, actor=actor, clinic_id=patient.clinic_id,
            patient_id=patient.id, export_format="csv")
-    return Export(body, filename("responses", patient.id, clinic_today(patient), "csv"), CSV)
+    return Export(body, filename("responses", patient.id, patient.clinic.today(), "csv"), CSV)
 
 
 def export_sessions_csv(actor, patient_id):
     """Every logged training session of a patient, one row per set."""
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     assignments = db.session.scalars(sa.select(Assignment).where(
         Assignment.patient_id == patient.id)).all()
     sessions = db.session.scalars(
@@ -222,7 +213,7 @@ def export_sessions_csv(actor, patient_id):
         sessions, {a.id: a.name for a in assignments}))
     _audit("sessions_export", body, actor=actor, clinic_id=patient.clinic_id,
            patient_id=patient.id, export_format="csv")
-    return Export(body, filename("sessions", patient.id, clinic_today(patient), "csv"), CSV)
+    return Export(body, filename("sessions", patient.id, patient.clinic.today(), "csv"), CSV)
 
 
 def export_clinic_csv(actor):
@@ -245,7 +236,7 @@ def export_clinic_csv(actor):
         by_patient.setdefault(response.patient_id, []).append(response)
     body = tables.to_csv(tables.CLINIC_COLUMNS, tables.clinic_outcome_rows(
         patients, by_patient, in_episode, current_app.config["SECRET_KEY"]))
-    today = utcnow().astimezone(ZoneInfo(actor.clinic.timezone)).date()
+    today = actor.clinic.today()
     _audit("clinic_outcomes_export", body, actor=actor, clinic_id=actor.clinic_id,
            patient_id=None, export_format="csv", patients=len(patients))
     return Export(body, f"liftclinic-outcomes-{today:%Y%m%d}.csv", CSV)
@@ -261,11 +252,11 @@ def export_fhir_bundle(actor, patient_id):
     Returns an :class:`Export` whose body is the Bundle as UTF-8 JSON bytes
     (``application/fhir+json``); ``json.loads(export.body)`` gives the dict.
     """
-    patient = get_patient_or_404(actor, patient_id)
+    patient = visible_patient(actor, patient_id)
     now = utcnow()
     responses = current_responses(patient.id)
     body = fhir.bundle_json(fhir.patient_bundle(patient, responses, now))
     _audit("fhir_export", body, actor=actor, clinic_id=patient.clinic_id,
            patient_id=patient.id, export_format="fhir+json")
-    return Export(body, filename("fhir", patient.id, now.astimezone(_timezone(patient)).date(),
+    return Export(body, filename("fhir", patient.id, now.astimezone(patient.clinic.zone).date(),
                                  "json"), FHIR_JSON)

@@ -13,7 +13,7 @@ from clinic.auth.models import Role
 from clinic.errors import ServiceError
 from clinic.extensions import limiter
 from clinic.patients.forms import EmptyForm
-from clinic.patients.scope import get_patient_or_404
+from clinic.patients.scope import visible_patient
 from clinic.reports import services
 from clinic.reports.forms import ReportForm
 
@@ -46,7 +46,7 @@ def _page(patient, form, status=200):
 @bp.get("/patients/<int:patient_id>/reports")
 def export_page(patient_id):
     """The export form: the period (default: the current episode of care) and a summary."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     period = services.report_period(patient)
     return _page(patient, ReportForm(data={"start": period.start, "end": period.end}))
 
@@ -55,7 +55,7 @@ def export_page(patient_id):
 @exports_limit
 def export_pdf(patient_id):
     """Download the PDF progress report; bad input shows the form again, values kept."""
-    patient = get_patient_or_404(_me(), patient_id)
+    patient = visible_patient(_me(), patient_id)
     form = ReportForm()
     if form.validate_on_submit():
         try:
