@@ -50,6 +50,9 @@ def _init_worker(settings):
     from clinic.app import create_app
 
     _worker_app = create_app(settings)
+    from clinic.reports.pdf import warm_up_and_freeze
+
+    warm_up_and_freeze()  # once per worker: no per-render freeze (it leaked, see pdf.py)
 
 
 def export_one(patient_id, out_dir, requested_by=None):
