@@ -1,7 +1,5 @@
 """Questionnaire links and responses of a patient (``/api/v1/patients/{id}/...``)."""
 
-from flask import abort
-
 from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
@@ -48,7 +46,6 @@ def list_responses(args, patient_id):
 @service_errors
 def create_response(data, patient_id):
     """A response entered by a clinician (a paper form), scored by the server."""
-    visible_patient(me(), patient_id)
     code = data["instrument"]
     try:
         response = services.record_clinician_response(me(), patient_id, code, data["answers"],
@@ -97,13 +94,12 @@ def revoke_invitation(patient_id, invitation_id):
 @service_errors
 def correct_response(data, patient_id, response_id):
     """Supersede a response with a corrected one; both stay, and the reason is recorded."""
-    original = services.get_response_or_404(me(), patient_id, response_id)
     try:
-        corrected = services.correct_response(me(), patient_id, original.id, data["answers"],
+        corrected = services.correct_response(me(), patient_id, response_id, data["answers"],
                                               data["completed_at"], data["reason"])
     except services.InvalidAnswersByInstrument as error:
-        return error_response(422, error.message,
-                              _answer_errors(error.errors[original.instrument_code]))
+        [errors] = error.errors.values()  # one instrument: the original's
+        return error_response(422, error.message, _answer_errors(errors))
     return corrected, 201
 
 
@@ -135,8 +131,5 @@ def save_schedule(data, patient_id):
 @blp.alt_response(404, schema=schemas.ErrorOut)
 def stop_schedule(patient_id, schedule_id):
     """End a schedule today: no more links for that instrument."""
-    patient = visible_patient(me(), patient_id)
-    if schedule_id not in {item.id for item in services.schedules_of(patient.id)}:
-        abort(404)
-    services.stop_schedule(me(), patient.id, schedule_id)
+    services.stop_schedule(me(), patient_id, schedule_id)
     return None

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -16,8 +15,8 @@ from clinic import tokens
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import record
 from clinic.auth.models import Clinic
-from clinic.database import utcnow, write_transaction
-from clinic.errors import ServiceError
+from clinic.database import child_of_patient, utcnow, write_transaction
+from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
 from clinic.measures import schedule as schedule_rules
 from clinic.measures.change import change_between, histories_by_instrument
@@ -94,19 +93,27 @@ def create_adhoc_invitation(actor, patient_id, codes):
     return invitation
 
 
-def get_invitation_or_404(actor, patient_id, invitation_id):
+def invitation_of(actor, patient_id, invitation_id):
+    """One of a patient's links, if ``actor`` may see the patient.
+
+    :raises NotFound: the patient is out of scope, or the link is missing or another patient's.
+    """
     patient = visible_patient(actor, patient_id)
-    invitation = db.session.scalar(sa.select(Invitation).where(
-        Invitation.id == invitation_id, Invitation.patient_id == patient.id))
-    if invitation is None:
-        abort(404)
+    return child_of_patient(Invitation, invitation_id, patient.id)
+
+
+@write_transaction
+def open_invitation(actor, patient_id, invitation_id):
+    """A link for its page, recording that ``actor`` viewed it (the link opens the record)."""
+    invitation = invitation_of(actor, patient_id, invitation_id)
+    record("invitation_view", actor=actor, obj=invitation, patient_id=invitation.patient_id)
     return invitation
 
 
 @write_transaction
 def revoke_invitation(actor, patient_id, invitation_id):
     """Stop a link from working; a completed one stays completed."""
-    invitation = get_invitation_or_404(actor, patient_id, invitation_id)
+    invitation = invitation_of(actor, patient_id, invitation_id)
     if invitation.completed_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         record("invitation_revoke", actor=actor, obj=invitation, patient_id=patient_id)
@@ -114,6 +121,7 @@ def revoke_invitation(actor, patient_id, invitation_id):
 
 
 def invitations_of(patient, limit=10):
+    """A patient's latest links, newest first (the patient page and the API list them)."""
     return db.session.scalars(
         sa.select(Invitation).where(Invitation.patient_id == patient.id)
         .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit)
@@ -133,6 +141,7 @@ class ScheduleInput:
 
 
 def schedules_of(patient_id):
+    """A patient's questionnaire schedules, one per instrument, in the order they were made."""
     return db.session.scalars(
         sa.select(MeasureSchedule).where(MeasureSchedule.patient_id == patient_id)
         .order_by(MeasureSchedule.id)
@@ -169,12 +178,8 @@ def save_schedule(actor, patient_id, data):
 def stop_schedule(actor, patient_id, schedule_id):
     """End a schedule today: no more invitations for that instrument."""
     patient = visible_patient(actor, patient_id)
-    item = db.session.scalar(sa.select(MeasureSchedule).where(
-        MeasureSchedule.id == schedule_id, MeasureSchedule.patient_id == patient.id))
-    if item is None:
-        raise ServiceError("That schedule does not exist.")
-    clinic = db.session.get(Clinic, patient.clinic_id)
-    today = schedule_rules.local_now(utcnow(), clinic.timezone).date()
+    item = child_of_patient(MeasureSchedule, schedule_id, patient.id)
+    today = patient.clinic.today()
     record("schedule_stop", actor=actor, obj=item, patient_id=patient.id,
            instrument=item.instrument_code)
     if item.starts_on >= today:
@@ -349,10 +354,7 @@ def record_clinician_response(actor, patient_id, code, answers, completed_at, ex
 def correct_response(actor, patient_id, response_id, answers, completed_at, reason, extra=None):
     """Supersede a response with a corrected one; both stay, and the audit trail says why."""
     patient = visible_patient(actor, patient_id)
-    original = db.session.scalar(sa.select(Response).where(
-        Response.id == response_id, Response.patient_id == patient.id))
-    if original is None:
-        raise ServiceError("That response does not exist.")
+    original = child_of_patient(Response, response_id, patient.id)
     if db.session.scalar(sa.select(Response.id).where(Response.supersedes_id == original.id)):
         raise ServiceError("This response has already been corrected; correct the newer one.")
     if not (reason or "").strip():
@@ -374,15 +376,26 @@ def correct_response(actor, patient_id, response_id, answers, completed_at, reas
 
 
 def superseded_by(response):
+    """The correction that replaced ``response``, or None while it is current."""
     return db.session.scalar(sa.select(Response).where(Response.supersedes_id == response.id))
 
 
-def get_response_or_404(actor, patient_id, response_id):
+def response_of(actor, patient_id, response_id):
+    """One of a patient's responses, if ``actor`` may see the patient.
+
+    :raises NotFound: the patient is out of scope, or the response is missing or another
+        patient's.
+    """
     patient = visible_patient(actor, patient_id)
-    response = db.session.scalar(sa.select(Response).where(
-        Response.id == response_id, Response.patient_id == patient.id))
-    if response is None:
-        abort(404)
+    return child_of_patient(Response, response_id, patient.id)
+
+
+@write_transaction
+def open_response(actor, patient_id, response_id, **detail):
+    """A response for its page (every answer), recording that ``actor`` viewed it."""
+    response = response_of(actor, patient_id, response_id)
+    record("response_view", actor=actor, obj=response, patient_id=response.patient_id,
+           **detail)
     return response
 
 
@@ -396,6 +409,23 @@ class InstrumentSummary:
     baseline: object
     latest: object
     change: object
+
+
+@write_transaction
+def _record_chart_view(actor, patient_id, code):
+    patient = visible_patient(actor, patient_id)
+    record("chart_view", actor=actor, obj=patient, patient_id=patient.id, instrument=code)
+
+
+def chart_responses(actor, patient_id, code):
+    """The current responses to one instrument, for its chart; the view of them is audited.
+
+    :raises NotFound: an unknown instrument, or a patient outside ``actor``'s scope.
+    """
+    if code not in INSTRUMENT_CODES:
+        raise NotFound("instrument")
+    _record_chart_view(actor, patient_id, code)
+    return current_responses(patient_id, code)
 
 
 def summaries(patient, responses=None):
