@@ -9,7 +9,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic import tokens
@@ -17,7 +17,7 @@ from clinic.audit.services import record
 from clinic.auth import services as auth_services
 from clinic.auth.models import LoginSession
 from clinic.database import UTCDateTime, utcnow, write_transaction
-from clinic.errors import NotAllowed, ServiceError
+from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
 
 
@@ -140,11 +140,11 @@ def revoke_token_as_admin(actor, user, token_id):
     if not actor.is_admin or actor.clinic_id != user.clinic_id:
         raise NotAllowed("Only a clinic admin can revoke a user's API tokens.")
     if not 1 <= token_id < 2**31:  # outside the column's range (PostgreSQL would overflow)
-        abort(404)
+        raise NotFound("API token")
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id,
                                                       ApiToken.user_id == user.id))
     if row is None:
-        abort(404)
+        raise NotFound("API token")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         record("api_token_revoke", actor=actor, obj=row, user_id=user.id, by="admin")
