@@ -192,9 +192,18 @@ def stop_schedule(actor, patient_id, schedule_id):
 # Responses --------------------------------------------------------------------------------
 
 
-def store_response(patient, instrument, result, *, source, completed_at, invitation=None,
-                   entered_by=None, extra=None, supersedes=None, reason=None):
-    """Add a scored response and the alerts it raises to the current transaction."""
+def store_response(patient, instrument, result, **fields):
+    """Add a scored response and the alerts it raises to the current transaction.
+
+    ``fields``: ``source`` and ``completed_at``, and optionally ``invitation``, ``entered_by``,
+    ``extra``, ``supersedes`` and ``reason``.
+    """
+    return _store_scored(patient, instrument, result, **fields)[0]
+
+
+def _store_scored(patient, instrument, result, *, source, completed_at, invitation=None,
+                  entered_by=None, extra=None, supersedes=None, reason=None):
+    """(response, the alerts it raised), both added to the current transaction."""
     response = Response(
         patient_id=patient.id, invitation_id=getattr(invitation, "id", None),
         instrument_code=instrument.code, instrument_version=instrument.version,
@@ -206,14 +215,13 @@ def store_response(patient, instrument, result, *, source, completed_at, invitat
     )
     db.session.add(response)
     db.session.flush()
-    _raise_alerts(patient, instrument, response)
-    return response
+    return response, _raise_alerts(patient, instrument, response)
 
 
-def current_responses(patient_id, instrument_code=None):
-    """Responses not superseded by a correction, oldest first."""
+def current_responses(patient_id, instrument_code=None, *, load=()):
+    """Responses not superseded by a correction, oldest first (``load``: loader options)."""
     newer = aliased(Response)
-    query = sa.select(Response).where(
+    query = sa.select(Response).options(*load).where(
         Response.patient_id == patient_id,
         ~sa.exists().where(newer.supersedes_id == Response.id),
     )
@@ -243,19 +251,22 @@ def baseline_response(patient, instrument_code):
 
 
 def _raise_alerts(patient, instrument, response):
-    """Alerts in the same transaction as the response that raised them."""
+    """Alerts in the same transaction as the response that raised them; returns them."""
+    raised = []
     for flag in response.flags:
         kind = ALERT_FOR_FLAG.get(flag)
         if kind:
-            raise_alert(patient, kind, response=response, instrument=instrument.code, flag=flag)
+            raised.append(raise_alert(patient, kind, response=response,
+                                      instrument=instrument.code, flag=flag))
     baseline = baseline_response(patient, instrument.code)
     change = change_between(instrument, baseline, response)
     if (change is not None and response.completed_at >= baseline.completed_at
             and change.alert == "reliable_deterioration"):
-        raise_alert(patient, "reliable_deterioration", response=response,
-                    instrument=instrument.code, baseline=baseline.total,
-                    latest=response.total, baseline_response_id=baseline.id)
+        raised.append(raise_alert(patient, "reliable_deterioration", response=response,
+                                  instrument=instrument.code, baseline=baseline.total,
+                                  latest=response.total, baseline_response_id=baseline.id))
     db.session.flush()
+    return raised
 
 
 def link_invitation(token):
@@ -268,12 +279,32 @@ def link_invitation(token):
 
 
 def invitation_for_portal(invitation_id):
+    """The invitation a portal session holds (by id: the token already left the URL)."""
     return db.session.get(Invitation, invitation_id)
+
+
+RISK_ALERTS = frozenset({"risk_item", "risk_item_unanswered"})
+
+
+@dataclass(frozen=True)
+class LinkSubmission:
+    """What a patient's answers did, read inside the transaction that stored them.
+
+    ``alert_ids`` are for mailing the care team after the commit; ``risk_flagged`` says a risk
+    item was answered positively or left blank, so the patient sees the clinic's crisis text.
+    """
+
+    responses: tuple
+    alert_ids: tuple
+    risk_flagged: bool
+    clinic_id: int
 
 
 @write_transaction
 def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
     """Store a patient's answers to every instrument of a link, or nothing at all.
+
+    Returns a :class:`LinkSubmission`: the stored responses and the alerts they raised.
 
     :raises InvalidAnswersByInstrument: answers missing or invalid (nothing stored).
     :raises LinkUnusable: the link expired or was revoked meanwhile.
@@ -288,14 +319,15 @@ def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
         raise LinkUnusable(state)
     results = score_all(invitation.instruments, answers_by_code)
     patient = db.session.get(Patient, invitation.patient_id)
-    stored = []
+    stored, raised = [], []
     try:
         for code in invitation.instruments:
-            instrument = get_instrument(code)
-            stored.append(store_response(
-                patient, instrument, results[code], source="link", completed_at=now,
+            response, alerts = _store_scored(
+                patient, get_instrument(code), results[code], source="link", completed_at=now,
                 invitation=invitation, extra=extras_by_code.get(code) or {},
-            ))
+            )
+            stored.append(response)
+            raised.extend(alerts)
         invitation.completed_at = now
         db.session.flush()
     except IntegrityError as error:
@@ -303,7 +335,10 @@ def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
         raise AlreadySubmitted("Your answers are already saved.") from error
     record("response_submit", actor_kind="link", clinic_id=patient.clinic_id, obj=invitation,
            patient_id=patient.id, instruments=invitation.instruments)
-    return stored
+    return LinkSubmission(
+        responses=tuple(stored), alert_ids=tuple(alert.id for alert in raised),
+        risk_flagged=any(alert.kind in RISK_ALERTS for alert in raised),
+        clinic_id=patient.clinic_id)
 
 
 class InvalidAnswersByInstrument(ServiceError):

@@ -785,3 +785,27 @@ def test_the_correction_service_raises_not_found_for_a_missing_response(
                                       noon(DAY_2), "Typo")
     with pytest.raises(NotFound):
         services.stop_schedule(therapist, patient.id, 12345)
+
+
+# What a patient's answers did ----------------------------------------------------------------
+
+
+def test_submitting_a_link_returns_the_responses_and_alerts_it_stored(app, therapist, patient):
+    """The portal reads what happened from the result, not from the database again."""
+    invitation = services.create_adhoc_invitation(therapist, patient.id, ["PHQ-9", "GAD-7"])
+    submitted = services.submit_link_answers(
+        invitation.id, {"PHQ-9": [1] * 8 + [2], "GAD-7": [0] * 7}, {})
+    stored = rows(Response)
+    assert [r.id for r in submitted.responses] == [r.id for r in stored]
+    assert [r.instrument_code for r in stored] == ["PHQ-9", "GAD-7"]
+    assert sorted(submitted.alert_ids) == [a.id for a in rows(Alert)]
+    assert [a.kind for a in rows(Alert)] == ["risk_item"]
+    assert submitted.risk_flagged is True
+    assert submitted.clinic_id == patient.clinic_id
+
+
+def test_a_submission_without_a_risk_answer_raises_nothing(app, therapist, patient):
+    invitation = services.create_adhoc_invitation(therapist, patient.id, ["GAD-7"])
+    submitted = services.submit_link_answers(invitation.id, {"GAD-7": [1] * 7}, {})
+    assert (len(submitted.responses), submitted.alert_ids, submitted.risk_flagged) == (
+        1, (), False)
