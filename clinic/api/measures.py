@@ -4,7 +4,7 @@ from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
 from clinic.api.errors import error_response
-from clinic.auth.api_tokens import record_read
+from clinic.audit.services import record_api_read
 from clinic.database import utcnow
 from clinic.measures import services
 from clinic.patients.scope import visible_patient
@@ -34,7 +34,7 @@ def list_responses(args, patient_id):
     """The patient's responses, newest first (a corrected response shows its correction)."""
     patient = visible_patient(me(), patient_id)
     responses = list(reversed(services.current_responses(patient.id)))
-    record_read(me(), "responses.list", patient_id=patient.id)
+    record_api_read(me(), "responses.list", patient_id=patient.id)
     return paginate(responses, args)
 
 
@@ -66,7 +66,7 @@ def _answer_errors(errors):
 def list_invitations(patient_id):
     """The patient's ten latest questionnaire links, newest first, with their state."""
     patient = visible_patient(me(), patient_id)
-    record_read(me(), "invitations.list", patient_id=patient.id)
+    record_api_read(me(), "invitations.list", patient_id=patient.id)
     now = utcnow()
     return [_invitation(item, now) for item in services.invitations_of(patient)]
 
@@ -109,7 +109,7 @@ def correct_response(data, patient_id, response_id):
 def list_schedules(patient_id):
     """The patient's questionnaire schedules, one per instrument."""
     patient = visible_patient(me(), patient_id)
-    record_read(me(), "schedules.list", patient_id=patient.id)
+    record_api_read(me(), "schedules.list", patient_id=patient.id)
     return services.schedules_of(patient.id)
 
 

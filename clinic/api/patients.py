@@ -3,7 +3,7 @@
 from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
-from clinic.auth.api_tokens import record_read
+from clinic.audit.services import record_api_read
 from clinic.patients import services
 from clinic.patients.models import ACTIVE, DISCHARGED
 
@@ -21,7 +21,7 @@ def list_patients(args):
     """The caseload: patients the caller may see, searched by name or reference."""
     page = paginate(services.caseload(me(), search=args["q"], status=STATUS[args["status"]]),
                     args)
-    record_read(me(), "patients.list", count=len(page["items"]))
+    record_api_read(me(), "patients.list", count=len(page["items"]))
     return page
 
 

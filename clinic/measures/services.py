@@ -350,6 +350,10 @@ class InvalidAnswersByInstrument(ServiceError):
 
 
 def score_all(codes, answers_by_code, allow_missing=False):
+    """Score each instrument's answers; every instrument's errors are collected, not the first.
+
+    :raises InvalidAnswersByInstrument: any answers missing or invalid.
+    """
     results, errors = {}, {}
     for code in codes:
         try:
