@@ -3,13 +3,13 @@
 import logging
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
 
 from clinic.alerts.models import ALERT_LABELS, Alert
 from clinic.audit.services import record
 from clinic.auth.models import User
 from clinic.database import utcnow, write_transaction
-from clinic.errors import ServiceError
+from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
 from clinic.mailer import mail_enabled, send_mail
 from clinic.patients.models import CareTeamMember, Patient
@@ -29,6 +29,7 @@ def raise_alert(patient, kind, *, response=None, invitation=None, session_log=No
 
 
 def alerts_of(*, response=None, session_log=None):
+    """The alerts one response or one logged session raised."""
     query = sa.select(Alert)
     if response is not None:
         query = query.where(Alert.response_id == response.id)
@@ -49,6 +50,7 @@ def alerts_query(user, *, open_only=True, patient_id=None):
 
 
 def open_alert_count(user):
+    """How many open alerts ``user`` may see: the navigation badge."""
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(alerts_query(user).subquery())
     )
@@ -63,17 +65,29 @@ def open_alert_counts(patient_ids):
     ).all())
 
 
-def get_alert_or_404(user, alert_id):
+def alert_of(user, alert_id):
+    """The alert if ``user`` may see its patient.
+
+    :raises NotFound: for a missing alert and an out-of-scope one alike.
+    """
     alert = db.session.scalar(alerts_query(user, open_only=False).where(Alert.id == alert_id))
     if alert is None:
-        abort(404)
+        raise NotFound("alert")
+    return alert
+
+
+@write_transaction
+def open_alert(user, alert_id):
+    """An alert for its page, recording the view (what raised it is patient data)."""
+    alert = alert_of(user, alert_id)
+    record("alert_view", actor=user, obj=alert, patient_id=alert.patient_id)
     return alert
 
 
 @write_transaction
 def acknowledge_alert(actor, alert_id, note):
     """A clinician has looked and acted: the alert leaves the inbox but stays in history."""
-    alert = get_alert_or_404(actor, alert_id)
+    alert = alert_of(actor, alert_id)
     note = (note or "").strip()
     if not note:
         raise ServiceError("Write a short note on what you did.", field="note")

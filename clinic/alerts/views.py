@@ -6,7 +6,6 @@ from flask_login import current_user
 from clinic.alerts import services
 from clinic.alerts.forms import AcknowledgeForm
 from clinic.alerts.models import ALERT_LABELS
-from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.extensions import db
 
@@ -39,18 +38,19 @@ def index():
 @bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
 def detail(alert_id):
     """One alert: what raised it, and acknowledging it with a note."""
-    item = services.get_alert_or_404(_me(), alert_id)
     form = AcknowledgeForm()
     if form.validate_on_submit():
         try:
-            services.acknowledge_alert(_me(), item.id, form.note.data)
+            services.acknowledge_alert(_me(), alert_id, form.note.data)
         except ServiceError as error:
             error.show_on(form)
         else:
             flash("Alert acknowledged.", "success")
             return redirect(url_for("alerts.index"), code=303)
     if request.method == "GET":  # what raised it is patient data: the read is audited
-        record_read("alert_view", actor=_me(), obj=item, patient_id=item.patient_id)
+        item = services.open_alert(_me(), alert_id)
+    else:
+        item = services.alert_of(_me(), alert_id)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template("alerts/detail.html", alert=item, form=form,
                            label=ALERT_LABELS[item.kind]), status

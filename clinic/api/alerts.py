@@ -5,7 +5,7 @@ from clinic.alerts.models import Alert
 from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
-from clinic.auth.api_tokens import record_read
+from clinic.audit.services import record_api_read
 from clinic.patients.scope import visible_patient
 
 blp = ApiBlueprint("api_alerts", __name__, url_prefix="/api/v1/alerts",
@@ -24,7 +24,7 @@ def list_alerts(args):
     if args["kind"]:
         query = query.where(Alert.kind == args["kind"])
     page = paginate(query, args)
-    record_read(me(), "alerts.list", patient_id=args["patient_id"])
+    record_api_read(me(), "alerts.list", patient_id=args["patient_id"])
     return page
 
 

@@ -1,12 +1,10 @@
 """Questionnaire links and responses of a patient (``/api/v1/patients/{id}/...``)."""
 
-from flask import abort
-
 from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
 from clinic.api.errors import error_response
-from clinic.auth.api_tokens import record_read
+from clinic.audit.services import record_api_read
 from clinic.database import utcnow
 from clinic.measures import services
 from clinic.patients.scope import visible_patient
@@ -36,7 +34,7 @@ def list_responses(args, patient_id):
     """The patient's responses, newest first (a corrected response shows its correction)."""
     patient = visible_patient(me(), patient_id)
     responses = list(reversed(services.current_responses(patient.id)))
-    record_read(me(), "responses.list", patient_id=patient.id)
+    record_api_read(me(), "responses.list", patient_id=patient.id)
     return paginate(responses, args)
 
 
@@ -48,7 +46,6 @@ def list_responses(args, patient_id):
 @service_errors
 def create_response(data, patient_id):
     """A response entered by a clinician (a paper form), scored by the server."""
-    visible_patient(me(), patient_id)
     code = data["instrument"]
     try:
         response = services.record_clinician_response(me(), patient_id, code, data["answers"],
@@ -69,7 +66,7 @@ def _answer_errors(errors):
 def list_invitations(patient_id):
     """The patient's ten latest questionnaire links, newest first, with their state."""
     patient = visible_patient(me(), patient_id)
-    record_read(me(), "invitations.list", patient_id=patient.id)
+    record_api_read(me(), "invitations.list", patient_id=patient.id)
     now = utcnow()
     return [_invitation(item, now) for item in services.invitations_of(patient)]
 
@@ -97,13 +94,12 @@ def revoke_invitation(patient_id, invitation_id):
 @service_errors
 def correct_response(data, patient_id, response_id):
     """Supersede a response with a corrected one; both stay, and the reason is recorded."""
-    original = services.get_response_or_404(me(), patient_id, response_id)
     try:
-        corrected = services.correct_response(me(), patient_id, original.id, data["answers"],
+        corrected = services.correct_response(me(), patient_id, response_id, data["answers"],
                                               data["completed_at"], data["reason"])
     except services.InvalidAnswersByInstrument as error:
-        return error_response(422, error.message,
-                              _answer_errors(error.errors[original.instrument_code]))
+        [errors] = error.errors.values()  # one instrument: the original's
+        return error_response(422, error.message, _answer_errors(errors))
     return corrected, 201
 
 
@@ -113,7 +109,7 @@ def correct_response(data, patient_id, response_id):
 def list_schedules(patient_id):
     """The patient's questionnaire schedules, one per instrument."""
     patient = visible_patient(me(), patient_id)
-    record_read(me(), "schedules.list", patient_id=patient.id)
+    record_api_read(me(), "schedules.list", patient_id=patient.id)
     return services.schedules_of(patient.id)
 
 
@@ -135,8 +131,5 @@ def save_schedule(data, patient_id):
 @blp.alt_response(404, schema=schemas.ErrorOut)
 def stop_schedule(patient_id, schedule_id):
     """End a schedule today: no more links for that instrument."""
-    patient = visible_patient(me(), patient_id)
-    if schedule_id not in {item.id for item in services.schedules_of(patient.id)}:
-        abort(404)
-    services.stop_schedule(me(), patient.id, schedule_id)
+    services.stop_schedule(me(), patient_id, schedule_id)
     return None

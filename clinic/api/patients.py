@@ -1,14 +1,11 @@
 """``/api/v1/patients``: the caseload, a patient's record, adding and correcting patients."""
 
-from flask import abort
-
 from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
-from clinic.auth.api_tokens import record_read
+from clinic.audit.services import record_api_read
 from clinic.patients import services
 from clinic.patients.models import ACTIVE, DISCHARGED
-from clinic.patients.scope import visible_patient
 
 blp = ApiBlueprint("api_patients", __name__, url_prefix="/api/v1/patients",
                    description="Patients in the caller's scope (care team, or the clinic for "
@@ -24,7 +21,7 @@ def list_patients(args):
     """The caseload: patients the caller may see, searched by name or reference."""
     page = paginate(services.caseload(me(), search=args["q"], status=STATUS[args["status"]]),
                     args)
-    record_read(me(), "patients.list", count=len(page["items"]))
+    record_api_read(me(), "patients.list", count=len(page["items"]))
     return page
 
 
@@ -56,9 +53,7 @@ def get_patient(patient_id):
 @service_errors
 def update_patient(data, patient_id):
     """Correct a patient's details; fields left out keep their value."""
-    patient = visible_patient(me(), patient_id)
-    merged = {field: getattr(patient, field) for field in services.PATIENT_FIELDS} | data
-    return services.update_patient(me(), patient_id, merged)
+    return services.update_patient(me(), patient_id, data, partial=True)
 
 
 @blp.route("/<dbid:patient_id>/discharge", methods=["POST"])
@@ -101,7 +96,6 @@ def add_care_team_member(data, patient_id):
 @service_errors
 def remove_care_team_member(patient_id, member_id):
     """Take a clinician off the care team (``member_id`` is the care-team row's id)."""
-    _member_or_404(patient_id, member_id)
     return services.remove_from_care_team(me(), patient_id, member_id)
 
 
@@ -113,12 +107,5 @@ def remove_care_team_member(patient_id, member_id):
 @service_errors
 def make_primary(patient_id, member_id):
     """Hand the primary-clinician role to another care-team member."""
-    _member_or_404(patient_id, member_id)
     return services.make_primary(me(), patient_id, member_id)
 
-
-def _member_or_404(patient_id, member_id):
-    """A care-team row of another patient is as missing as an unknown one."""
-    patient = visible_patient(me(), patient_id)
-    if not any(member.id == member_id for member in patient.care_team):
-        abort(404)

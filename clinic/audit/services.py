@@ -51,6 +51,11 @@ def record_read(action, *, actor, obj=None, patient_id=None, **detail):
     record(action, actor=actor, obj=obj, patient_id=patient_id, **detail)
 
 
+def record_api_read(actor, operation, patient_id=None, **detail):
+    """Audit an API request that read patient data, as the event ``api.<operation>``."""
+    record_read(f"api.{operation}", actor=actor, patient_id=patient_id, **detail)
+
+
 def _day_start(day):
     return datetime.combine(day, time(0), tzinfo=UTC)
 

@@ -13,7 +13,8 @@ from clinic.errors import ServiceError
 bp = Blueprint("users", __name__, url_prefix="/admin")
 
 
-def _user_or_404(user_id):
+def _clinic_user(user_id):
+    """A user of the admin's own clinic; another clinic's user or a missing id is a 404."""
     return get_in_clinic(User, user_id, current_user.clinic_id)
 
 
@@ -48,7 +49,7 @@ def create():
 @role_required(Role.ADMIN)
 def edit(user_id):
     """Change a user's name, email or role."""
-    user = _user_or_404(user_id)
+    user = _clinic_user(user_id)
     form = UserForm(obj=user)
     if form.validate_on_submit():
         try:
@@ -79,7 +80,7 @@ def reactivate(user_id):
 
 
 def _set_active(user_id, active):
-    user = _user_or_404(user_id)
+    user = _clinic_user(user_id)
     try:
         services.set_user_active(current_user._get_current_object(), user, active)
     except ServiceError as error:
@@ -93,7 +94,7 @@ def _set_active(user_id, active):
 @role_required(Role.ADMIN)
 def reset_password(user_id):
     """Set a new password for a user (for instance after a lockout)."""
-    user = _user_or_404(user_id)
+    user = _clinic_user(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
@@ -121,7 +122,7 @@ def api_tokens_of(user):
 @role_required(Role.ADMIN)
 def revoke_api_token(user_id):
     """Revoke one of a user's API tokens (the form names it); it stops working at once."""
-    user = _user_or_404(user_id)
+    user = _clinic_user(user_id)
     token_id = request.form.get("token_id", type=int)
     if token_id is None:
         flash("Choose a token to revoke.", "error")

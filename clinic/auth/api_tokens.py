@@ -9,15 +9,15 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic import tokens
-from clinic.audit.services import record
+from clinic.audit.services import record, record_api_read
 from clinic.auth import services as auth_services
 from clinic.auth.models import LoginSession
 from clinic.database import UTCDateTime, utcnow, write_transaction
-from clinic.errors import NotAllowed, ServiceError
+from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
 
 
@@ -140,18 +140,17 @@ def revoke_token_as_admin(actor, user, token_id):
     if not actor.is_admin or actor.clinic_id != user.clinic_id:
         raise NotAllowed("Only a clinic admin can revoke a user's API tokens.")
     if not 1 <= token_id < 2**31:  # outside the column's range (PostgreSQL would overflow)
-        abort(404)
+        raise NotFound("API token")
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id,
                                                       ApiToken.user_id == user.id))
     if row is None:
-        abort(404)
+        raise NotFound("API token")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         record("api_token_revoke", actor=actor, obj=row, user_id=user.id, by="admin")
     return row
 
 
-@write_transaction
-def record_read(actor, operation, patient_id=None, **detail):
-    """One audit event for an API request that read patient data (pages audit their reads)."""
-    record(f"api.{operation}", actor=actor, patient_id=patient_id, **detail)
+# Kept only while clinic/api/programs.py imports the old name: the audit area owns the
+# function now (``clinic.audit.services.record_api_read``). Delete once programs.py is renamed.
+record_read = record_api_read

@@ -73,10 +73,12 @@ def _fernet():
 
 
 def encrypt_secret(secret):
+    """An authenticator secret encrypted for the database (the first key of MFA_ENCRYPTION_KEY)."""
     return _fernet().encrypt(secret.encode()).decode()
 
 
 def decrypt_secret(token):
+    """The stored secret in clear; a changed key is a deployment error, not a failed login."""
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as error:
@@ -90,6 +92,7 @@ def seal(values):
 
 
 def unseal(token):
+    """What ``seal`` encrypted, or None when it was tampered with or sealed under another key."""
     try:
         return json.loads(_fernet().decrypt(token.encode()))
     except (InvalidToken, ValueError):
@@ -97,6 +100,7 @@ def unseal(token):
 
 
 def normalise_recovery_code(text):
+    """A recovery code as stored: lower case, dashes and spaces dropped (typed either way)."""
     return "".join(ch for ch in (text or "").lower() if ch.isalnum())
 
 
@@ -110,6 +114,7 @@ def _new_recovery_code():
 
 
 def provisioning_uri(user, secret):
+    """The otpauth:// address an authenticator app reads from the enrolment QR code."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
@@ -127,6 +132,7 @@ def _totp_step(credential, code, now):
 
 
 def credential_of(user_id, *, lock=False):
+    """A user's authenticator, if any; ``lock`` makes a second request with the same code wait."""
     query = sa.select(MfaCredential).where(MfaCredential.user_id == user_id)
     if lock:
         query = query.with_for_update()  # two requests with one code: the second waits, then fails
@@ -134,6 +140,7 @@ def credential_of(user_id, *, lock=False):
 
 
 def is_enabled(user):
+    """True once the user has confirmed an authenticator: their login then needs a code."""
     credential = credential_of(user.id)
     return credential is not None and credential.enabled_at is not None
 
@@ -151,6 +158,7 @@ def second_step(user):
 
 
 def recovery_codes_left(user):
+    """How many unused recovery codes the user holds (their account page warns when few)."""
     return db.session.scalar(sa.select(sa.func.count(MfaRecoveryCode.id)).where(
         MfaRecoveryCode.user_id == user.id, MfaRecoveryCode.used_at.is_(None)))
 

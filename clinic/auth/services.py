@@ -36,6 +36,7 @@ class LoginFailed(ServiceError):
 
 
 def normalise_email(email):
+    """An address as stored and looked up: trimmed and lower case (one account per address)."""
     return (email or "").strip().lower()
 
 
@@ -269,6 +270,7 @@ def change_password(user, current_password, new_password, keep_key):
 
 
 def users_of_clinic(clinic_id):
+    """A clinic's users for its admin: active ones first, then by name."""
     return db.session.scalars(
         sa.select(User).where(User.clinic_id == clinic_id).order_by(User.active.desc(), User.name)
     ).all()

@@ -1,19 +1,29 @@
-"""Read models for the dashboard: every figure for a page of patients in a fixed number of
-queries, whatever the size of the caseload."""
+"""Read models of the two pages that gather from every area: the dashboard (every figure for
+a page of patients in a fixed number of queries, whatever the size of the caseload) and the
+patient overview (one patient's details, care team, alerts, scores, schedules, links, program).
+"""
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
-from clinic.alerts.services import open_alert_counts
+from clinic.alerts.models import Alert
+from clinic.alerts.services import alerts_query, open_alert_counts
 from clinic.database import utcnow
 from clinic.extensions import db
+from clinic.measures import services as measures
 from clinic.measures.change import classify_change
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.measures.services import in_episode
+from clinic.patients import services as patients
+from clinic.patients.scope import can_manage
+from clinic.programs import services as programs
 from clinic.programs.services import rolling_adherence_for
+
+ALERTS_ON_PATIENT_PAGE = 20
 
 
 @dataclass
@@ -100,3 +110,60 @@ def dashboard_rows(patients):
                                                   cell.latest.total)
             rows[patient.id].measures.append(cell)
     return [rows[p.id] for p in patients]
+
+
+@dataclass
+class PatientOverview:
+    """Everything the patient page shows, read for one clinician in one call."""
+
+    patient: object
+    can_manage: bool  # discharge, reactivate and care-team changes
+    care_team_candidates: list  # clinicians who could join the care team
+    alerts: list  # the latest, open and acknowledged
+    summaries: list  # per instrument: history, baseline, latest, change
+    schedules: list
+    invitations: list  # the latest links
+    assignments: list  # every program, newest first
+    current_program: object  # the assignment not yet completed, if any
+    program_progress: dict | None  # counts and adherence of the current program
+    program_templates: list  # what a clinician may assign
+    today: date  # the clinic's today
+    now: datetime  # UTC, for the links' state
+
+    @property
+    def open_alert_count(self):
+        return sum(1 for alert in self.alerts if alert.is_open)
+
+
+def patient_overview(actor, patient_id):
+    """The patient page's data, the view of the record audited (``open_patient``).
+
+    :raises NotFound: the patient is missing or outside ``actor``'s scope.
+    """
+    patient = patients.open_patient(actor, patient_id)
+    alerts = db.session.scalars(
+        alerts_query(actor, open_only=False, patient_id=patient.id)
+        .options(selectinload(Alert.response), selectinload(Alert.invitation),
+                 selectinload(Alert.acknowledged_by))
+        .limit(ALERTS_ON_PATIENT_PAGE)
+    ).all()
+    responses = measures.current_responses(patient.id,
+                                           load=[selectinload(Response.entered_by)])
+    assignments = programs.assignments_of(patient.id)
+    current = next((a for a in assignments if a.status != "completed"), None)
+    today = programs.clinic_today(patient.id)
+    return PatientOverview(
+        patient=patient,
+        can_manage=can_manage(actor, patient),
+        care_team_candidates=patients.candidates_for_care_team(patient),
+        alerts=alerts,
+        summaries=measures.summaries(patient, responses),
+        schedules=measures.schedules_of(patient.id),
+        invitations=measures.invitations_of(patient),
+        assignments=assignments,
+        current_program=current,
+        program_progress=programs.progress(current, today) if current else None,
+        program_templates=programs.templates_of(patient.clinic_id),
+        today=today,
+        now=utcnow(),
+    )

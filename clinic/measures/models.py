@@ -110,6 +110,7 @@ class Response(db.Model):
     correction_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
+    patient = relationship("Patient")
     invitation = relationship("Invitation", back_populates="responses")
     entered_by = relationship("User")
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -16,8 +15,8 @@ from clinic import tokens
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import record
 from clinic.auth.models import Clinic
-from clinic.database import utcnow, write_transaction
-from clinic.errors import ServiceError
+from clinic.database import child_of_patient, utcnow, write_transaction
+from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
 from clinic.measures import schedule as schedule_rules
 from clinic.measures.change import change_between, histories_by_instrument
@@ -94,19 +93,27 @@ def create_adhoc_invitation(actor, patient_id, codes):
     return invitation
 
 
-def get_invitation_or_404(actor, patient_id, invitation_id):
+def invitation_of(actor, patient_id, invitation_id):
+    """One of a patient's links, if ``actor`` may see the patient.
+
+    :raises NotFound: the patient is out of scope, or the link is missing or another patient's.
+    """
     patient = visible_patient(actor, patient_id)
-    invitation = db.session.scalar(sa.select(Invitation).where(
-        Invitation.id == invitation_id, Invitation.patient_id == patient.id))
-    if invitation is None:
-        abort(404)
+    return child_of_patient(Invitation, invitation_id, patient.id)
+
+
+@write_transaction
+def open_invitation(actor, patient_id, invitation_id):
+    """A link for its page, recording that ``actor`` viewed it (the link opens the record)."""
+    invitation = invitation_of(actor, patient_id, invitation_id)
+    record("invitation_view", actor=actor, obj=invitation, patient_id=invitation.patient_id)
     return invitation
 
 
 @write_transaction
 def revoke_invitation(actor, patient_id, invitation_id):
     """Stop a link from working; a completed one stays completed."""
-    invitation = get_invitation_or_404(actor, patient_id, invitation_id)
+    invitation = invitation_of(actor, patient_id, invitation_id)
     if invitation.completed_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         record("invitation_revoke", actor=actor, obj=invitation, patient_id=patient_id)
@@ -114,6 +121,7 @@ def revoke_invitation(actor, patient_id, invitation_id):
 
 
 def invitations_of(patient, limit=10):
+    """A patient's latest links, newest first (the patient page and the API list them)."""
     return db.session.scalars(
         sa.select(Invitation).where(Invitation.patient_id == patient.id)
         .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit)
@@ -133,6 +141,7 @@ class ScheduleInput:
 
 
 def schedules_of(patient_id):
+    """A patient's questionnaire schedules, one per instrument, in the order they were made."""
     return db.session.scalars(
         sa.select(MeasureSchedule).where(MeasureSchedule.patient_id == patient_id)
         .order_by(MeasureSchedule.id)
@@ -169,12 +178,8 @@ def save_schedule(actor, patient_id, data):
 def stop_schedule(actor, patient_id, schedule_id):
     """End a schedule today: no more invitations for that instrument."""
     patient = visible_patient(actor, patient_id)
-    item = db.session.scalar(sa.select(MeasureSchedule).where(
-        MeasureSchedule.id == schedule_id, MeasureSchedule.patient_id == patient.id))
-    if item is None:
-        raise ServiceError("That schedule does not exist.")
-    clinic = db.session.get(Clinic, patient.clinic_id)
-    today = schedule_rules.local_now(utcnow(), clinic.timezone).date()
+    item = child_of_patient(MeasureSchedule, schedule_id, patient.id)
+    today = patient.clinic.today()
     record("schedule_stop", actor=actor, obj=item, patient_id=patient.id,
            instrument=item.instrument_code)
     if item.starts_on >= today:
@@ -187,9 +192,18 @@ def stop_schedule(actor, patient_id, schedule_id):
 # Responses --------------------------------------------------------------------------------
 
 
-def store_response(patient, instrument, result, *, source, completed_at, invitation=None,
-                   entered_by=None, extra=None, supersedes=None, reason=None):
-    """Add a scored response and the alerts it raises to the current transaction."""
+def store_response(patient, instrument, result, **fields):
+    """Add a scored response and the alerts it raises to the current transaction.
+
+    ``fields``: ``source`` and ``completed_at``, and optionally ``invitation``, ``entered_by``,
+    ``extra``, ``supersedes`` and ``reason``.
+    """
+    return _store_scored(patient, instrument, result, **fields)[0]
+
+
+def _store_scored(patient, instrument, result, *, source, completed_at, invitation=None,
+                  entered_by=None, extra=None, supersedes=None, reason=None):
+    """(response, the alerts it raised), both added to the current transaction."""
     response = Response(
         patient_id=patient.id, invitation_id=getattr(invitation, "id", None),
         instrument_code=instrument.code, instrument_version=instrument.version,
@@ -201,14 +215,13 @@ def store_response(patient, instrument, result, *, source, completed_at, invitat
     )
     db.session.add(response)
     db.session.flush()
-    _raise_alerts(patient, instrument, response)
-    return response
+    return response, _raise_alerts(patient, instrument, response)
 
 
-def current_responses(patient_id, instrument_code=None):
-    """Responses not superseded by a correction, oldest first."""
+def current_responses(patient_id, instrument_code=None, *, load=()):
+    """Responses not superseded by a correction, oldest first (``load``: loader options)."""
     newer = aliased(Response)
-    query = sa.select(Response).where(
+    query = sa.select(Response).options(*load).where(
         Response.patient_id == patient_id,
         ~sa.exists().where(newer.supersedes_id == Response.id),
     )
@@ -238,19 +251,22 @@ def baseline_response(patient, instrument_code):
 
 
 def _raise_alerts(patient, instrument, response):
-    """Alerts in the same transaction as the response that raised them."""
+    """Alerts in the same transaction as the response that raised them; returns them."""
+    raised = []
     for flag in response.flags:
         kind = ALERT_FOR_FLAG.get(flag)
         if kind:
-            raise_alert(patient, kind, response=response, instrument=instrument.code, flag=flag)
+            raised.append(raise_alert(patient, kind, response=response,
+                                      instrument=instrument.code, flag=flag))
     baseline = baseline_response(patient, instrument.code)
     change = change_between(instrument, baseline, response)
     if (change is not None and response.completed_at >= baseline.completed_at
             and change.alert == "reliable_deterioration"):
-        raise_alert(patient, "reliable_deterioration", response=response,
-                    instrument=instrument.code, baseline=baseline.total,
-                    latest=response.total, baseline_response_id=baseline.id)
+        raised.append(raise_alert(patient, "reliable_deterioration", response=response,
+                                  instrument=instrument.code, baseline=baseline.total,
+                                  latest=response.total, baseline_response_id=baseline.id))
     db.session.flush()
+    return raised
 
 
 def link_invitation(token):
@@ -263,12 +279,32 @@ def link_invitation(token):
 
 
 def invitation_for_portal(invitation_id):
+    """The invitation a portal session holds (by id: the token already left the URL)."""
     return db.session.get(Invitation, invitation_id)
+
+
+RISK_ALERTS = frozenset({"risk_item", "risk_item_unanswered"})
+
+
+@dataclass(frozen=True)
+class LinkSubmission:
+    """What a patient's answers did, read inside the transaction that stored them.
+
+    ``alert_ids`` are for mailing the care team after the commit; ``risk_flagged`` says a risk
+    item was answered positively or left blank, so the patient sees the clinic's crisis text.
+    """
+
+    responses: tuple
+    alert_ids: tuple
+    risk_flagged: bool
+    clinic_id: int
 
 
 @write_transaction
 def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
     """Store a patient's answers to every instrument of a link, or nothing at all.
+
+    Returns a :class:`LinkSubmission`: the stored responses and the alerts they raised.
 
     :raises InvalidAnswersByInstrument: answers missing or invalid (nothing stored).
     :raises LinkUnusable: the link expired or was revoked meanwhile.
@@ -283,14 +319,15 @@ def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
         raise LinkUnusable(state)
     results = score_all(invitation.instruments, answers_by_code)
     patient = db.session.get(Patient, invitation.patient_id)
-    stored = []
+    stored, raised = [], []
     try:
         for code in invitation.instruments:
-            instrument = get_instrument(code)
-            stored.append(store_response(
-                patient, instrument, results[code], source="link", completed_at=now,
+            response, alerts = _store_scored(
+                patient, get_instrument(code), results[code], source="link", completed_at=now,
                 invitation=invitation, extra=extras_by_code.get(code) or {},
-            ))
+            )
+            stored.append(response)
+            raised.extend(alerts)
         invitation.completed_at = now
         db.session.flush()
     except IntegrityError as error:
@@ -298,7 +335,10 @@ def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
         raise AlreadySubmitted("Your answers are already saved.") from error
     record("response_submit", actor_kind="link", clinic_id=patient.clinic_id, obj=invitation,
            patient_id=patient.id, instruments=invitation.instruments)
-    return stored
+    return LinkSubmission(
+        responses=tuple(stored), alert_ids=tuple(alert.id for alert in raised),
+        risk_flagged=any(alert.kind in RISK_ALERTS for alert in raised),
+        clinic_id=patient.clinic_id)
 
 
 class InvalidAnswersByInstrument(ServiceError):
@@ -310,6 +350,10 @@ class InvalidAnswersByInstrument(ServiceError):
 
 
 def score_all(codes, answers_by_code, allow_missing=False):
+    """Score each instrument's answers; every instrument's errors are collected, not the first.
+
+    :raises InvalidAnswersByInstrument: any answers missing or invalid.
+    """
     results, errors = {}, {}
     for code in codes:
         try:
@@ -349,10 +393,7 @@ def record_clinician_response(actor, patient_id, code, answers, completed_at, ex
 def correct_response(actor, patient_id, response_id, answers, completed_at, reason, extra=None):
     """Supersede a response with a corrected one; both stay, and the audit trail says why."""
     patient = visible_patient(actor, patient_id)
-    original = db.session.scalar(sa.select(Response).where(
-        Response.id == response_id, Response.patient_id == patient.id))
-    if original is None:
-        raise ServiceError("That response does not exist.")
+    original = child_of_patient(Response, response_id, patient.id)
     if db.session.scalar(sa.select(Response.id).where(Response.supersedes_id == original.id)):
         raise ServiceError("This response has already been corrected; correct the newer one.")
     if not (reason or "").strip():
@@ -374,15 +415,26 @@ def correct_response(actor, patient_id, response_id, answers, completed_at, reas
 
 
 def superseded_by(response):
+    """The correction that replaced ``response``, or None while it is current."""
     return db.session.scalar(sa.select(Response).where(Response.supersedes_id == response.id))
 
 
-def get_response_or_404(actor, patient_id, response_id):
+def response_of(actor, patient_id, response_id):
+    """One of a patient's responses, if ``actor`` may see the patient.
+
+    :raises NotFound: the patient is out of scope, or the response is missing or another
+        patient's.
+    """
     patient = visible_patient(actor, patient_id)
-    response = db.session.scalar(sa.select(Response).where(
-        Response.id == response_id, Response.patient_id == patient.id))
-    if response is None:
-        abort(404)
+    return child_of_patient(Response, response_id, patient.id)
+
+
+@write_transaction
+def open_response(actor, patient_id, response_id, **detail):
+    """A response for its page (every answer), recording that ``actor`` viewed it."""
+    response = response_of(actor, patient_id, response_id)
+    record("response_view", actor=actor, obj=response, patient_id=response.patient_id,
+           **detail)
     return response
 
 
@@ -396,6 +448,23 @@ class InstrumentSummary:
     baseline: object
     latest: object
     change: object
+
+
+@write_transaction
+def _record_chart_view(actor, patient_id, code):
+    patient = visible_patient(actor, patient_id)
+    record("chart_view", actor=actor, obj=patient, patient_id=patient.id, instrument=code)
+
+
+def chart_responses(actor, patient_id, code):
+    """The current responses to one instrument, for its chart; the view of them is audited.
+
+    :raises NotFound: an unknown instrument, or a patient outside ``actor``'s scope.
+    """
+    if code not in INSTRUMENT_CODES:
+        raise NotFound("instrument")
+    _record_chart_view(actor, patient_id, code)
+    return current_responses(patient_id, code)
 
 
 def summaries(patient, responses=None):

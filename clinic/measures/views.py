@@ -16,7 +16,6 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.measures import services
 from clinic.measures.chart import instrument_chart_svg
@@ -36,65 +35,64 @@ def _back(patient_id, anchor="measures"):
     return redirect(url_for("caseload.patient", patient_id=patient_id, _anchor=anchor), code=303)
 
 
+def _require_button_post(patient_id):
+    """A button's POST needs its CSRF token: 400 without one (404 first if out of scope)."""
+    if not EmptyForm().validate_on_submit():
+        visible_patient(_me(), patient_id)
+        abort(400)
+
+
 # Schedules and links --------------------------------------------------------------------------
 
 
 @bp.post("/patients/<int:patient_id>/schedules")
 def save_schedule(patient_id):
     """Schedule a questionnaire for a patient (or change its schedule)."""
-    patient = visible_patient(_me(), patient_id)
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
-            services.save_schedule(_me(), patient.id, services.ScheduleInput(
+            services.save_schedule(_me(), patient_id, services.ScheduleInput(
                 form.instrument.data, form.every_weeks.data, form.weekday.data,
                 form.starts_on.data, form.ends_on.data))
         except ServiceError as error:
             error.show_on(form)
         else:
             flash(f"{form.instrument.data} is scheduled.", "success")
-            return _back(patient.id, "schedules")
-    return render_template("measures/schedule_form.html", patient=patient, form=form), 422
+            return _back(patient_id, "schedules")
+    return render_template("measures/schedule_form.html",
+                           patient=visible_patient(_me(), patient_id), form=form), 422
 
 
 @bp.post("/patients/<int:patient_id>/schedules/<int:schedule_id>/stop")
 def stop_schedule(patient_id, schedule_id):
-    """Stop sending one questionnaire."""
-    visible_patient(_me(), patient_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.stop_schedule(_me(), patient_id, schedule_id)
-    except ServiceError as error:
-        flash(error.message, "error")
-    else:
-        flash("The schedule has stopped.", "success")
+    """Stop sending one questionnaire (another patient's or a missing schedule is a 404)."""
+    _require_button_post(patient_id)
+    services.stop_schedule(_me(), patient_id, schedule_id)
+    flash("The schedule has stopped.", "success")
     return _back(patient_id, "schedules")
 
 
 @bp.post("/patients/<int:patient_id>/invitations")
 def create_invitation(patient_id):
     """Make a questionnaire link now, to send or to hand over in the room."""
-    patient = visible_patient(_me(), patient_id)
     form = InstrumentsForm()
     if form.validate_on_submit():
         try:
-            invitation = services.create_adhoc_invitation(_me(), patient.id,
+            invitation = services.create_adhoc_invitation(_me(), patient_id,
                                                           form.instruments.data)
         except ServiceError as error:
             error.show_on(form)
         else:
-            return redirect(url_for("measures.invitation", patient_id=patient.id,
+            return redirect(url_for("measures.invitation", patient_id=invitation.patient_id,
                                     invitation_id=invitation.id), code=303)
-    return render_template("measures/invitation_form.html", patient=patient, form=form), 422
+    return render_template("measures/invitation_form.html",
+                           patient=visible_patient(_me(), patient_id), form=form), 422
 
 
 @bp.get("/patients/<int:patient_id>/invitations/<int:invitation_id>")
 def invitation(patient_id, invitation_id):
     """A link with a copy button and a QR code, for as long as it can be used."""
-    patient = visible_patient(_me(), patient_id)
-    item = services.get_invitation_or_404(_me(), patient.id, invitation_id)
-    record_read("invitation_view", actor=_me(), obj=item, patient_id=patient.id)
+    item = services.open_invitation(_me(), patient_id, invitation_id)
     url = services.link_url(item)
     state = item.state(services.utcnow())
     qr = None
@@ -102,7 +100,7 @@ def invitation(patient_id, invitation_id):
         # segno writes the SVG from our own URL (base64url token): no user text reaches it.
         qr = Markup(segno.make(url, error="m").svg_inline(  # noqa: S704  # nosec B704  # our own URL's SVG
             scale=5, title="QR code of the link", border=2))
-    return render_template("measures/invitation.html", patient=patient, invitation=item,
+    return render_template("measures/invitation.html", patient=item.patient, invitation=item,
                            url=url if state == "open" else None, state=state, qr=qr,
                            post_form=EmptyForm())
 
@@ -110,9 +108,7 @@ def invitation(patient_id, invitation_id):
 @bp.post("/patients/<int:patient_id>/invitations/<int:invitation_id>/revoke")
 def revoke_invitation(patient_id, invitation_id):
     """Stop a link from working."""
-    visible_patient(_me(), patient_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    _require_button_post(patient_id)
     services.revoke_invitation(_me(), patient_id, invitation_id)
     flash("The link no longer works.", "success")
     return _back(patient_id, "links")
@@ -148,7 +144,6 @@ def _completed_at(day):
 @bp.route("/patients/<int:patient_id>/responses/new", methods=["GET", "POST"])
 def enter_response(patient_id):
     """Enter a paper form a patient filled in during a session."""
-    patient = visible_patient(_me(), patient_id)
     code = request.values.get("instrument", "")
     if code not in INSTRUMENT_CODES:
         abort(404)
@@ -158,7 +153,7 @@ def enter_response(patient_id):
     if form.validate_on_submit():
         answers, extras = _answers_from_form(instrument)
         try:
-            services.record_clinician_response(_me(), patient.id, code, answers,
+            services.record_clinician_response(_me(), patient_id, code, answers,
                                                _completed_at(form.completed_on.data), extras)
         except services.InvalidAnswersByInstrument as error:
             errors = error.errors
@@ -166,8 +161,9 @@ def enter_response(patient_id):
             form.completed_on.errors.append(error.message)
         else:
             flash(f"{code} saved.", "success")
-            return _back(patient.id)
+            return _back(patient_id)
     status = 422 if (errors or form.errors) else 200
+    patient = visible_patient(_me(), patient_id)
     return render_template("measures/response_form.html", patient=patient, instrument=instrument,
                            form=form, errors=errors, form_values=request.form,
                            correcting=None), status
@@ -176,10 +172,8 @@ def enter_response(patient_id):
 @bp.get("/patients/<int:patient_id>/responses/<int:response_id>")
 def response(patient_id, response_id):
     """Every answer of one response, with its score."""
-    patient = visible_patient(_me(), patient_id)
-    item = services.get_response_or_404(_me(), patient.id, response_id)
-    record_read("response_view", actor=_me(), obj=item, patient_id=patient.id)
-    return render_template("measures/response.html", patient=patient, response=item,
+    item = services.open_response(_me(), patient_id, response_id)
+    return render_template("measures/response.html", patient=item.patient, response=item,
                            instrument=get_instrument(item.instrument_code),
                            superseded_by=services.superseded_by(item))
 
@@ -187,16 +181,21 @@ def response(patient_id, response_id):
 @bp.route("/patients/<int:patient_id>/responses/<int:response_id>/correct",
           methods=["GET", "POST"])
 def correct_response(patient_id, response_id):
-    """Correct a response: a new one supersedes it, and both stay on record."""
-    patient = visible_patient(_me(), patient_id)
-    original = services.get_response_or_404(_me(), patient.id, response_id)
+    """Correct a response: a new one supersedes it, and both stay on record.
+
+    The form is drawn, and its answers read, by the original's instrument: the page reads the
+    response once for that, and the service checks it again inside its own transaction.
+    """
+    if request.method == "GET":
+        original = services.open_response(_me(), patient_id, response_id, purpose="correct")
+    else:
+        original = services.response_of(_me(), patient_id, response_id)
+    patient = original.patient
     instrument = get_instrument(original.instrument_code)
     form = ResponseMetaForm(data={"completed_on": original.completed_at.date()})
     errors = {}
     values = request.form
     if request.method == "GET":
-        record_read("response_view", actor=_me(), obj=original, patient_id=patient.id,
-                    purpose="correct")
         values = {f"{instrument.code}:{n}": str(v) for n, v in enumerate(original.answers, 1)
                   if v is not None}
     elif form.validate_on_submit():
@@ -221,9 +220,6 @@ def correct_response(patient_id, response_id):
 @bp.get("/patients/<int:patient_id>/charts/<code>.svg")
 def chart(patient_id, code):
     """The SVG chart of one instrument's scores, bands shaded."""
-    patient = visible_patient(_me(), patient_id)
-    if code not in INSTRUMENT_CODES:
-        abort(404)
-    record_read("chart_view", actor=_me(), obj=patient, patient_id=patient.id, instrument=code)
-    svg = instrument_chart_svg(get_instrument(code), services.current_responses(patient.id, code))
+    responses = services.chart_responses(_me(), patient_id, code)
+    svg = instrument_chart_svg(get_instrument(code), responses)
     return Response(svg, mimetype="image/svg+xml")

@@ -38,6 +38,7 @@ def visible_patient(user, patient_id):
 
 
 def is_primary_clinician(user, patient):
+    """True when ``user`` is the patient's primary clinician."""
     return any(m.user_id == user.id and m.is_primary for m in patient.care_team)
 
 
@@ -49,5 +50,6 @@ def can_manage(user, patient):
 
 
 def require_manage(user, patient):
+    """:raises NotAllowed: ``user`` may see the patient but not manage their care."""
     if not can_manage(user, patient):
         raise NotAllowed("Only the primary clinician or a clinic admin can do this.")

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from clinic.audit.services import record
 from clinic.auth.models import Role, User
 from clinic.database import utcnow, write_transaction
-from clinic.errors import NotAllowed, ServiceError
+from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
 from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
 from clinic.patients.scope import require_manage, visible_patient, visible_patients
@@ -35,6 +35,7 @@ def caseload(user, *, search="", status=ACTIVE):
 
 
 def can_create_patients(user):
+    """Therapists and clinic admins add patients; a trainer works with those assigned."""
     return user.role in (Role.THERAPIST, Role.ADMIN)
 
 
@@ -107,9 +108,14 @@ def create_patient(actor, data, primary_clinician_id=None):
 
 
 @write_transaction
-def update_patient(actor, patient_id, data):
-    """Change a patient's details; anyone who may see the patient may correct them."""
+def update_patient(actor, patient_id, data, *, partial=False):
+    """Change a patient's details; anyone who may see the patient may correct them.
+
+    With ``partial`` (the API's PATCH), fields left out of ``data`` keep their value.
+    """
     patient = visible_patient(actor, patient_id)
+    if partial:
+        data = {field: getattr(patient, field) for field in PATIENT_FIELDS} | data
     cleaned = _clean(data)
     _check_reference_free(actor.clinic_id, cleaned["reference"], except_id=patient.id)
     changed = sorted(f for f in PATIENT_FIELDS if getattr(patient, f) != cleaned[f])
@@ -163,9 +169,10 @@ def add_to_care_team(actor, patient_id, user_id):
 
 
 def _member(patient, member_id):
+    """A row of this patient's care team; another patient's row is as missing as none."""
     member = next((m for m in patient.care_team if m.id == member_id), None)
     if member is None:
-        raise ServiceError("That person is not on this care team.")
+        raise NotFound("care team member")
     return member
 
 
@@ -173,8 +180,8 @@ def _member(patient, member_id):
 def remove_from_care_team(actor, patient_id, member_id):
     """Take a clinician off the care team; the primary clinician must be replaced first."""
     patient = visible_patient(actor, patient_id)
+    member = _member(patient, member_id)  # another patient's row: 404 before any 403
     require_manage(actor, patient)
-    member = _member(patient, member_id)
     if member.is_primary:
         raise ServiceError("Make someone else the primary clinician before removing this one.")
     patient.care_team.remove(member)
@@ -187,8 +194,8 @@ def remove_from_care_team(actor, patient_id, member_id):
 def make_primary(actor, patient_id, member_id):
     """Hand the primary-clinician role to another care-team member."""
     patient = visible_patient(actor, patient_id)
+    member = _member(patient, member_id)  # another patient's row: 404 before any 403
     require_manage(actor, patient)
-    member = _member(patient, member_id)
     if member.is_primary:
         return patient
     for other in patient.care_team:

@@ -59,8 +59,7 @@ def create():
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
 def edit(patient_id):
     """Correct a patient's details."""
-    patient = visible_patient(_me(), patient_id)
-    form = PatientForm(obj=patient)
+    form = PatientForm()
     if form.validate_on_submit():
         try:
             services.update_patient(_me(), patient_id, form.data)
@@ -69,14 +68,17 @@ def edit(patient_id):
         else:
             flash("Saved.", "success")
             return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
+    patient = visible_patient(_me(), patient_id)
+    if request.method == "GET":
+        form.process(obj=patient)  # the form starts from what is stored
     status = 422 if form.errors else 200
     return render_template("patients/form.html", form=form, patient=patient), status
 
 
 def _act(patient_id, action, success_message):
     """Run a care-team or status change from a button and go back to the patient page."""
-    visible_patient(_me(), patient_id)  # out of scope: 404 before anything else
     if not EmptyForm().validate_on_submit():
+        visible_patient(_me(), patient_id)  # out of scope: 404 before the 400
         abort(400)
     try:
         action()

@@ -119,7 +119,7 @@ def questionnaire():
         if answers is None:
             abort(400)
         try:
-            services.submit_link_answers(invitation.id, answers, extras)
+            submitted = services.submit_link_answers(invitation.id, answers, extras)
         except services.InvalidAnswersByInstrument as error:
             errors = error.errors
         except services.AlreadySubmitted:
@@ -127,21 +127,19 @@ def questionnaire():
         except services.LinkUnusable as error:
             return _state_page(error.state, clinic)
         else:
-            return _finish(invitation.id)
+            return _finish(submitted)
     status = 422 if errors else 200
     return render_template("portal/questionnaire.html", invitation=invitation, clinic=clinic,
                            instruments=instruments, errors=errors, answers=answers,
                            form_values=request.form), status
 
 
-def _finish(invitation_id):
-    invitation = services.invitation_for_portal(invitation_id)
-    alerts = [a for r in invitation.responses for a in alerts_of(response=r)]
-    risk = any(a.kind in ("risk_item", "risk_item_unanswered") for a in alerts)
-    session[DONE_KEY] = {"clinic_id": invitation.patient.clinic_id, "risk": risk}
+def _finish(submitted):
+    """Forget the link, mail the care team about any alert, and say thank you."""
+    session[DONE_KEY] = {"clinic_id": submitted.clinic_id, "risk": submitted.risk_flagged}
     session.pop(INVITATION_KEY, None)
-    for alert in alerts:
-        notify_alert(alert.id)
+    for alert_id in submitted.alert_ids:
+        notify_alert(alert_id)
     return redirect(url_for("portal.done"), code=303)
 
 

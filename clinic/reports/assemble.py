@@ -70,6 +70,7 @@ class Period:
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    """The calendar day of a UTC moment in the clinic's zone (a report's days are the clinic's)."""
     return moment.astimezone(tz).date()
 
 
@@ -378,6 +379,7 @@ def _inline(svg: str, prefix: str) -> str:
 
 
 def alert_rows(alerts, tz: ZoneInfo) -> list:
+    """The report's alert table: each alert with what raised it and when it was acknowledged."""
     rows = []
     for alert in alerts:
         source = None

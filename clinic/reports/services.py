@@ -50,6 +50,7 @@ class Export(NamedTuple):
 
 
 def filename(kind, patient_id, day, extension):
+    """A download name with the internal id and date, never a name or the clinic's reference."""
     return f"liftclinic-{kind}-{patient_id}-{day:%Y%m%d}.{extension}"
 
 
@@ -148,7 +149,7 @@ def export_report_pdf(actor, patient_id, *, start=None, end=None, summary=""):
     ``start``/``end`` are dates (inclusive, the clinic's calendar); ``summary`` is the
     clinician's optional free text. Returns an :class:`Export`.
 
-    :raises werkzeug NotFound: the patient is missing or outside ``actor``'s scope.
+    :raises NotFound: the patient is missing or outside ``actor``'s scope.
     :raises ServiceError: a bad period (``field`` "start" or "end") or summary ("summary").
     """
     patient = visible_patient(actor, patient_id)

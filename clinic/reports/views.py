@@ -55,16 +55,15 @@ def export_page(patient_id):
 @exports_limit
 def export_pdf(patient_id):
     """Download the PDF progress report; bad input shows the form again, values kept."""
-    patient = visible_patient(_me(), patient_id)
     form = ReportForm()
     if form.validate_on_submit():
         try:
             return _download(services.export_report_pdf(
-                _me(), patient.id, start=form.start.data, end=form.end.data,
+                _me(), patient_id, start=form.start.data, end=form.end.data,
                 summary=form.summary.data or ""))
         except ServiceError as error:
             error.show_on(form)
-    return _page(patient, form, 422)
+    return _page(visible_patient(_me(), patient_id), form, 422)
 
 
 @bp.post("/patients/<int:patient_id>/exports/responses.csv")

@@ -5,9 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from factories import PatientFactory
 
 from clinic.database import write_transaction
 from clinic.extensions import db
+from clinic.measures import services as measures
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.programs import services as programs
@@ -301,3 +303,31 @@ def test_levels_are_removed_and_starters_added(client, world):
     b_names = [t["name"] for t in client.get(
         "/api/v1/templates", headers=world.headers("admin_b")).get_json()["items"]]
     assert "Barbell basics" not in b_names
+
+
+def test_a_missing_or_another_patients_schedule_or_response_is_404(client, world):
+    """Stopping a schedule and correcting a response: a missing id and the id of another patient
+    the caller may see both answer the API's 404 (never 409), and nothing is written."""
+    sibling = PatientFactory(clinic=world.patient.clinic, primary=world.therapist,
+                             display_name="Cleo C", reference="A-2")
+    schedule = measures.save_schedule(world.therapist, sibling.id,
+                                      measures.ScheduleInput("PHQ-9", 1, 0, date.today()))
+    response = measures.record_clinician_response(world.therapist, sibling.id, "GAD-7", [1] * 7,
+                                                  datetime.now(UTC) - timedelta(hours=1))
+    schedule_id, response_id = schedule.id, response.id
+    headers = world.headers("therapist")
+    base = f"/api/v1/patients/{world.patient.id}"
+    correction = {"answers": [0] * 7, "completed_at": datetime.now(UTC).isoformat(),
+                  "reason": "Typo."}
+    for missing, theirs in ((schedule_id + 999, schedule_id), (response_id + 999, response_id)):
+        kind = "schedules" if theirs == schedule_id else "responses"
+        action = "stop" if kind == "schedules" else "correct"
+        for object_id in (missing, theirs):
+            answer = client.post(f"{base}/{kind}/{object_id}/{action}", headers=headers,
+                                 json=correction if action == "correct" else None)
+            assert answer.status_code == 404, (kind, object_id)
+            assert answer.get_json() == {"error": "Not found.", "fields": {}}
+    db.session.commit()
+    assert db.session.get(MeasureSchedule, schedule_id).ends_on is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
+        Response.supersedes_id.is_not(None))) == 0

@@ -22,6 +22,7 @@ from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
 from clinic.auth.models import Role
 from clinic.database import utcnow
+from clinic.errors import NotFound
 from clinic.extensions import db
 from clinic.measures import jobs, services
 from clinic.measures.models import (
@@ -698,8 +699,7 @@ def test_stopping_a_schedule_ends_it(client, logged_in, therapist, patient):
     assert "The schedule has stopped." in text(client.get(f"/patients/{patient.id}"))
 
     missing = logged_in.post(f"/patients/{patient.id}/schedules/{item.id + 99}/stop")
-    assert missing.status_code == 303
-    assert "That schedule does not exist." in text(client.get(f"/patients/{patient.id}"))
+    assert missing.status_code == 404
 
 
 def _next_monday(after):
@@ -735,3 +735,77 @@ def test_another_clinic_cannot_schedule_or_stop(outsider, therapist, patient):
     assert outsider.post(f"/patients/{patient.id}/schedules/{item.id}/stop").status_code == 404
     assert [(s.instrument_code, s.ends_on) for s in rows(MeasureSchedule)] == [("PHQ-9", None)]
 
+
+
+# A missing record and another patient's record answer alike ------------------------------------
+
+
+@pytest.fixture
+def other_patient(clinic, therapist):
+    """A second patient of the same therapist: in scope, but not the patient in the URL."""
+    return PatientFactory(clinic=clinic, primary=therapist, display_name="Noor Other")
+
+
+def test_a_missing_or_another_patients_schedule_cannot_be_stopped(
+        logged_in, therapist, patient, other_patient):
+    """404 for both (never a 409 or a message naming the schedule), and nothing changes."""
+    theirs = services.save_schedule(therapist, other_patient.id,
+                                    services.ScheduleInput("PHQ-9", 1, 0, DAY_1)).id
+    for schedule_id in (theirs, theirs + 99):
+        stopped = logged_in.post(f"/patients/{patient.id}/schedules/{schedule_id}/stop")
+        assert stopped.status_code == 404
+    assert [(s.patient_id, s.ends_on) for s in rows(MeasureSchedule)] == [
+        (other_patient.id, None)]
+    assert audit("schedule_stop") == []
+
+
+@pytest.mark.parametrize("path", ["", "/correct"])
+def test_a_missing_or_another_patients_response_is_404(
+        client, logged_in, therapist, patient, other_patient, path):
+    """Viewing, opening the correction form and correcting: 404 alike, nothing stored."""
+    theirs = stored_response(therapist, other_patient.id, "GAD-7", [1] * 7, DAY_2).id
+    data = {"completed_on": DAY_2.isoformat(), "reason": "Typo", **answers("GAD-7", [2] * 7)}
+    for response_id in (theirs, theirs + 99):
+        url = f"/patients/{patient.id}/responses/{response_id}{path}"
+        assert client.get(url).status_code == 404
+        if path:
+            assert logged_in.post(url, data).status_code == 404
+    assert [(r.patient_id, r.supersedes_id) for r in rows(Response)] == [
+        (other_patient.id, None)]
+    assert audit("response_view") == audit("response_correct") == []
+
+
+def test_the_correction_service_raises_not_found_for_a_missing_response(
+        app, therapist, patient, other_patient):
+    """The service itself says "not found" (the API and the pages both answer it with 404)."""
+    theirs = stored_response(therapist, other_patient.id, "GAD-7", [1] * 7, DAY_2).id
+    for response_id in (theirs, theirs + 99):
+        with pytest.raises(NotFound):
+            services.correct_response(therapist, patient.id, response_id, [2] * 7,
+                                      noon(DAY_2), "Typo")
+    with pytest.raises(NotFound):
+        services.stop_schedule(therapist, patient.id, 12345)
+
+
+# What a patient's answers did ----------------------------------------------------------------
+
+
+def test_submitting_a_link_returns_the_responses_and_alerts_it_stored(app, therapist, patient):
+    """The portal reads what happened from the result, not from the database again."""
+    invitation = services.create_adhoc_invitation(therapist, patient.id, ["PHQ-9", "GAD-7"])
+    submitted = services.submit_link_answers(
+        invitation.id, {"PHQ-9": [1] * 8 + [2], "GAD-7": [0] * 7}, {})
+    stored = rows(Response)
+    assert [r.id for r in submitted.responses] == [r.id for r in stored]
+    assert [r.instrument_code for r in stored] == ["PHQ-9", "GAD-7"]
+    assert sorted(submitted.alert_ids) == [a.id for a in rows(Alert)]
+    assert [a.kind for a in rows(Alert)] == ["risk_item"]
+    assert submitted.risk_flagged is True
+    assert submitted.clinic_id == patient.clinic_id
+
+
+def test_a_submission_without_a_risk_answer_raises_nothing(app, therapist, patient):
+    invitation = services.create_adhoc_invitation(therapist, patient.id, ["GAD-7"])
+    submitted = services.submit_link_answers(invitation.id, {"GAD-7": [1] * 7}, {})
+    assert (len(submitted.responses), submitted.alert_ids, submitted.risk_flagged) == (
+        1, (), False)

@@ -121,7 +121,7 @@ def run_writer(config, world, report_path, seed, max_seconds=MAX_WRITER_SECONDS)
                 answers = {"PHQ-9": [rng.randint(0, 3) for _ in range(9)],
                            "GAD-7": [rng.randint(0, 3) for _ in range(7)]}
                 stored = measures.submit_link_answers(invitation.id, answers, {})
-                report("submitted", invitation.id, *(response.id for response in stored))
+                report("submitted", invitation.id, *(response.id for response in stored.responses))
     os.close(report_fd)
 
 
