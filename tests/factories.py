@@ -208,9 +208,9 @@ class AssignmentFactory(ServiceFactory):
     @classmethod
     def _create(cls, model_class, actor, patient, template, start_date):
         if start_date is None:
-            start_date = programs.clinic_today(patient.id)
-        return programs.assign_program(actor, patient.id, getattr(template, "id", template),
-                                       start_date)
+            start_date = programs.clinic_today(getattr(patient, "id", patient))
+        return programs.assign_program(actor, getattr(patient, "id", patient),
+                                       getattr(template, "id", template), start_date)
 
 
 def program_token(assignment):
@@ -265,7 +265,8 @@ class InvitationFactory(ServiceFactory):
 
     @classmethod
     def _create(cls, model_class, actor, patient, codes):
-        return measures.create_adhoc_invitation(actor, patient.id, list(codes))
+        return measures.create_adhoc_invitation(actor, getattr(patient, "id", patient),
+                                                list(codes))
 
 
 def link_token(invitation):
