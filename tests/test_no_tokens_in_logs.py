@@ -6,7 +6,6 @@ a handler would write it. The Flask test client writes no access log, so a real 
 on 127.0.0.1 is also asked for the link.
 """
 
-import hashlib
 import re
 import socket
 import threading
@@ -16,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 from factories import ClinicFactory, PatientFactory, UserFactory
+from helpers import hashed
 from werkzeug.serving import make_server
 
 from clinic.database import utcnow
@@ -60,10 +60,6 @@ def patient(app):
     clinic = ClinicFactory()
     therapist = UserFactory(clinic=clinic, email=THERAPIST)
     return PatientFactory(clinic=clinic, primary=therapist, email="ada@example.org")
-
-
-def hashed(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def make_link(client, auth, patient):

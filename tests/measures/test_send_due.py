@@ -7,7 +7,6 @@ reads the clock itself). Mail goes to a real SMTP server (aiosmtpd) on 127.0.0.1
 
 import email
 import email.policy
-import hashlib
 import os
 import re
 import socket
@@ -23,7 +22,8 @@ import sqlalchemy as sa
 import time_machine
 from aiosmtpd.controller import Controller
 from conftest import make_config
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import ClinicFactory, InvitationFactory, PatientFactory, UserFactory
+from helpers import hashed, utc
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -44,10 +44,6 @@ LINK = re.compile(r"http://clinic\.test/q/([A-Za-z0-9_-]{43})")
 
 def london(*args):
     return datetime(*args, tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 MON_0905 = london(2026, 1, 5, 9, 5)
@@ -187,10 +183,6 @@ def token_of(mail_item):
     tokens = set(LINK.findall(mail_item.text)) | set(LINK.findall(mail_item.html))
     assert len(tokens) == 1, mail_item.text
     return tokens.pop()
-
-
-def hashed(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # Creating invitations ---------------------------------------------------------------------------
@@ -471,7 +463,7 @@ def test_each_new_link_is_mailed_once_to_patients_with_an_email_and_names_nobody
 ):
     ada = make_patient(clinic, therapist, "Ada Quill", "ada@example.org")
     make_patient(clinic, therapist, "Ben Marsh", None)
-    services.create_adhoc_invitation(therapist, ada.id, ["GAD-7"])  # never mailed by the job
+    InvitationFactory(actor=therapist, patient=ada, codes=["GAD-7"])  # never mailed by the job
 
     with time_machine.travel(MON_0905, tick=False):
         report = send_due(MON_0905)

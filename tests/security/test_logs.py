@@ -10,7 +10,6 @@ A 500 page shows no traceback, SQL or path, only a reference; the log has the tr
 that same reference.
 """
 
-import hashlib
 import re
 import socket
 import urllib.error
@@ -20,6 +19,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint
+from helpers import hashed
 from html_forms import form_of
 from test_headers import start_gunicorn, stop_gunicorn
 from test_no_tokens_in_logs import get_from_real_server
@@ -51,10 +51,6 @@ def canaries():
         "search": f"Canarywood{mark}",
         "login": f"canary.login.{mark}@clinic.test",
     }
-
-
-def hashed(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def test_the_main_journeys_log_no_phi_and_no_token(app, client, auth, logs):
