@@ -125,7 +125,7 @@ def audit(action, fields=AUDIT_FIELDS):
     return [tuple(getattr(e, name) for name in fields) for e in audit_events(action)]
 
 
-def audit_rows(**where):
+def raw_audit_rows(**where):
     """Every audit row as the database holds it (plain dicts of every column), oldest first;
     ``where`` filters on columns."""
     see_commits()
