@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import time_machine
 from conftest import CSRF_INPUT, TEST_PASSWORD, AuthActions, csrf_token, reload
 from factories import UserFactory
+from helpers import audit_events
 
-from clinic.audit.models import AuditEvent
 from clinic.auth.models import LoginSession, Role
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -31,14 +31,6 @@ def post_login(client, email, password, next_target=None, with_token=True):
         data["csrf_token"] = csrf_token(client)
     query = {"next": next_target} if next_target is not None else None
     return client.post("/login", query_string=query, data=data)
-
-
-def audit_events(action, **filters):
-    db.session.commit()  # end our read transaction: requests committed in their own sessions
-    query = sa.select(AuditEvent).where(AuditEvent.action == action)
-    for name, value in filters.items():
-        query = query.where(getattr(AuditEvent, name) == value)
-    return db.session.scalars(query.order_by(AuditEvent.id)).all()
 
 
 def login_sessions():

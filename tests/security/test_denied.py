@@ -12,9 +12,9 @@ import uuid
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from conftest import csrf_token
 from factories import PatientFactory
+from helpers import count
 from html_forms import form_of
 from test_route_access import (
     ACCESS,
@@ -134,11 +134,6 @@ def swap_world(app):
             "b_template": b_template, "b_exercise": b_exercise,
             "canaries": [p2.display_name, b_template.name, b_exercise.name, world.admin_b.name,
                          world.admin_b.email]}
-
-
-def count(model, *where):
-    db.session.commit()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def test_another_clinics_exercise_in_a_level_row_is_refused(app, client, auth, swap_world):
