@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
+from clinic.patients.models import CareTeamMember
 
 TAG = re.compile(r"<[^>]+>")
 AUDIT_FIELDS = ("actor_id", "object_id", "patient_id", "detail")
@@ -106,6 +107,15 @@ def fresh(model, object_id):
     see_commits()
     db.session.expire_all()
     return db.session.get(model, object_id)
+
+
+def member_id(patient, user):
+    """The id of ``user``'s place on ``patient``'s care team, None when not on it (objects or
+    ids): the care-team pages and API address members by it."""
+    see_commits()
+    return db.session.scalar(sa.select(CareTeamMember.id).where(
+        CareTeamMember.patient_id == getattr(patient, "id", patient),
+        CareTeamMember.user_id == getattr(user, "id", user)))
 
 
 # The audit trail -------------------------------------------------------------------------------
