@@ -7,16 +7,27 @@ commits) is fixed in one place. Rows are made by ``factories.py``; fixtures live
 import hashlib
 import html
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 from clinic.patients.models import CareTeamMember
 
+PROJECT = Path(__file__).resolve().parents[1]
 TAG = re.compile(r"<[^>]+>")
 AUDIT_FIELDS = ("actor_id", "object_id", "patient_id", "detail")
 
@@ -165,3 +176,81 @@ def hashed(token):
 def utc(*args):
     """``datetime(*args)`` in UTC, for fixed instants in schedules and clocks."""
     return datetime(*args, tzinfo=UTC)
+
+
+# Real servers ----------------------------------------------------------------------------------
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (for a server to start, or to refuse)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Answer a redirect with its own status instead of following it."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def statuses_of(base_url, paths, timeout=30):
+    """GET each of ``paths`` from a real server at ``base_url``; their statuses, in order,
+    redirects not followed."""
+    opener = urllib.request.build_opener(NoRedirects)
+    statuses = []
+    for path in paths:
+        try:
+            with opener.open(f"{base_url}{path}", timeout=timeout) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            with error:
+                statuses.append(error.code)
+    return statuses
+
+
+def get_from_real_server(app, paths):
+    """Ask a real werkzeug server (which writes access log lines) for ``paths``."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        return statuses_of(f"http://127.0.0.1:{server.server_port}", paths)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=30)
+
+
+def start_gunicorn(database_url, port, **environ):
+    """The real gunicorn with the project's gunicorn.conf.py, on 127.0.0.1:``port``."""
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
+           "LIFTCLINIC_ENV": "production", "DATABASE_URL": database_url,
+           "SECRET_KEY": "gunicorn-test-secret-key-0123456789-abcdefgh",
+           "BASE_URL": "https://clinic.test", **environ}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                return process
+        except OSError:  # not listening yet, or the worker is still importing the app
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+    process.kill()
+    output = process.communicate(timeout=10)[0].decode(errors="replace")
+    raise AssertionError(f"gunicorn did not start:\n{output}")
+
+
+def stop_gunicorn(process):
+    """Stop the server this test started; its output (access log included)."""
+    process.terminate()
+    try:
+        return process.communicate(timeout=30)[0].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate(timeout=10)[0].decode(errors="replace")

@@ -9,7 +9,6 @@ import email
 import email.policy
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -23,7 +22,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from conftest import make_config
 from factories import ClinicFactory, InvitationFactory, PatientFactory, UserFactory
-from helpers import hashed, utc
+from helpers import free_port, hashed, utc
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -50,12 +49,6 @@ MON_0905 = london(2026, 1, 5, 9, 5)
 
 
 # A real SMTP server ---------------------------------------------------------------------------
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Handler:
