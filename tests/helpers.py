@@ -90,6 +90,17 @@ def try_link(browser, token, portal="p"):
     return browser.get(f"/{portal}/")
 
 
+def is_logged_in(client):
+    """Whether ``client`` holds a live, complete login: the caseload answers 200 only to one;
+    anyone else (no login, or a login still at its second step) is sent to a /login page."""
+    response = client.get("/patients")
+    if response.status_code == 200:
+        return True
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    return False
+
+
 # Reading rows back -----------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 from conftest import CSRF_INPUT, TEST_PASSWORD, AuthActions, csrf_token, reload
 from factories import UserFactory
-from helpers import audit_events
+from helpers import audit_events, is_logged_in
 
 from clinic.auth.models import LoginSession, Role
 from clinic.extensions import db
@@ -36,16 +36,6 @@ def post_login(client, email, password, next_target=None, with_token=True):
 def login_sessions():
     db.session.commit()
     return db.session.scalars(sa.select(LoginSession)).all()
-
-
-def is_logged_in(client):
-    """The caseload answers 200 only to a live login; anyone else is sent to /login."""
-    response = client.get("/patients")
-    if response.status_code == 200:
-        return True
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
-    return False
 
 
 def normalised_page(response, typed_email):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import time_machine
 from conftest import TEST_PASSWORD, AuthActions, csrf_token, make_config, reload
 from factories import UserFactory
-from helpers import audit_events
+from helpers import audit_events, is_logged_in
 
 from clinic.app import create_app
 from clinic.auth import mfa
@@ -38,10 +38,6 @@ def code_at(secret, when):
 def password_step(client, email, password=TEST_PASSWORD):
     return client.post("/login", data={"email": email, "password": password,
                                        "csrf_token": csrf_token(client)})
-
-
-def is_logged_in(client):
-    return client.get("/account/password").status_code == 200
 
 
 @pytest.fixture
