@@ -22,7 +22,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from conftest import make_config
 from factories import ClinicFactory, InvitationFactory, PatientFactory, UserFactory
-from helpers import free_port, hashed, utc
+from helpers import free_port, hashed, rows, utc
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -157,13 +157,8 @@ def make_patient(clinic, therapist, name, email, schedules=(("PHQ-9", 1, MONDAY)
     return patient
 
 
-def invitations():
-    db.session.commit()  # a fresh read: other sessions (threads, requests) may have written
-    return db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
-
-
 def by_patient_and_date():
-    return {(i.patient_id, i.due_on): set(i.instruments) for i in invitations()}
+    return {(i.patient_id, i.due_on): set(i.instruments) for i in rows(Invitation)}
 
 
 def the_invitation(patient, due_on):
@@ -189,7 +184,7 @@ def test_one_invitation_per_patient_and_due_date_bundles_the_instruments_due_tha
     ben = make_patient(clinic, therapist, "Ben Marsh", None)
 
     assert send_due(london(2026, 1, 5, 7, 59)).created == 0  # not before 08:00
-    assert invitations() == []
+    assert rows(Invitation) == []
 
     assert send_due(london(2026, 1, 5, 8, 0)).created == 2
     assert send_due(london(2026, 1, 7, 9, 0)).created == 1  # Ada's Wednesday WHO-5
@@ -223,7 +218,7 @@ def test_running_again_creates_nothing_more(app, clinic, therapist):
         report = send_due(now)
         assert (report.created, report.emailed, report.reminded) == (0, 0, 0)
     assert by_patient_and_date() == before
-    assert len(invitations()) == 2
+    assert len(rows(Invitation)) == 2
     created_events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
         AuditEvent.action == "invitation_create"))
     assert created_events == 2
@@ -275,8 +270,8 @@ def test_discharged_patients_get_no_invitations_and_no_mail(app, clinic, therapi
 
     for day in (5, 7, 12):
         send_due(london(2026, 1, day, 9, 0))
-    assert {i.patient_id for i in invitations()} != set()
-    assert all(i.patient_id != dan.id for i in invitations())
+    assert {i.patient_id for i in rows(Invitation)} != set()
+    assert all(i.patient_id != dan.id for i in rows(Invitation))
     assert sink.to("dan@example.org") == []
     assert len(sink.to("ada@example.org")) == 3  # two links and one reminder
 
@@ -356,7 +351,7 @@ def test_two_runs_at_once_in_threads_create_and_mail_each_link_once(
     assert sum(r.emailed for r in reports) == 4
     assert by_patient_and_date() == {(p.id, START): {"PHQ-9", "GAD-7"} for p in patients}
     assert sorted(m.to[0] for m in sink.mails) == sorted(p.email for p in patients)
-    assert all(i.emailed_at == MON_0905 for i in invitations())
+    assert all(i.emailed_at == MON_0905 for i in rows(Invitation))
 
 
 def test_two_runs_at_once_in_threads_raise_one_missed_alert(app, clinic, therapist, sink):
@@ -418,7 +413,7 @@ def test_the_command_exits_0_and_reports_its_counts(app, runner, clinic, therapi
         "created 2 invitation(s), mailed 0, reminded 0, missed-week alerts 0")
     assert second.exit_code == 0, second.output
     assert second.output.startswith("created 0 invitation(s)")
-    assert len(invitations()) == 2
+    assert len(rows(Invitation)) == 2
 
 
 def test_a_failed_mail_fails_the_command_and_is_sent_by_the_next_run(
