@@ -1,4 +1,6 @@
-"""factory-boy factories bound to the Flask-SQLAlchemy session (rows are flushed, not committed)."""
+"""factory-boy factories: plain rows (clinics, users, patients) through the Flask-SQLAlchemy
+session, and records a service owns (programs, assignments, sessions, links, responses) through
+that service. Every factory commits, so requests (in their own sessions) see its rows."""
 
 import functools
 import itertools
@@ -88,9 +90,10 @@ class PatientFactory(BaseFactory):
 # These go through the real services, as a clinician (or the patient) would make them: assigning
 # a program writes its snapshot, saving a level bumps the template's version, a response raises
 # its alerts, and each writes its audit row. The defaults build the smallest valid world: one
-# clinician, one patient, one clinic exercise, one level. Every import of the programme
-# catalogue (exercises, templates, levels, starter programs) stays in this module, so its move
-# to a package of its own is a change here only.
+# clinician, one patient, one clinic exercise, one level (no built-in library unless asked for).
+# The kit imports the program catalogue's services (exercises, templates, levels, starter
+# programs) here only, as ``catalogue``: when the catalogue moves to a package of its own, the
+# kit changes in that one import line.
 
 
 class ServiceFactory(factory.Factory):
