@@ -6,8 +6,8 @@ Patients have no account: every patient visit is a fresh browser context that op
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from factories import AssignmentFactory, InvitationFactory, PatientFactory, starter_templates
+from helpers import rows
 from playwright.sync_api import expect
 
 from clinic.auth.models import Clinic
@@ -33,10 +33,7 @@ ALL_INSTRUMENTS = ["PHQ-9", "GAD-7", "RSES", "WHO-5", "PCL-5"]
 
 
 def _responses(patient_id, code):
-    db.session.commit()  # the requests committed in their own sessions: end our snapshot
-    return db.session.scalars(sa.select(Response).where(
-        Response.patient_id == patient_id, Response.instrument_code == code)
-        .order_by(Response.id)).all()
+    return rows(Response, Response.patient_id == patient_id, Response.instrument_code == code)
 
 
 def _crisis_text(staff_clinic_id):

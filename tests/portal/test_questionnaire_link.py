@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 from conftest import AuthActions
 from factories import ClinicFactory, InvitationFactory, PatientFactory, UserFactory, link_token
-from helpers import answers, fresh, open_link, text
+from helpers import answers, fresh, open_link, rows, text
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -55,17 +55,11 @@ def submit(browser, page, fields):
 
 
 def responses_of(patient_id):
-    db.session.commit()  # end the test's read snapshot: requests commit in their own sessions
-    return db.session.scalars(
-        sa.select(Response).where(Response.patient_id == patient_id).order_by(Response.id)
-    ).all()
+    return rows(Response, Response.patient_id == patient_id)
 
 
 def alerts_of(patient_id):
-    db.session.commit()
-    return db.session.scalars(
-        sa.select(Alert).where(Alert.patient_id == patient_id).order_by(Alert.id)
-    ).all()
+    return rows(Alert, Alert.patient_id == patient_id)
 
 
 def nothing_stored(patient_id, invitation_id):
