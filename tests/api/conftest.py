@@ -86,15 +86,6 @@ class World:
         return bearer(self.token(who))
 
 
-def _program(admin, exercises):
-    """A one-level program of the admin's clinic with these exercises (2 x 8-12, body weight)."""
-    template = TemplateFactory(actor=admin, name=f"Program of {admin.clinic.name}",
-                               description="Home.",
-                               levels=[level(*(level_row(e) for e in exercises))])
-    [first] = template.levels
-    return template, first
-
-
 def build_world():
     clinic_a, clinic_b = ClinicFactory(name="Clinic A"), ClinicFactory(name="Clinic B")
     admin = UserFactory(clinic=clinic_a, role=Role.ADMIN, email="admin@a.test")
@@ -115,8 +106,11 @@ def build_world():
     own_b = ExerciseFactory(actor=admin_b, name="Clinic B wall sit", equipment="wall",
                             measure="hold_seconds", ladder_step=3,
                             cues=["Back flat on the wall."])
-    template, first_level = _program(admin, [builtin_exercise, own])
-    template_b, _level_b = _program(admin_b, [builtin_exercise, own_b])
+    template = TemplateFactory(actor=admin, name="Program of Clinic A", description="Home.",
+                               levels=[level(level_row(builtin_exercise), level_row(own))])
+    [first_level] = template.levels
+    template_b = TemplateFactory(actor=admin_b, name="Program of Clinic B", description="Home.",
+                                 levels=[level(level_row(builtin_exercise), level_row(own_b))])
     today = programs.clinic_today(patient.id)
     assignment = AssignmentFactory(actor=therapist, patient=patient, template=template,
                                    start_date=today)

@@ -52,7 +52,7 @@ def key():
     return secrets.token_hex(8)
 
 
-def link_token(response):
+def token_on_page(response):
     match = LINK.search(response.get_data(as_text=True))
     assert match, "no program link on the page"
     return match.group(1)
@@ -183,7 +183,7 @@ def test_assign_makes_a_snapshot_with_the_template_version(client, clinician, wo
     # The stored token is only a hash of the link the clinician sees.
     program = client.get(response.headers["Location"])
     assert program.status_code == 200
-    assert tokens.token_hash(link_token(program)) == made.token_hash
+    assert tokens.token_hash(token_on_page(program)) == made.token_hash
     assert "from template version 4" in flat(unescaped(program))
 
     patient_page = flat(unescaped(client.get(f"/patients/{patient.id}")))
@@ -385,7 +385,7 @@ def test_pause_resume_complete_each_leave_an_event(client, clinician, world, ass
                                                    phone):
     base = f"/programs/assignments/{assignment.id}"
     therapist = world["therapist"].id
-    token = link_token(client.get(base))
+    token = token_on_page(client.get(base))
     assert try_link(phone, token).status_code == 200
 
     assert clinician.post(f"{base}/status/paused", token_page=base).status_code == 303
@@ -425,13 +425,13 @@ def test_pause_resume_complete_each_leave_an_event(client, clinician, world, ass
 
 def test_rotating_the_link_retires_the_old_one(client, clinician, world, assignment, app):
     base = f"/programs/assignments/{assignment.id}"
-    old = link_token(client.get(base))
+    old = token_on_page(client.get(base))
     old_hash = fresh(Assignment, assignment.id).token_hash
 
     assert clinician.post(f"{base}/link/rotate", token_page=base).status_code == 303
     page = client.get(base)
     assert "New link made; the old one no longer works." in unescaped(page)
-    new = link_token(page)
+    new = token_on_page(page)
     assert new != old
     current = fresh(Assignment, assignment.id)
     assert current.token_hash == tokens.token_hash(new) != old_hash
@@ -452,7 +452,7 @@ def test_a_phone_that_opened_the_old_link_is_cut_off_by_a_rotation(client, clini
                                                                    assignment, phone):
     """"The old one no longer works": a browser that opened it before must not keep the program."""
     base = f"/programs/assignments/{assignment.id}"
-    old = link_token(client.get(base))
+    old = token_on_page(client.get(base))
     assert try_link(phone, old).status_code == 200
     assert clinician.post(f"{base}/link/rotate", token_page=base).status_code == 303
 
@@ -463,7 +463,7 @@ def test_a_phone_that_opened_the_old_link_is_cut_off_by_a_rotation(client, clini
 
 def test_revoking_the_link_answers_a_calm_410(client, clinician, world, assignment, phone):
     base = f"/programs/assignments/{assignment.id}"
-    token = link_token(client.get(base))
+    token = token_on_page(client.get(base))
     assert try_link(phone, token).status_code == 200
 
     assert clinician.post(f"{base}/link/revoke", token_page=base).status_code == 303
@@ -493,7 +493,7 @@ def test_revoking_the_link_answers_a_calm_410(client, clinician, world, assignme
 
     # A new link works again.
     assert clinician.post(f"{base}/link/rotate", token_page=base).status_code == 303
-    assert try_link(phone, link_token(client.get(base))).status_code == 200
+    assert try_link(phone, token_on_page(client.get(base))).status_code == 200
 
 
 # Supervised sessions ---------------------------------------------------------------------------
