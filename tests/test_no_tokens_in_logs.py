@@ -6,17 +6,12 @@ a handler would write it. The Flask test client writes no access log, so a real 
 on 127.0.0.1 is also asked for the link.
 """
 
-import hashlib
 import re
-import socket
-import threading
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 import pytest
 from factories import ClinicFactory, PatientFactory, UserFactory
-from werkzeug.serving import make_server
+from helpers import free_port, get_from_real_server, hashed
 
 from clinic.database import utcnow
 from clinic.extensions import db
@@ -29,19 +24,13 @@ CSRF_VALUE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_VALUE = re.compile(r"http://clinic\.test/q/([A-Za-z0-9_-]{43})")
 
 
-def closed_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def config_overrides(request):
     if "errors_are_handled" in request.fixturenames:
         # As in production: an unexpected error is logged by Flask and answered with a 500.
         return {"PROPAGATE_EXCEPTIONS": False}
     if "unreachable_smtp" in request.fixturenames:
-        return {"SMTP_URL": f"smtp://127.0.0.1:{closed_port()}"}
+        return {"SMTP_URL": f"smtp://127.0.0.1:{free_port()}"}
     return {}
 
 
@@ -62,10 +51,6 @@ def patient(app):
     return PatientFactory(clinic=clinic, primary=therapist, email="ada@example.org")
 
 
-def hashed(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def make_link(client, auth, patient):
     """A clinician makes a link and views it; returns (invitation page, token)."""
     auth.login(THERAPIST)
@@ -76,34 +61,6 @@ def make_link(client, auth, patient):
     tokens = set(TOKEN_VALUE.findall(client.get(page).get_data(as_text=True)))
     assert len(tokens) == 1
     return page, tokens.pop()
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def get_from_real_server(app, paths):
-    """Ask a real werkzeug server (which writes access log lines) for ``paths``."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    opener = urllib.request.build_opener(NoRedirects)
-    statuses = []
-    try:
-        for path in paths:
-            try:
-                with opener.open(f"http://127.0.0.1:{server.server_port}{path}",
-                                 timeout=30) as response:
-                    statuses.append(response.status)
-            except urllib.error.HTTPError as error:
-                statuses.append(error.code)
-                error.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=30)
-    return statuses
 
 
 def test_the_patient_journey_logs_no_token(app, client, auth, patient, logs):

@@ -5,21 +5,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from factories import PatientFactory
+from factories import PatientFactory, starter_templates
+from helpers import member_id
 
-from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.programs import services as programs
 from clinic.programs.models import Assignment, ProgramTemplate
-
-
-def member_id(world, user):
-    db.session.commit()
-    return db.session.scalar(sa.select(CareTeamMember.id).where(
-        CareTeamMember.patient_id == world.patient.id, CareTeamMember.user_id == user.id))
 
 
 def test_the_primary_clinician_manages_the_care_team(client, world):
@@ -32,14 +26,16 @@ def test_the_primary_clinician_manages_the_care_team(client, world):
     assert again.status_code == 422 and "user_id" in again.get_json()["fields"]
     other_clinic = client.post(base, headers=headers, json={"user_id": world.therapist_b.id})
     assert other_clinic.status_code == 422
-    primary = client.post(f"{base}/{member_id(world, world.trainer)}/primary", headers=headers)
+    trainer = member_id(world.patient, world.trainer)
+    primary = client.post(f"{base}/{trainer}/primary", headers=headers)
     assert primary.status_code == 200
     assert [m["user_id"] for m in primary.get_json()["care_team"] if m["is_primary"]] == [
         world.trainer.id]
     # The therapist is no longer primary: managing the team is now refused.
-    refused = client.delete(f"{base}/{member_id(world, world.therapist2)}", headers=headers)
+    therapist2 = member_id(world.patient, world.therapist2)
+    refused = client.delete(f"{base}/{therapist2}", headers=headers)
     assert refused.status_code == 403
-    removed = client.delete(f"{base}/{member_id(world, world.therapist2)}",
+    removed = client.delete(f"{base}/{member_id(world.patient, world.therapist2)}",
                             headers=world.headers("admin"))
     assert removed.status_code == 200
     assert world.therapist2.id not in [m["user_id"] for m in removed.get_json()["care_team"]]
@@ -50,7 +46,7 @@ def test_care_team_refusals(client, world):
     trainer = client.post(base, headers=world.headers("trainer"),
                           json={"user_id": world.therapist2.id})
     assert trainer.status_code == 403
-    primary = client.delete(f"{base}/{member_id(world, world.therapist)}",
+    primary = client.delete(f"{base}/{member_id(world.patient, world.therapist)}",
                             headers=world.headers("admin"))
     assert primary.status_code == 409
     # A care-team row of another clinic's patient is as missing as an unknown one.
@@ -236,9 +232,7 @@ def test_a_target_changes_with_a_reason(client, world):
 
 def test_suggestions_come_from_the_logs_and_a_decline_holds(client, world):
     headers = world.headers("therapist")
-    write_transaction(programs.install_starters)(world.patient.clinic_id)
-    starter = db.session.scalar(sa.select(ProgramTemplate.id).where(
-        ProgramTemplate.name == "Barbell basics"))
+    starter = starter_templates(world.patient.clinic)["Barbell basics"]
     programs.set_status(world.therapist, world.assignment_id, "completed")
     today = programs.clinic_today(world.patient.id).isoformat()
     made = client.post(f"/api/v1/patients/{world.patient.id}/assignments", headers=headers,

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from helpers import count
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -11,11 +12,6 @@ from clinic.extensions import db
 from clinic.measures.models import Invitation, Response
 
 CODES = ["PHQ-9", "GAD-7", "RSES", "WHO-5", "PCL-5"]
-
-
-def count(model):
-    db.session.commit()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def test_an_invitation_gives_the_patients_link(client, world):

@@ -2,16 +2,11 @@
 
 import pytest
 import sqlalchemy as sa
+from helpers import audit_events
 
 from api.conftest import bearer, make_token
-from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 from clinic.patients.models import Patient
-
-
-def events(action):
-    db.session.commit()
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
 @pytest.mark.parametrize(("who", "visible"), [
@@ -23,7 +18,7 @@ def test_the_caseload_is_the_callers_scope(client, world, who, visible):
     body = response.get_json()
     assert {p["reference"] for p in body["items"]} == visible
     assert (body["total"], body["page"], body["per_page"]) == (len(visible), 1, 20)
-    assert events("api.patients.list")[-1].actor_id == getattr(world, who).id
+    assert audit_events("api.patients.list")[-1].actor_id == getattr(world, who).id
 
 
 def test_list_pages_and_searches(client, world):
@@ -53,7 +48,7 @@ def test_one_patient_in_scope_is_read_and_audited(client, world):
     assert body["reference"] == "A-1" and body["status"] == "active"
     assert [(m["user_id"], m["is_primary"]) for m in body["care_team"]] == [
         (world.therapist.id, True), (world.trainer.id, False)]
-    [view] = events("patient_view")
+    [view] = audit_events("patient_view")
     assert (view.actor_id, view.patient_id) == (world.trainer.id, world.patient.id)
 
 
@@ -92,7 +87,7 @@ def test_a_therapist_adds_a_patient_and_becomes_primary(client, world):
         "Sam", "sam@example.org", "1990-02-03")
     assert [(m["user_id"], m["is_primary"]) for m in body["care_team"]] == [
         (world.therapist2.id, True)]
-    assert events("patient_create")[0].actor_id == world.therapist2.id
+    assert audit_events("patient_create")[0].actor_id == world.therapist2.id
 
 
 def test_an_admin_names_the_primary_clinician(client, world):
@@ -157,7 +152,7 @@ def test_patch_changes_only_what_is_sent(client, world):
     body = response.get_json()
     assert (body["display_name"], body["reference"], body["email"]) == (
         "Alex Again", "A-1", "alex@example.org")
-    assert events("patient_update")[-1].detail["fields"] == ["display_name"]
+    assert audit_events("patient_update")[-1].detail["fields"] == ["display_name"]
 
 
 def test_patch_validation_and_conflicts(client, world):

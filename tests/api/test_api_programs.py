@@ -3,16 +3,11 @@
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
+from helpers import count
 
 from clinic.extensions import db
 from clinic.programs import services as programs
 from clinic.programs.models import Assignment, Exercise, ProgramTemplate, SessionLog, SetLog
-
-
-def count(model):
-    db.session.commit()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def today(world):

@@ -8,20 +8,15 @@ import pyotp
 import sqlalchemy as sa
 import time_machine
 from factories import TEST_PASSWORD
+from helpers import audit_events
 
 from api.conftest import basic, bearer, make_token
-from clinic.audit.models import AuditEvent
 from clinic.auth import mfa
 from clinic.auth.api_tokens import ApiToken
 from clinic.auth.models import LoginSession
 from clinic.auth.services import set_user_active
 from clinic.database import utcnow
 from clinic.extensions import db
-
-
-def actions(action):
-    db.session.commit()
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
 def test_basic_credentials_give_a_token_that_works_once_shown_and_stored_as_a_hash(
@@ -43,7 +38,7 @@ def test_basic_credentials_give_a_token_that_works_once_shown_and_stored_as_a_ha
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession).where(
         LoginSession.ended_at.is_(None))) == 0
-    assert len(actions("api_token_create")) == 1
+    assert len(audit_events("api_token_create")) == 1
 
 
 def test_token_lifetime_is_a_setting(app, client, world):
@@ -66,7 +61,7 @@ def test_wrong_or_missing_credentials_get_401_and_count_towards_the_lockout(
     locked = client.post("/api/v1/tokens", headers=basic("therapist@a.test"))
     assert locked.status_code == 401
     assert locked.get_json()["error"] == wrong.get_json()["error"]
-    assert len(actions("lockout")) == 1
+    assert len(audit_events("lockout")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
     # The login page agrees: the account is locked there too.
     assert client.post("/login", data={"email": "therapist@a.test",
@@ -128,7 +123,7 @@ def test_delete_current_revokes_the_token_it_carries_only(client, world):
     assert client.get("/api/v1/patients", headers=bearer(token)).status_code == 401
     assert client.delete("/api/v1/tokens/current", headers=bearer(token)).status_code == 401
     assert client.get("/api/v1/patients", headers=bearer(other)).status_code == 200
-    assert len(actions("api_token_revoke")) == 1
+    assert len(audit_events("api_token_revoke")) == 1
 
 
 def test_last_used_is_recorded(client, world):
@@ -155,4 +150,4 @@ def test_two_step_login_accounts_send_their_code(client, world):
         replayed = client.post("/api/v1/tokens", headers={
             **basic("therapist@a.test"), "X-OTP-Code": pyotp.TOTP(secret).at(later)})
         assert replayed.status_code == 401
-    assert len(actions("api_token_create")) == 1
+    assert len(audit_events("api_token_create")) == 1

@@ -5,39 +5,29 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
-import sqlalchemy as sa
 import time_machine
-from factories import PatientFactory, UserFactory
+from factories import (
+    AssignmentFactory,
+    InvitationFactory,
+    PatientFactory,
+    ResponseFactory,
+    SessionFactory,
+    UserFactory,
+    starter_templates,
+)
+from helpers import assert_no_phi, raw_audit_rows
 
 from clinic.alerts.services import alerts_of
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record
 from clinic.auth.models import Role
-from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.measures import services as measures
-from clinic.programs import services as programs
-from clinic.programs.entry import SessionEntry
 
 audit = AuditEvent.__table__
 PHI = ("Quentin Quill", "QQ-4711", "quentin.quill@example.org", "a note only the patient wrote")
-
-
-def rows(**where):
-    db.session.commit()
-    query = sa.select(audit).order_by(audit.c.id)
-    for column, value in where.items():
-        query = query.where(audit.c[column] == value)
-    return [dict(row) for row in db.session.execute(query).mappings()]
-
-
-def assert_no_phi(row):
-    text = json.dumps({k: str(v) for k, v in row.items()}).lower()
-    for value in PHI:
-        assert value.lower() not in text, f"{value!r} leaked into {row}"
 
 
 @pytest.fixture
@@ -48,23 +38,16 @@ def world(app):
     outsider = UserFactory(clinic=therapist.clinic, role=Role.THERAPIST, email="o@a.test")
     patient = PatientFactory(clinic=therapist.clinic, primary=therapist,
                              display_name=PHI[0], reference=PHI[1], email=PHI[2])
-    response = measures.record_clinician_response(
-        therapist, patient.id, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 1],  # item 9: an alert
-        datetime.now(UTC) - timedelta(hours=1))
+    response = ResponseFactory(actor=therapist, patient=patient,
+                               answers=[1, 1, 1, 1, 1, 1, 1, 1, 1])  # item 9: an alert
     [alert] = alerts_of(response=response)
-    invitation = measures.create_adhoc_invitation(therapist, patient.id, ["PHQ-9"])
-    write_transaction(programs.sync_builtin_exercises)()
-    write_transaction(programs.install_starters)(therapist.clinic_id, therapist)
-    template = programs.templates_of(therapist.clinic_id)[0]
-    assignment = programs.assign_program(therapist, patient.id, template.id,
-                                         programs.clinic_today(patient.id))
+    invitation = InvitationFactory(actor=therapist, patient=patient)
+    template_id = next(iter(starter_templates(therapist.clinic, therapist).values()))
+    assignment = AssignmentFactory(actor=therapist, patient=patient, template=template_id)
     level = assignment.snapshot["levels"][0]
-    programs.log_session(assignment.id, SessionEntry(
-        performed_on=programs.clinic_today(patient.id), status="done", low_energy=False,
-        skip_reason=None, duration_minutes=30, rpe=5, mood_before=5, mood_after=6, pain=0,
-        pain_where=None, note=PHI[3], submission_key="w",
-        sets={0: [{"reps": 10, "load_kg": None, "seconds": None}] * level["exercises"][0]["sets"]
-              }), source="patient")
+    SessionFactory(assignment=assignment, rpe=5, note=PHI[3], submission_key="w",
+                   sets={0: [{"reps": 10, "load_kg": None, "seconds": None}]
+                         * level["exercises"][0]["sets"]})
     return {"therapist": therapist, "outsider": outsider, "patient": patient.id,
             "response": response.id, "alert": alert.id, "invitation": invitation.id,
             "assignment": assignment.id,
@@ -82,40 +65,42 @@ def test_each_read_of_patient_data_writes_one_row_without_phi(client, auth, worl
         "alert_view": f"/alerts/{world['alert']}",
     }
     auth.login(world["therapist"].email)
-    before = len(rows())
+    before = len(raw_audit_rows())
     for action, path in pages.items():
         response = client.get(path, environ_base={"REMOTE_ADDR": "198.51.100.7"})
         assert response.status_code == 200, path
-        [row] = rows(action=action)
+        [row] = raw_audit_rows(action=action)
         assert (row["actor_id"], row["patient_id"], row["outcome"]) == (
             world["therapist"].id, p, "success"), action
         assert (row["ip"], row["request_id"]) == ("198.51.100.7",
                                                  response.headers["X-Request-Id"])
         assert row["at"].tzinfo is not None
-        assert_no_phi(row)
-    assert len(rows()) == before + len(pages)
+        assert_no_phi(row, *PHI)
+    assert len(raw_audit_rows()) == before + len(pages)
 
     # Correcting a response shows its answers: a read too. The strength chart as well.
     client.get(f"/patients/{p}/responses/{world['response']}/correct")
-    assert [r["detail"] for r in rows(action="response_view")][-1] == {"purpose": "correct"}
+    assert [r["detail"] for r in raw_audit_rows(action="response_view")][-1] == {
+        "purpose": "correct"}
     strength = client.get(
         f"/programs/assignments/{world['assignment']}/strength/{world['exercise']}.svg")
     assert strength.status_code == 200
-    assert rows(action="chart_view")[-1]["detail"] == {"exercise_id": world["exercise"]}
-    for row in rows():
-        assert_no_phi(row)
+    assert raw_audit_rows(action="chart_view")[-1]["detail"] == {
+        "exercise_id": world["exercise"]}
+    for row in raw_audit_rows():
+        assert_no_phi(row, *PHI)
 
 
 def test_a_refused_read_writes_no_read_row(client, auth, world):
     p = world["patient"]
     auth.login(world["outsider"].email)
-    before = len(rows())
+    before = len(raw_audit_rows())
     for path in (f"/patients/{p}", f"/patients/{p}/responses/{world['response']}",
                  f"/patients/{p}/invitations/{world['invitation']}",
                  f"/patients/{p}/charts/PHQ-9.svg",
                  f"/programs/assignments/{world['assignment']}", f"/alerts/{world['alert']}"):
         assert client.get(path).status_code == 404, path
-    assert len(rows()) == before
+    assert len(raw_audit_rows()) == before
 
 
 # The admin's page and export ------------------------------------------------------------------
@@ -169,10 +154,10 @@ def test_the_export_is_the_filtered_trail_as_csv_and_is_audited(client, auth, hi
     assert {r["actor_email"] for r in table} == {"t1@a.test"}
     assert table[1]["patient_id"] == str(history["patient"])
     assert table[1]["patient_reference"] == "REF-9"
-    stored = {r["id"]: r["hash"] for r in rows()}
+    stored = {r["id"]: r["hash"] for r in raw_audit_rows()}
     assert all(stored[int(r["id"])] == r["hash"] for r in table)
 
-    [export] = rows(action="audit_export")
+    [export] = raw_audit_rows(action="audit_export")
     assert export["actor_id"] == history["admin"].id
     assert export["detail"] == {"filters": ["date_to", "user_email"], "date_to": "2026-03-02"}
     assert date.fromisoformat(export["detail"]["date_to"]) == date(2026, 3, 2)
@@ -183,7 +168,7 @@ def test_only_admins_export(client, auth, role):
     user = UserFactory(role=role)
     auth.login(user.email)
     assert client.get("/admin/audit/export.csv").status_code == 403
-    assert rows(action="audit_export") == []
+    assert raw_audit_rows(action="audit_export") == []
 
 
 def test_a_cell_that_looks_like_a_formula_is_defused():

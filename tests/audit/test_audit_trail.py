@@ -3,13 +3,13 @@ nothing in the app can change it."""
 
 import hashlib
 import html
-import json
 import re
 
 import pytest
 import sqlalchemy as sa
 from conftest import csrf_token
 from factories import ClinicFactory, PatientFactory, UserFactory
+from helpers import assert_no_phi, raw_audit_rows
 
 from clinic.audit.models import AuditEvent, AuditTrailIsAppendOnly
 from clinic.audit.services import record
@@ -18,26 +18,6 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 
 audit_table = AuditEvent.__table__
-
-
-def fresh():
-    """End the test session's read transaction: the next read sees what requests committed."""
-    db.session.commit()
-
-
-def raw_events(**where):
-    """Every audit row as the database holds it (plain Core rows, every column)."""
-    fresh()
-    query = sa.select(audit_table).order_by(audit_table.c.id)
-    for column, value in where.items():
-        query = query.where(audit_table.c[column] == value)
-    return [row._asdict() for row in db.session.execute(query)]
-
-
-def assert_no_phi(row, *values):
-    text = json.dumps({k: str(v) for k, v in row.items()}) + json.dumps(row["detail"])
-    for value in values:
-        assert str(value).lower() not in text.lower(), f"{value!r} leaked into {row}"
 
 
 @pytest.fixture
@@ -63,7 +43,7 @@ def test_viewing_a_patient_writes_one_view_event_without_phi(client, auth, thera
     response = client.get(f"/patients/{patient_id}", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.status_code == 200
 
-    [event] = raw_events(action="patient_view")
+    [event] = raw_audit_rows(action="patient_view")
     assert event["actor_kind"] == "user" and event["actor_id"] == therapist_id
     assert event["clinic_id"] == clinic_id
     assert event["patient_id"] == patient_id
@@ -76,9 +56,9 @@ def test_viewing_a_patient_writes_one_view_event_without_phi(client, auth, thera
     # One event per view; a refused view records none.
     client.get(f"/patients/{patient_id}")
     assert client.get(f"/patients/{other_id}").status_code == 404
-    views = raw_events(action="patient_view")
+    views = raw_audit_rows(action="patient_view")
     assert [e["patient_id"] for e in views] == [patient_id, patient_id]
-    for row in raw_events():
+    for row in raw_audit_rows():
         assert_no_phi(row, *phi)
 
 
@@ -89,7 +69,7 @@ def test_patient_update_records_changed_field_names_only(client, auth, therapist
                          {"display_name": "Quentin Q. Quill", "reference": "QQ-4711",
                           "email": "new.address@example.org", "date_of_birth": "1980-02-29"})
     assert response.status_code == 303
-    [event] = raw_events(action="patient_update")
+    [event] = raw_audit_rows(action="patient_update")
     assert event["detail"] == {"fields": ["date_of_birth", "display_name", "email"]}
     assert (event["actor_id"], event["patient_id"]) == (therapist.id, patient_id)
     assert_no_phi(event, "Quentin", "Quill", "QQ-4711", "quentin.quill@example.org",
@@ -99,14 +79,14 @@ def test_patient_update_records_changed_field_names_only(client, auth, therapist
     auth.post(f"/patients/{patient_id}/edit",
               {"display_name": "Quentin Q. Quill", "reference": "QQ-4711",
                "email": "new.address@example.org", "date_of_birth": "1980-02-29"})
-    assert [e["detail"] for e in raw_events(action="patient_update")] == [
+    assert [e["detail"] for e in raw_audit_rows(action="patient_update")] == [
         {"fields": ["date_of_birth", "display_name", "email"]}, {"fields": []}]
 
 
 def test_successful_login_writes_an_event(client, auth, therapist):
     response = auth.login(therapist.email)
     assert response.status_code == 303
-    [event] = raw_events(action="login")
+    [event] = raw_audit_rows(action="login")
     assert (event["actor_kind"], event["actor_id"], event["clinic_id"], event["outcome"]) == (
         "user", therapist.id, therapist.clinic_id, "success")
     assert event["ip"] == "127.0.0.1"
@@ -118,7 +98,7 @@ def test_failed_logins_write_events(app, client, auth, therapist):
     auth.login(therapist.email, password="not the right password")
     auth.login("Nobody@Nowhere.test", password="whatever it is")
 
-    wrong, unknown = raw_events(action="login")
+    wrong, unknown = raw_audit_rows(action="login")
     assert (wrong["actor_kind"], wrong["actor_id"], wrong["outcome"]) == (
         "user", therapist.id, "failure")
     assert wrong["detail"] == {"reason": "wrong_password"}
@@ -166,7 +146,7 @@ def test_the_orm_refuses_to_update_or_delete_an_audit_event(app, therapist):
         db.session.flush()
     db.session.rollback()
 
-    [row] = raw_events()
+    [row] = raw_audit_rows()
     assert (row["action"], row["detail"]) == ("patient_view", {})
 
 
@@ -177,14 +157,14 @@ def test_no_route_changes_audit_rows(app, client, auth):
 
     admin = UserFactory(role=Role.ADMIN)
     auth.login(admin.email)
-    before = raw_events()
+    before = raw_audit_rows()
     token = csrf_token(client, "/account/password")
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         for url in ("/admin/audit/", f"/admin/audit/{before[0]['id']}"):
             response = client.open(url, method=method, data={"csrf_token": token},
                                    headers={"X-CSRFToken": token})
             assert response.status_code in (404, 405), f"{method} {url}"
-    assert raw_events() == before
+    assert raw_audit_rows() == before
 
 
 # Reading it: the admin's page ------------------------------------------------------------------
@@ -236,7 +216,7 @@ def two_clinics(client, auth):
 
 
 def clinic_a_events(ids, **where):
-    return raw_events(clinic_id=ids["clinic_a"], **where)
+    return raw_audit_rows(clinic_id=ids["clinic_a"], **where)
 
 
 def test_admin_sees_only_their_own_clinics_events(client, two_clinics):
@@ -298,12 +278,12 @@ def test_a_failed_create_writes_no_event(client, auth, therapist):
     auth.login(therapist.email)
     response = auth.post("/patients/new", {"display_name": "Second", "reference": "TAKEN-1"})
     assert response.status_code == 422
-    assert raw_events(action="patient_create") == []
+    assert raw_audit_rows(action="patient_create") == []
     assert db.session.scalar(sa.select(sa.func.count(Patient.id))) == 1
 
     response = auth.post("/patients/new", {"display_name": "Second", "reference": "FREE-1"})
     assert response.status_code == 303
-    [event] = raw_events(action="patient_create")
+    [event] = raw_audit_rows(action="patient_create")
     created = db.session.scalar(sa.select(Patient).where(Patient.reference == "FREE-1"))
     assert event["patient_id"] == created.id
 
@@ -319,8 +299,8 @@ def test_a_failed_admin_create_and_a_failed_update_write_no_event(client, auth, 
     response = auth.post(f"/patients/{patient_id}/edit",
                          {"display_name": "Renamed", "reference": "P-2"})
     assert response.status_code == 422
-    assert raw_events(action="patient_create") == []
-    assert raw_events(action="patient_update") == []
+    assert raw_audit_rows(action="patient_create") == []
+    assert raw_audit_rows(action="patient_update") == []
     assert db.session.get(Patient, patient_id).display_name != "Renamed"
 
 

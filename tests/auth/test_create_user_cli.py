@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from conftest import AuthActions
 from factories import ClinicFactory
+from helpers import rows
 
 from clinic.audit.models import AuditEvent
 from clinic.auth.models import Clinic, Role, User
@@ -37,24 +38,14 @@ def create_user(
     )
 
 
-def users():
-    db.session.commit()  # end our read transaction: the command committed in its own
-    return db.session.scalars(sa.select(User).order_by(User.id)).all()
-
-
-def clinics():
-    db.session.commit()
-    return db.session.scalars(sa.select(Clinic).order_by(Clinic.id)).all()
-
-
 def test_create_user_creates_the_clinic_and_the_user(app, runner):
     result = create_user(runner)
 
     assert result.exit_code == 0, result.output
     assert "Created admin first@newclinic.example in clinic 'New Clinic'." in result.output
-    [clinic] = clinics()
+    [clinic] = rows(Clinic)
     assert clinic.name == "New Clinic"
-    [user] = users()
+    [user] = rows(User)
     assert (user.email, user.name, user.role, user.active) == (
         "first@newclinic.example",
         "Fran First",
@@ -77,8 +68,8 @@ def test_create_user_adds_to_an_existing_clinic(runner):
     result = create_user(runner, clinic="Existing Clinic", role="therapist")
 
     assert result.exit_code == 0, result.output
-    assert len(clinics()) == 1
-    [user] = users()
+    assert len(rows(Clinic)) == 1
+    [user] = rows(User)
     assert user.clinic_id == existing.id
     assert user.role == Role.THERAPIST
 
@@ -87,7 +78,7 @@ def test_create_user_stores_the_email_lower_case(runner):
     result = create_user(runner, email="Fran.First@NewClinic.Example")
 
     assert result.exit_code == 0, result.output
-    assert [u.email for u in users()] == ["fran.first@newclinic.example"]
+    assert [u.email for u in rows(User)] == ["fran.first@newclinic.example"]
 
 
 def test_a_second_run_with_the_same_email_fails_clearly(runner):
@@ -100,8 +91,8 @@ def test_a_second_run_with_the_same_email_fails_clearly(runner):
     assert result.exit_code != 0
     assert "Another account already uses this email address." in result.output
     assert "Traceback" not in result.output
-    assert [u.name for u in users()] == ["Fran First"]
-    assert [c.name for c in clinics()] == ["New Clinic"]  # nothing half-created
+    assert [u.name for u in rows(User)] == ["Fran First"]
+    assert [c.name for c in rows(Clinic)] == ["New Clinic"]  # nothing half-created
 
 
 def test_a_short_password_fails_and_creates_nothing(runner):
@@ -109,8 +100,8 @@ def test_a_short_password_fails_and_creates_nothing(runner):
 
     assert result.exit_code != 0
     assert "Use at least 12 characters" in result.output
-    assert users() == []
-    assert clinics() == []
+    assert rows(User) == []
+    assert rows(Clinic) == []
 
 
 def test_an_unknown_role_fails_and_creates_nothing(runner):
@@ -119,5 +110,5 @@ def test_an_unknown_role_fails_and_creates_nothing(runner):
     assert result.exit_code != 0
     assert "superuser" in result.output
     assert "therapist" in result.output  # the valid choices are named
-    assert users() == []
-    assert clinics() == []
+    assert rows(User) == []
+    assert rows(Clinic) == []

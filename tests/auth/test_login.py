@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import time_machine
 from conftest import CSRF_INPUT, TEST_PASSWORD, AuthActions, csrf_token, reload
 from factories import UserFactory
+from helpers import audit_events, is_logged_in, rows
 
-from clinic.audit.models import AuditEvent
 from clinic.auth.models import LoginSession, Role
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -31,29 +31,6 @@ def post_login(client, email, password, next_target=None, with_token=True):
         data["csrf_token"] = csrf_token(client)
     query = {"next": next_target} if next_target is not None else None
     return client.post("/login", query_string=query, data=data)
-
-
-def audit_events(action, **filters):
-    db.session.commit()  # end our read transaction: requests committed in their own sessions
-    query = sa.select(AuditEvent).where(AuditEvent.action == action)
-    for name, value in filters.items():
-        query = query.where(getattr(AuditEvent, name) == value)
-    return db.session.scalars(query.order_by(AuditEvent.id)).all()
-
-
-def login_sessions():
-    db.session.commit()
-    return db.session.scalars(sa.select(LoginSession)).all()
-
-
-def is_logged_in(client):
-    """The caseload answers 200 only to a live login; anyone else is sent to /login."""
-    response = client.get("/patients")
-    if response.status_code == 200:
-        return True
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
-    return False
 
 
 def normalised_page(response, typed_email):
@@ -110,7 +87,7 @@ def test_inactive_user_gets_the_same_generic_message_even_with_the_right_passwor
     assert response.status_code == 422
     assert GENERIC_FAILURE in response.get_data(as_text=True)
     assert not is_logged_in(client)
-    assert login_sessions() == []
+    assert rows(LoginSession) == []
 
 
 def test_email_is_case_insensitive_and_trimmed(client, therapist):
@@ -199,7 +176,7 @@ def test_login_without_csrf_token_is_refused_with_400_and_logs_nobody_in(client,
 
     assert response.status_code == 400
     assert not is_logged_in(client)
-    assert login_sessions() == []
+    assert rows(LoginSession) == []
     assert reload(therapist).last_login_at is None
 
 

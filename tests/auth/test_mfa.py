@@ -11,9 +11,9 @@ import sqlalchemy as sa
 import time_machine
 from conftest import TEST_PASSWORD, AuthActions, csrf_token, make_config, reload
 from factories import UserFactory
+from helpers import audit_events, is_logged_in
 
 from clinic.app import create_app
-from clinic.audit.models import AuditEvent
 from clinic.auth import mfa
 from clinic.auth.models import LoginSession, Role
 from clinic.config import ConfigError, derived_mfa_key
@@ -22,14 +22,6 @@ from clinic.extensions import db
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)  # the start of a 30-second step
 STEP = timedelta(seconds=30)
 COOKIE = "liftclinic_session"
-
-
-def events(action, **where):
-    db.session.commit()
-    query = sa.select(AuditEvent).where(AuditEvent.action == action)
-    for name, value in where.items():
-        query = query.where(getattr(AuditEvent, name) == value)
-    return db.session.scalars(query.order_by(AuditEvent.id)).all()
 
 
 def enrol(user):
@@ -46,10 +38,6 @@ def code_at(secret, when):
 def password_step(client, email, password=TEST_PASSWORD):
     return client.post("/login", data={"email": email, "password": password,
                                        "csrf_token": csrf_token(client)})
-
-
-def is_logged_in(client):
-    return client.get("/account/password").status_code == 200
 
 
 @pytest.fixture
@@ -95,7 +83,7 @@ def test_setting_up_shows_a_qr_code_and_the_key_and_needs_a_right_code(client, a
     wrong = auth.post("/account/mfa/setup", {"code": "000000"}, token_page="/account/mfa/setup")
     assert wrong.status_code == 422
     assert "That code is not right" in wrong.get_data(as_text=True)
-    assert [e.outcome for e in events("mfa_enrol")] == ["failure"]
+    assert [e.outcome for e in audit_events("mfa_enrol")] == ["failure"]
     assert not mfa.is_enabled(therapist)
 
     right = auth.post("/account/mfa/setup", {"code": code_at(secret, T0)},
@@ -107,14 +95,14 @@ def test_setting_up_shows_a_qr_code_and_the_key_and_needs_a_right_code(client, a
     # Shown once: the page does not show them again.
     assert client.get("/account/mfa/recovery-codes").status_code == 303
 
-    assert [e.outcome for e in events("mfa_enrol")] == ["failure", "success"]
+    assert [e.outcome for e in audit_events("mfa_enrol")] == ["failure", "success"]
     credential = mfa.credential_of(therapist.id)
     assert credential.enabled_at is not None
     assert secret not in credential.secret_encrypted  # encrypted at rest
     assert mfa.decrypt_secret(credential.secret_encrypted) == secret
     stored = set(db.session.scalars(sa.select(mfa.MfaRecoveryCode.code_hash)))
     assert len(stored) == 10 and not stored & set(codes)
-    for row in (e for name in ("mfa_enrol",) for e in events(name)):
+    for row in (e for name in ("mfa_enrol",) for e in audit_events(name)):
         assert secret not in str(row.detail)
 
 
@@ -149,10 +137,10 @@ def test_login_asks_for_the_code_and_opens_the_session_only_then(client, auth, t
     response = auth.enter_code(therapist.email, code_at(secret, T0 + 2 * STEP))
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert is_logged_in(client)
-    assert [e.detail for e in events("mfa_challenge")] == [{"step": "verify"}]
-    [verified] = events("mfa_verify")
+    assert [e.detail for e in audit_events("mfa_challenge")] == [{"step": "verify"}]
+    [verified] = audit_events("mfa_verify")
     assert (verified.outcome, verified.detail) == ("success", {"method": "totp"})
-    [login] = events("login")
+    [login] = audit_events("login")
     assert login.detail == {"mfa": "totp"} and login.actor_id == therapist.id
 
 
@@ -171,7 +159,7 @@ def test_a_code_cannot_be_replayed_within_its_step_nor_an_older_one(client, auth
     # The step before is inside the window, but older than the one used: refused too.
     older = auth.enter_code(therapist.email, code_at(secret, T0 + STEP))
     assert older.status_code == 422
-    assert [e.detail["reason"] for e in events("mfa_verify", outcome="failure")] == [
+    assert [e.detail["reason"] for e in audit_events("mfa_verify", outcome="failure")] == [
         "replayed", "replayed"]
     assert reload(therapist).failed_logins == 2
     # The next step's code (within the window) is fresh: accepted.
@@ -199,7 +187,7 @@ def test_codes_outside_the_window_and_other_users_codes_are_refused(client, auth
             continue  # a 1-in-a-million collision would make this case meaningless
         assert auth.enter_code(therapist.email, code).status_code == 422
     assert not is_logged_in(client)
-    assert {e.detail["reason"] for e in events("mfa_verify", actor_id=therapist.id)} == {
+    assert {e.detail["reason"] for e in audit_events("mfa_verify", actor_id=therapist.id)} == {
         "wrong_code"}
 
 
@@ -207,7 +195,7 @@ def test_a_recovery_code_works_once(client, auth, therapist, enrolled):
     _, codes = enrolled
     password_step(client, therapist.email)
     assert auth.enter_code(therapist.email, codes[0].upper()).status_code == 303
-    [used] = events("mfa_verify", outcome="success")
+    [used] = audit_events("mfa_verify", outcome="success")
     assert used.detail == {"method": "recovery_code", "remaining": 9}
     assert codes[0] not in str(used.detail)
     auth.logout()
@@ -227,11 +215,11 @@ def test_wrong_codes_count_towards_the_password_lockout(client, auth, therapist,
     assert reload(therapist).failed_logins == 4
     assert auth.enter_code(therapist.email, "654321").status_code == 422
     assert reload(therapist).locked_until is not None
-    assert len(events("lockout", actor_id=therapist.id)) == 1
+    assert len(audit_events("lockout", actor_id=therapist.id)) == 1
     # Locked: the right code and the right password are both refused now.
     assert auth.enter_code(therapist.email, code_at(secret, T0 + 2 * STEP)).status_code == 422
     assert not is_logged_in(client)
-    assert events("mfa_verify", outcome="denied")[-1].detail["reason"] == "not_allowed"
+    assert audit_events("mfa_verify", outcome="denied")[-1].detail["reason"] == "not_allowed"
     assert password_step(client, therapist.email).status_code == 422
 
 
@@ -263,7 +251,7 @@ def test_a_pending_login_expires(client, auth, therapist, enrolled, clock):
         "csrf_token": csrf_token(client)})
     assert late.status_code == 303 and late.headers["Location"] == "/login"
     assert not is_logged_in(client)
-    assert events("mfa_verify") == []
+    assert audit_events("mfa_verify") == []
 
 
 @pytest.mark.parametrize("config_overrides", [{"RATELIMIT_MFA": "3 per minute"}])
@@ -279,7 +267,7 @@ def test_the_code_step_is_rate_limited(client, auth, therapist, enrolled):
 def test_an_admin_without_it_must_set_it_up_before_anything_else(client, auth, admin, clock):
     response = password_step(client, admin.email)
     assert response.status_code == 303 and response.headers["Location"] == "/login/mfa/setup"
-    assert [e.detail for e in events("mfa_challenge")] == [{"step": "enrol"}]
+    assert [e.detail for e in audit_events("mfa_challenge")] == [{"step": "enrol"}]
     for path in ("/", "/admin/users/", "/admin/audit/", "/account/mfa/setup"):
         assert client.get(path).status_code == 302, path  # not logged in: to the login page
     assert client.get("/login/mfa").status_code == 303  # the code step is not theirs yet
@@ -293,7 +281,7 @@ def test_an_admin_without_it_must_set_it_up_before_anything_else(client, auth, a
     assert "Your recovery codes" in client.get(done.headers["Location"]).get_data(as_text=True)
     assert client.get("/admin/users/").status_code == 200
     assert mfa.is_enabled(admin)
-    [login] = events("login")
+    [login] = audit_events("login")
     assert login.detail == {"mfa": "enrolled"}
 
 
@@ -312,7 +300,7 @@ def test_the_clinic_setting_requires_it_of_therapists_and_trainers(app, client, 
         "mfa_required_for_clinicians": "y"}, token_page="/admin/clinic")
     assert response.status_code == 303
     assert reload(therapist.clinic).mfa_required_for_clinicians is True
-    assert "mfa_required_for_clinicians" in events("clinic_update")[-1].detail["fields"]
+    assert "mfa_required_for_clinicians" in audit_events("clinic_update")[-1].detail["fields"]
     auth.logout()
 
     for user in (therapist, trainer):
@@ -342,7 +330,7 @@ def test_an_admin_resets_a_users_mfa_and_it_is_audited(app, client, auth, therap
     assert db.session.scalar(sa.select(sa.func.count(mfa.MfaRecoveryCode.id)).where(
         mfa.MfaRecoveryCode.user_id == therapist.id)) == 0
     assert not is_logged_in(therapist_client)  # their sessions ended
-    [reset] = events("mfa_reset")
+    [reset] = audit_events("mfa_reset")
     assert (reset.actor_id, reset.object_id, reset.outcome) == (admin.id, therapist.id, "success")
     # Not required of therapists here: the next login needs the password only.
     assert password_step(app.test_client(), therapist.email).headers["Location"] == "/"
@@ -355,7 +343,7 @@ def test_nobody_resets_their_own_and_only_admins_reset(app, client, auth, therap
     own = auth.post(f"/admin/users/{admin.id}/mfa/reset", token_page=f"/admin/users/{admin.id}")
     assert own.status_code == 303
     assert mfa.is_enabled(admin)
-    [denied] = events("mfa_reset")
+    [denied] = audit_events("mfa_reset")
     assert (denied.outcome, denied.detail) == ("denied", {"reason": "own_account"})
     auth.logout()
 
@@ -373,4 +361,4 @@ def test_nobody_resets_their_own_and_only_admins_reset(app, client, auth, therap
     other_auth.login(other_admin.email)
     assert other_auth.post(f"/admin/users/{admin.id}/mfa/reset").status_code == 303
     assert not mfa.is_enabled(admin)
-    assert [e.outcome for e in events("mfa_reset")] == ["denied", "success"]
+    assert [e.outcome for e in audit_events("mfa_reset")] == ["denied", "success"]

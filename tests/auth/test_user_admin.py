@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import TEST_PASSWORD, AuthActions, reload
 from factories import ClinicFactory, UserFactory
+from helpers import audit_events
 from markupsafe import escape
 
-from clinic.audit.models import AuditEvent
 from clinic.auth.models import LoginSession, Role, User
 from clinic.auth.passwords import verify_password
 from clinic.extensions import db
@@ -34,14 +34,6 @@ def as_admin(client, auth, admin):
     # SQLite (WAL) the next factory insert would fail to upgrade that stale snapshot to a write.
     db.session.commit()
     return auth
-
-
-def audit_events(action, **filters):
-    db.session.commit()  # end our read transaction: requests committed in their own sessions
-    query = sa.select(AuditEvent).where(AuditEvent.action == action)
-    for name, value in filters.items():
-        query = query.where(getattr(AuditEvent, name) == value)
-    return db.session.scalars(query.order_by(AuditEvent.id)).all()
 
 
 def user_by_email(email):

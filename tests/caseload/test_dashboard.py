@@ -1,13 +1,22 @@
 """The dashboard at "/": a therapist's active patients with their latest scores, change since
 baseline, open alerts and waiting or missed questionnaires, in a fixed number of queries."""
 
-import html
 import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import (
+    AssignmentFactory,
+    ClinicFactory,
+    InvitationFactory,
+    PatientFactory,
+    ResponseFactory,
+    SessionFactory,
+    UserFactory,
+    starter_templates,
+)
+from helpers import words_of
 
 from clinic import tokens
 from clinic.alerts.models import Alert
@@ -85,18 +94,19 @@ def build_patients(app, clinic, therapist, numbers):
             services.save_schedule(therapist, patient.id, services.ScheduleInput(
                 code, every_weeks, n % 7, episode.date(), None))
         latest, risk, gad = LATEST_PHQ[n % 5], n % 3 == 0, n % 8 + 3
-        services.record_clinician_response(therapist, patient.id, "PHQ-9", phq9(BASELINE_PHQ),
-                                           episode + timedelta(days=1))
-        services.record_clinician_response(therapist, patient.id, "PHQ-9", phq9(latest, risk),
-                                           episode + timedelta(days=15))
-        gad_response = services.record_clinician_response(
-            therapist, patient.id, "GAD-7", spread(gad, 7), episode + timedelta(days=15))
+        ResponseFactory(actor=therapist, patient=patient, answers=phq9(BASELINE_PHQ),
+                        completed_at=episode + timedelta(days=1))
+        ResponseFactory(actor=therapist, patient=patient, answers=phq9(latest, risk),
+                        completed_at=episode + timedelta(days=15))
+        gad_response = ResponseFactory(actor=therapist, patient=patient, code="GAD-7",
+                                       answers=spread(gad, 7),
+                                       completed_at=episode + timedelta(days=15))
         if n % 4 == 1:  # an alert already dealt with does not count
             db.session.add(Alert(clinic_id=clinic.id, patient_id=patient.id, kind="review_item",
                                  response_id=gad_response.id, acknowledged_at=now,
                                  acknowledged_by_id=therapist.id, note="Called them."))
             db.session.commit()
-        services.create_adhoc_invitation(therapist, patient.id, ["PHQ-9"])  # waiting
+        InvitationFactory(actor=therapist, patient=patient)  # waiting
         training = "no program"
         if n % 2 == 0:  # every other patient trains: one of two sessions done this week
             give_program(therapist, patient)
@@ -126,33 +136,12 @@ def build_patients(app, clinic, therapist, numbers):
 
 def give_program(therapist, patient):
     """A starter program from today, and one session done as prescribed today."""
-    from clinic.database import write_transaction
-    from clinic.programs import services as programs
-    from clinic.programs.entry import SessionEntry
-    from clinic.programs.models import ProgramTemplate
-
-    template = db.session.scalar(sa.select(ProgramTemplate).where(
-        ProgramTemplate.clinic_id == patient.clinic_id,
-        ProgramTemplate.name == "Home foundations"))
-    if template is None:
-        write_transaction(programs.sync_builtin_exercises)()
-        write_transaction(programs.install_starters)(patient.clinic_id)
-        template = db.session.scalar(sa.select(ProgramTemplate).where(
-            ProgramTemplate.clinic_id == patient.clinic_id,
-            ProgramTemplate.name == "Home foundations"))
-    today = programs.clinic_today(patient.id)
-    assignment = programs.assign_program(therapist, patient.id, template.id, today)
+    template_id = starter_templates(patient.clinic)["Home foundations"]
+    assignment = AssignmentFactory(actor=therapist, patient=patient, template=template_id)
     level = assignment.snapshot["levels"][0]
     sets = {i: [{"reps": item["reps_min"], "load_kg": None, "seconds": None}] * item["sets"]
             for i, item in enumerate(level["exercises"])}
-    programs.log_session(assignment.id, SessionEntry(
-        performed_on=today, status="done", low_energy=False, skip_reason=None,
-        duration_minutes=30, rpe=4, mood_before=5, mood_after=6, pain=0, pain_where=None,
-        note=None, submission_key=f"dash-{patient.id}", sets=sets), source="patient")
-
-
-def text(fragment):
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+    SessionFactory(assignment=assignment, submission_key=f"dash-{patient.id}", sets=sets)
 
 
 def dashboard_rows(body):
@@ -165,12 +154,12 @@ def dashboard_rows(body):
         assert len(cells) == 5, row
         patient_id = int(re.search(r'href="/patients/(\d+)"', cells[0]).group(1))
         rows[patient_id] = {
-            "name": text(re.search(r"<a [^>]*>(.*?)</a>", cells[0], re.S).group(1)),
-            "scores": [text(line) for line in
+            "name": words_of(re.search(r"<a [^>]*>(.*?)</a>", cells[0], re.S).group(1)),
+            "scores": [words_of(line) for line in
                        re.findall(r'<div class="score-line">(.*?)</div>', cells[1], re.S)],
-            "training": text(cells[2]),
-            "alerts": text(cells[3]),
-            "questionnaires": text(cells[4]),
+            "training": words_of(cells[2]),
+            "alerts": words_of(cells[3]),
+            "questionnaires": words_of(cells[4]),
         }
     return rows
 

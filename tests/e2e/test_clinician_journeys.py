@@ -6,12 +6,11 @@ The PDF report journey is in test_report_journey.py.
 
 import re
 
-from factories import PatientFactory
+from factories import AssignmentFactory, InvitationFactory, PatientFactory, starter_templates
 from playwright.sync_api import expect
 
 from clinic.extensions import db
 from clinic.measures import services as measures
-from clinic.programs import services as programs
 from e2e.conftest import OTHER_THERAPIST, THERAPIST
 from e2e.flows import (
     GAD7,
@@ -63,12 +62,6 @@ def test_therapist_onboards_a_patient(e2e, staff):
     assert page.url == f"{e2e.base_url}/patients/{patient_id}/invitations/1"
 
 
-def _patient_for(staff, name="Priya Natarajan"):
-    patient = PatientFactory(clinic=staff.clinic, display_name=name, primary=staff)
-    db.session.commit()
-    return patient.id
-
-
 def _answer_on_a_phone(e2e, link, answers):
     phone = e2e.page(phone=True)
     phone.goto(link)
@@ -78,7 +71,7 @@ def _answer_on_a_phone(e2e, link, answers):
 
 
 def test_therapist_sees_the_alert_badge_and_acknowledges_the_alert(e2e, staff):
-    _patient_for(staff)
+    PatientFactory(clinic=staff.clinic, primary=staff, display_name="Priya Natarajan")
     page = e2e.page()
     log_in(page, THERAPIST)
     expect(nav(page).locator(".badge")).to_have_count(0)
@@ -123,7 +116,7 @@ def test_therapist_sees_the_alert_badge_and_acknowledges_the_alert(e2e, staff):
 
 
 def test_patient_logs_a_session_and_the_clinician_sees_adherence(e2e, staff):
-    _patient_for(staff, "Alex Moreno")
+    PatientFactory(clinic=staff.clinic, primary=staff, display_name="Alex Moreno")
     page = e2e.page()
     log_in(page, THERAPIST)
     add_starter_programs(page)
@@ -167,11 +160,12 @@ def test_patient_logs_a_session_and_the_clinician_sees_adherence(e2e, staff):
 
 
 def test_a_therapist_outside_the_care_team_gets_404(e2e, staff):
-    patient_id = _patient_for(staff, "Jordan Reyes")
-    programs.add_starter_templates(staff)
-    template = programs.templates_of(staff.clinic_id)[0]
-    assignment = programs.assign_program(staff, patient_id, template.id, measures.utcnow().date())
-    invitation = measures.create_adhoc_invitation(staff, patient_id, ["PHQ-9", "GAD-7"])
+    patient_id = PatientFactory(clinic=staff.clinic, primary=staff,
+                                display_name="Jordan Reyes").id
+    template_id = next(iter(starter_templates(staff.clinic, staff).values()))
+    assignment = AssignmentFactory(actor=staff, patient=patient_id, template=template_id,
+                                   start_date=measures.utcnow().date())
+    invitation = InvitationFactory(actor=staff, patient=patient_id, codes=["PHQ-9", "GAD-7"])
     measures.submit_link_answers(invitation.id, {"PHQ-9": PHQ9_RISK, "GAD-7": GAD7}, {})
     response_id = measures.current_responses(patient_id, "PHQ-9")[0].id
     assignment_id, invitation_id = assignment.id, invitation.id

@@ -6,8 +6,8 @@ Patients have no account: every patient visit is a fresh browser context that op
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from factories import PatientFactory
+from factories import AssignmentFactory, InvitationFactory, PatientFactory, starter_templates
+from helpers import rows
 from playwright.sync_api import expect
 
 from clinic.auth.models import Clinic
@@ -32,17 +32,8 @@ MAX_PATIENT_PAGE_BYTES = 60_000
 ALL_INSTRUMENTS = ["PHQ-9", "GAD-7", "RSES", "WHO-5", "PCL-5"]
 
 
-def _patient(staff, name="Dana Whitfield"):
-    patient = PatientFactory(clinic=staff.clinic, display_name=name, primary=staff)
-    db.session.commit()
-    return patient.id
-
-
 def _responses(patient_id, code):
-    db.session.commit()  # the requests committed in their own sessions: end our snapshot
-    return db.session.scalars(sa.select(Response).where(
-        Response.patient_id == patient_id, Response.instrument_code == code)
-        .order_by(Response.id)).all()
+    return rows(Response, Response.patient_id == patient_id, Response.instrument_code == code)
 
 
 def _crisis_text(staff_clinic_id):
@@ -57,7 +48,8 @@ def _expect_crisis_text(page, text):
 
 
 def test_patient_answers_on_a_phone_with_and_without_javascript(e2e, staff):
-    patient_id = _patient(staff)
+    patient_id = PatientFactory(clinic=staff.clinic, primary=staff,
+                                display_name="Dana Whitfield").id
     crisis_text = _crisis_text(staff.clinic_id)
     clinician = e2e.page()
     log_in(clinician, THERAPIST)
@@ -119,8 +111,9 @@ def _focused(page):
 
 
 def test_questionnaire_can_be_completed_with_the_keyboard_alone(e2e, staff):
-    patient_id = _patient(staff)
-    invitation = measures.create_adhoc_invitation(staff, patient_id, ["PHQ-9", "GAD-7"])
+    patient_id = PatientFactory(clinic=staff.clinic, primary=staff,
+                                display_name="Dana Whitfield").id
+    invitation = InvitationFactory(actor=staff, patient=patient_id, codes=["PHQ-9", "GAD-7"])
     link = measures.link_url(invitation)
     db.session.commit()
     page = e2e.page()
@@ -198,17 +191,16 @@ def _weigh(e2e, link, label):
 
 
 def test_patient_pages_are_light_and_work_without_javascript(e2e, staff):
-    patient_id = _patient(staff)
+    patient_id = PatientFactory(clinic=staff.clinic, primary=staff,
+                                display_name="Dana Whitfield").id
     links = {}
     for label, codes in (("/q/ PHQ-9 + GAD-7", ["PHQ-9", "GAD-7"]),
                          ("/q/ all five questionnaires", ALL_INSTRUMENTS)):
-        invitation = measures.create_adhoc_invitation(staff, patient_id, codes)
+        invitation = InvitationFactory(actor=staff, patient=patient_id, codes=codes)
         links[label] = measures.link_url(invitation)
-    programs.add_starter_templates(staff)
-    template = next(t for t in programs.templates_of(staff.clinic_id)
-                    if t.name == "Home foundations")
-    assignment = programs.assign_program(staff, patient_id, template.id,
-                                         measures.utcnow().date())
+    template_id = starter_templates(staff.clinic, staff)["Home foundations"]
+    assignment = AssignmentFactory(actor=staff, patient=patient_id, template=template_id,
+                                   start_date=measures.utcnow().date())
     links["/p/ Home foundations, level 1"] = programs.program_link(assignment)
     db.session.commit()
 

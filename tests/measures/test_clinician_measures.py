@@ -7,7 +7,6 @@ in the database after the request.
 
 import re
 import secrets
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, time, timedelta
 from types import SimpleNamespace
 
@@ -15,11 +14,18 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from conftest import AuthActions
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import (
+    ClinicFactory,
+    InvitationFactory,
+    PatientFactory,
+    ResponseFactory,
+    UserFactory,
+    link_token,
+)
+from helpers import answers, audit, flat, rows, svg_of, text
 
 from clinic import tokens
 from clinic.alerts.models import Alert
-from clinic.audit.models import AuditEvent
 from clinic.auth.models import Role
 from clinic.database import utcnow
 from clinic.errors import NotFound
@@ -46,34 +52,8 @@ DAY_3 = TODAY - timedelta(days=7)
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def answers(code, values):
-    """Form fields ``<CODE>:<item>`` for raw values; None leaves the item blank."""
-    return {f"{code}:{n}": str(v) for n, v in enumerate(values, start=1) if v is not None}
-
-
 def noon(day):
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def flat(response):
-    """The page with runs of whitespace collapsed, for checking sentences."""
-    return " ".join(text(response).split())
-
-
-def rows(model, *where, order=None):
-    db.session.commit()  # end the test's read snapshot: requests commit in their own sessions
-    return db.session.scalars(
-        sa.select(model).where(*where).order_by(order if order is not None else model.id)
-    ).all()
-
-
-def audit(action):
-    return [(e.actor_id, e.object_id, e.patient_id, e.detail)
-            for e in rows(AuditEvent, AuditEvent.action == action)]
 
 
 def enter_url(patient_id, code):
@@ -87,7 +67,8 @@ def enter_paper(auth, patient_id, code, values, completed_on, **extra):
 
 def stored_response(user, patient_id, code, values, day):
     """A paper form saved through the service (setup, not the thing under test)."""
-    return services.record_clinician_response(user, patient_id, code, list(values), noon(day))
+    return ResponseFactory(actor=user, patient=patient_id, code=code, answers=values,
+                           completed_at=noon(day))
 
 
 # Fixtures --------------------------------------------------------------------------------------
@@ -189,9 +170,9 @@ def test_no_link_for_a_discharged_patient(logged_in, clinic, therapist):
 
 
 def test_revoking_a_link_stops_it(app, client, logged_in, therapist, patient):
-    invitation = services.create_adhoc_invitation(therapist, patient.id, ["PHQ-9"])
+    invitation = InvitationFactory(actor=therapist, patient=patient)
     invitation_id = invitation.id
-    token = services.link_token(invitation)
+    token = link_token(invitation)
     revoked = logged_in.post(f"/patients/{patient.id}/invitations/{invitation_id}/revoke")
     assert revoked.status_code == 303
     assert revoked.headers["Location"] == f"/patients/{patient.id}#links"
@@ -214,7 +195,7 @@ def test_revoking_a_link_stops_it(app, client, logged_in, therapist, patient):
 
 
 def test_another_clinic_cannot_see_or_revoke_a_link(outsider, therapist, patient):
-    invitation_id = services.create_adhoc_invitation(therapist, patient.id, ["PHQ-9"]).id
+    invitation_id = InvitationFactory(actor=therapist, patient=patient).id
     base = f"/patients/{patient.id}/invitations"
     assert outsider.get(f"{base}/{invitation_id}").status_code == 404
     assert outsider.post(f"{base}/{invitation_id}/revoke").status_code == 404
@@ -476,7 +457,7 @@ def chart(client, patient_id, code):
     response = client.get(f"/patients/{patient_id}/charts/{code}.svg")
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
-    return ET.fromstring(response.data)  # noqa: S314 (our own SVG, not untrusted input)
+    return svg_of(response)
 
 
 def test_the_chart_has_one_point_per_current_response(client, logged_in, therapist, patient):

@@ -7,10 +7,8 @@ reads the clock itself). Mail goes to a real SMTP server (aiosmtpd) on 127.0.0.1
 
 import email
 import email.policy
-import hashlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -23,7 +21,8 @@ import sqlalchemy as sa
 import time_machine
 from aiosmtpd.controller import Controller
 from conftest import make_config
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import ClinicFactory, InvitationFactory, PatientFactory, UserFactory
+from helpers import free_port, hashed, rows, utc
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -46,20 +45,10 @@ def london(*args):
     return datetime(*args, tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
 
 
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
-
-
 MON_0905 = london(2026, 1, 5, 9, 5)
 
 
 # A real SMTP server ---------------------------------------------------------------------------
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Handler:
@@ -168,13 +157,8 @@ def make_patient(clinic, therapist, name, email, schedules=(("PHQ-9", 1, MONDAY)
     return patient
 
 
-def invitations():
-    db.session.commit()  # a fresh read: other sessions (threads, requests) may have written
-    return db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
-
-
 def by_patient_and_date():
-    return {(i.patient_id, i.due_on): set(i.instruments) for i in invitations()}
+    return {(i.patient_id, i.due_on): set(i.instruments) for i in rows(Invitation)}
 
 
 def the_invitation(patient, due_on):
@@ -189,10 +173,6 @@ def token_of(mail_item):
     return tokens.pop()
 
 
-def hashed(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 # Creating invitations ---------------------------------------------------------------------------
 
 
@@ -204,7 +184,7 @@ def test_one_invitation_per_patient_and_due_date_bundles_the_instruments_due_tha
     ben = make_patient(clinic, therapist, "Ben Marsh", None)
 
     assert send_due(london(2026, 1, 5, 7, 59)).created == 0  # not before 08:00
-    assert invitations() == []
+    assert rows(Invitation) == []
 
     assert send_due(london(2026, 1, 5, 8, 0)).created == 2
     assert send_due(london(2026, 1, 7, 9, 0)).created == 1  # Ada's Wednesday WHO-5
@@ -238,7 +218,7 @@ def test_running_again_creates_nothing_more(app, clinic, therapist):
         report = send_due(now)
         assert (report.created, report.emailed, report.reminded) == (0, 0, 0)
     assert by_patient_and_date() == before
-    assert len(invitations()) == 2
+    assert len(rows(Invitation)) == 2
     created_events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
         AuditEvent.action == "invitation_create"))
     assert created_events == 2
@@ -290,8 +270,8 @@ def test_discharged_patients_get_no_invitations_and_no_mail(app, clinic, therapi
 
     for day in (5, 7, 12):
         send_due(london(2026, 1, day, 9, 0))
-    assert {i.patient_id for i in invitations()} != set()
-    assert all(i.patient_id != dan.id for i in invitations())
+    assert {i.patient_id for i in rows(Invitation)} != set()
+    assert all(i.patient_id != dan.id for i in rows(Invitation))
     assert sink.to("dan@example.org") == []
     assert len(sink.to("ada@example.org")) == 3  # two links and one reminder
 
@@ -371,7 +351,7 @@ def test_two_runs_at_once_in_threads_create_and_mail_each_link_once(
     assert sum(r.emailed for r in reports) == 4
     assert by_patient_and_date() == {(p.id, START): {"PHQ-9", "GAD-7"} for p in patients}
     assert sorted(m.to[0] for m in sink.mails) == sorted(p.email for p in patients)
-    assert all(i.emailed_at == MON_0905 for i in invitations())
+    assert all(i.emailed_at == MON_0905 for i in rows(Invitation))
 
 
 def test_two_runs_at_once_in_threads_raise_one_missed_alert(app, clinic, therapist, sink):
@@ -433,7 +413,7 @@ def test_the_command_exits_0_and_reports_its_counts(app, runner, clinic, therapi
         "created 2 invitation(s), mailed 0, reminded 0, missed-week alerts 0")
     assert second.exit_code == 0, second.output
     assert second.output.startswith("created 0 invitation(s)")
-    assert len(invitations()) == 2
+    assert len(rows(Invitation)) == 2
 
 
 def test_a_failed_mail_fails_the_command_and_is_sent_by_the_next_run(
@@ -471,7 +451,7 @@ def test_each_new_link_is_mailed_once_to_patients_with_an_email_and_names_nobody
 ):
     ada = make_patient(clinic, therapist, "Ada Quill", "ada@example.org")
     make_patient(clinic, therapist, "Ben Marsh", None)
-    services.create_adhoc_invitation(therapist, ada.id, ["GAD-7"])  # never mailed by the job
+    InvitationFactory(actor=therapist, patient=ada, codes=["GAD-7"])  # never mailed by the job
 
     with time_machine.travel(MON_0905, tick=False):
         report = send_due(MON_0905)

@@ -5,6 +5,7 @@ import html
 import pytest
 import sqlalchemy as sa
 from factories import ClinicFactory, PatientFactory, UserFactory
+from helpers import member_id
 
 from clinic.audit.models import AuditEvent
 from clinic.auth.models import Role
@@ -26,12 +27,6 @@ def primaries(patient_id):
     db.session.commit()
     return db.session.scalars(sa.select(CareTeamMember.user_id).where(
         CareTeamMember.patient_id == patient_id, CareTeamMember.is_primary.is_(True))).all()
-
-
-def member_id(patient_id, user_id):
-    db.session.commit()
-    return db.session.scalar(sa.select(CareTeamMember.id).where(
-        CareTeamMember.patient_id == patient_id, CareTeamMember.user_id == user_id))
 
 
 def audit_actions(patient_id):

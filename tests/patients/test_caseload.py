@@ -9,19 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 from factories import ClinicFactory, PatientFactory, UserFactory
+from helpers import audit_events, see_commits
 
-from clinic.audit.models import AuditEvent
 from clinic.auth.models import Role
 from clinic.extensions import db
 from clinic.patients.models import Patient
 
 VALID = {"display_name": "Zoë O'Brien & <Co>", "reference": "CASE-77",
          "email": "zoe.obrien@example.org", "date_of_birth": "1990-05-17"}
-
-
-def fresh():
-    """End the test session's read transaction so the next read sees what requests committed."""
-    db.session.commit()
 
 
 class FormFields(HTMLParser):
@@ -71,14 +66,8 @@ def names_found(client, **query):
 
 
 def patient_count():
-    fresh()
+    see_commits()
     return db.session.scalar(sa.select(sa.func.count(Patient.id)))
-
-
-def events(action):
-    fresh()
-    return db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 
 
 @pytest.fixture
@@ -183,14 +172,14 @@ def test_therapist_creates_a_patient_and_becomes_primary(client, auth, therapist
     assert response.status_code == 303
     patient_id = int(re.fullmatch(r"/patients/(\d+)", response.headers["Location"]).group(1))
 
-    fresh()
+    see_commits()
     patient = db.session.get(Patient, patient_id)
     assert (patient.display_name, patient.reference, patient.email, patient.date_of_birth) == (
         VALID["display_name"], "CASE-77", "zoe.obrien@example.org", date(1990, 5, 17))
     assert patient.clinic_id == therapist.clinic_id and patient.status == "active"
     assert patient.created_by_id == therapist.id
     assert [(m.user_id, m.is_primary) for m in patient.care_team] == [(therapist.id, True)]
-    [event] = events("patient_create")
+    [event] = audit_events("patient_create")
     assert (event.actor_id, event.patient_id, event.object_type, event.object_id) == (
         therapist.id, patient_id, "patient", patient_id)
 
@@ -221,16 +210,16 @@ def test_admin_must_choose_a_primary_clinician(client, auth):
         kept = FormFields(body).values
         assert {f: kept[f] for f in VALID} == VALID
     assert patient_count() == 0
-    assert events("patient_create") == []
+    assert audit_events("patient_create") == []
 
     response = auth.post("/patients/new", {**VALID, "primary_clinician": str(trainer.id)},
                          token_page="/patients/new")
     assert response.status_code == 303
-    fresh()
+    see_commits()
     patient = db.session.scalar(sa.select(Patient))
     assert [(m.user_id, m.is_primary) for m in patient.care_team] == [(trainer.id, True)]
     assert patient.created_by_id == admin.id
-    [event] = events("patient_create")
+    [event] = audit_events("patient_create")
     assert event.actor_id == admin.id and event.patient_id == patient.id
 
 
@@ -278,7 +267,7 @@ def test_create_validation_keeps_every_typed_value(client, auth, therapist, case
     kept = FormFields(body).values
     assert {f: kept[f] for f in VALID} == typed
     assert patient_count() == 1
-    assert events("patient_create") == []
+    assert audit_events("patient_create") == []
 
 
 @pytest.mark.parametrize("field", ["display_name", "reference"])
@@ -302,7 +291,7 @@ def test_the_same_reference_in_another_clinic_is_allowed(client, auth, therapist
     auth.login(therapist.email)
     response = auth.post("/patients/new", VALID, token_page="/patients/new")
     assert response.status_code == 303
-    fresh()
+    see_commits()
     references = db.session.execute(sa.select(Patient.clinic_id, Patient.reference)).all()
     assert sorted(r.reference for r in references) == ["CASE-77", "CASE-77"]
     assert len({r.clinic_id for r in references}) == 2
@@ -322,7 +311,7 @@ def test_edit_saves_changes(client, auth, therapist):
                          token_page=f"/patients/{patient_id}/edit")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/patients/{patient_id}"
-    fresh()
+    see_commits()
     patient = db.session.get(Patient, patient_id)
     assert (patient.display_name, patient.reference, patient.email, patient.date_of_birth) == (
         VALID["display_name"], "CASE-77", "zoe.obrien@example.org", date(1990, 5, 17))
@@ -344,11 +333,11 @@ def test_edit_keeps_input_on_error(client, auth, therapist, case):
     assert field_error(body, field) == message
     kept = FormFields(body).values
     assert {f: kept[f] for f in VALID} == typed
-    fresh()
+    see_commits()
     patient = db.session.get(Patient, patient_id)
     assert (patient.display_name, patient.reference, patient.email) == (
         "Before", "BEFORE-1", "before@example.org")
-    assert events("patient_update") == []
+    assert audit_events("patient_update") == []
 
 
 def test_primary_clinician_discharges_and_reactivates(client, auth, therapist):
@@ -359,7 +348,7 @@ def test_primary_clinician_discharges_and_reactivates(client, auth, therapist):
     response = auth.post(f"/patients/{patient_id}/discharge")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/patients/{patient_id}"
-    fresh()
+    see_commits()
     patient = db.session.get(Patient, patient_id)
     assert patient.status == "discharged"
     assert before - timedelta(seconds=1) <= patient.discharged_at <= datetime.now(UTC)
@@ -371,16 +360,16 @@ def test_primary_clinician_discharges_and_reactivates(client, auth, therapist):
 
     # Discharging again changes nothing and records nothing more.
     assert auth.post(f"/patients/{patient_id}/discharge").status_code == 303
-    [event] = events("patient_discharge")
+    [event] = audit_events("patient_discharge")
     assert (event.actor_id, event.patient_id) == (therapist.id, patient_id)
 
     assert auth.post(f"/patients/{patient_id}/reactivate").status_code == 303
-    fresh()
+    see_commits()
     patient = db.session.get(Patient, patient_id)
     assert patient.status == "active" and patient.discharged_at is None
-    [event] = events("patient_reactivate")
+    [event] = audit_events("patient_reactivate")
     assert (event.actor_id, event.patient_id) == (therapist.id, patient_id)
-    assert len(events("patient_discharge")) == 1
+    assert len(audit_events("patient_discharge")) == 1
 
 
 def test_care_team_member_who_is_not_primary_cannot_discharge(client, auth, therapist):
@@ -390,6 +379,6 @@ def test_care_team_member_who_is_not_primary_cannot_discharge(client, auth, ther
     page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert "Discharge patient" not in page  # no button they cannot use
     assert auth.post(f"/patients/{patient_id}/discharge").status_code == 403
-    fresh()
+    see_commits()
     assert db.session.get(Patient, patient_id).status == "active"
-    assert events("patient_discharge") == []
+    assert audit_events("patient_discharge") == []

@@ -9,27 +9,34 @@ The program is the starter "Barbell basics", level "0 Learning the lifts": four 
 load field), so 9 prescribed working sets and two sessions planned a week.
 """
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from conftest import AuthActions
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import (
+    AssignmentFactory,
+    ClinicFactory,
+    PatientFactory,
+    UserFactory,
+    program_token,
+    session_entry,
+    starter_templates,
+)
+from helpers import fresh, open_link, text, visible, words_of
+from html_forms import form_of
 
 from clinic.alerts.models import Alert
 from clinic.alerts.services import acknowledge_alert
 from clinic.auth.models import Role
-from clinic.database import utcnow, write_transaction
+from clinic.database import utcnow
 from clinic.extensions import db
 from clinic.patients.services import set_discharged
 from clinic.programs import services
-from clinic.programs.entry import SessionEntry
 from clinic.programs.models import Assignment, SessionLog, SetLog
 
 NAME = "Ottoline Bramble"
@@ -46,74 +53,13 @@ ERROR_AT = re.compile(r'<p class="error-message" id="([^"]+)-error">([^<]*)</p>'
 # Helpers ---------------------------------------------------------------------------------------
 
 
-class FormReader(HTMLParser):
-    """The values a browser would send from the page's form: text, number, date and hidden
-    inputs as they stand, checked radios only, textareas' contents."""
-
-    def __init__(self):
-        super().__init__()
-        self.values = {}
-        self.radios = set()
-        self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        name = attributes.get("name")
-        if tag == "input" and name:
-            kind = attributes.get("type", "text")
-            if kind == "radio":
-                self.radios.add(name)
-                if "checked" in attributes:
-                    self.values[name] = attributes.get("value", "on")
-            else:
-                self.values[name] = attributes.get("value") or ""
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.values[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data
-
-
-def form_values(page):
-    reader = FormReader()
-    reader.feed(text(page))
-    return reader.values
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def words_of(markup):
-    """Markup as a person reads it: tags dropped, entities decoded, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
-
-
-def visible(response):
-    return words_of(text(response))
-
-
-def open_program(browser, token):
-    """Open the link as a phone would: follow the 303 to the token-less page."""
-    first = browser.get(f"/p/{token}")
-    assert first.status_code == 303, first.status_code
-    assert first.headers["Location"] == "/p/"
-    return browser.get("/p/")
-
-
 def submit(browser, fields, *, page=None, url="/p/"):
     """Post the form of ``page`` (fetched from ``url`` when not given) with ``fields`` changed;
     a field set to None is left out, as an unticked radio or an untouched field would be."""
     if page is None:
         page = browser.get(url)
         assert page.status_code == 200, page.status_code
-    data = form_values(page)
+    data = form_of(page).values
     for name, value in fields.items():
         if value is None:
             data.pop(name, None)
@@ -161,19 +107,11 @@ def alerts(kind=None):
     return db.session.scalars(query).all()
 
 
-def assignment_row(assignment_id):
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(Assignment, assignment_id)
-
-
 def entry(performed_on, **values):
-    """A parsed session entry, for sessions stored through the service directly."""
-    defaults = {"status": "done", "low_energy": False, "skip_reason": None,
-                "duration_minutes": 30, "rpe": 4, "mood_before": 5, "mood_after": 6, "pain": 0,
-                "pain_where": None, "note": None, "submission_key": utcnow().isoformat(),
-                "sets": {0: [{"reps": 8, "load_kg": Decimal("20"), "seconds": None}]}}
-    return SessionEntry(performed_on=performed_on, **{**defaults, **values})
+    """A parsed session entry, for sessions stored through the service directly: by default
+    one set of 8 at 20 kg on the first lift."""
+    sets = {0: [{"reps": 8, "load_kg": Decimal("20"), "seconds": None}]}
+    return session_entry(performed_on, **{"sets": sets, **values})
 
 
 # Fixtures --------------------------------------------------------------------------------------
@@ -205,9 +143,7 @@ def patient(clinic, therapist):
 @pytest.fixture
 def templates(clinic):
     """The built-in exercise library and the starter programs, as a clinic gets them."""
-    write_transaction(services.sync_builtin_exercises)()
-    write_transaction(services.install_starters)(clinic.id)
-    return {t.name: t.id for t in services.templates_of(clinic.id)}
+    return starter_templates(clinic)
 
 
 @pytest.fixture
@@ -220,10 +156,9 @@ def make_program(therapist, templates, today):
     """Assign ``TEMPLATE`` to a patient, starting ``start`` (today by default)."""
 
     def make(patient, start=None):
-        assignment = services.assign_program(therapist, patient.id, templates[TEMPLATE],
-                                             start or today)
-        token = services.program_link(assignment).rsplit("/", 1)[1]
-        return Program(assignment.id, patient.id, token)
+        assignment = AssignmentFactory(actor=therapist, patient=patient,
+                                       template=templates[TEMPLATE], start_date=start or today)
+        return Program(assignment.id, patient.id, program_token(assignment))
 
     return make
 
@@ -235,7 +170,7 @@ def program(make_program, patient):
 
 @pytest.fixture
 def level(program):
-    return assignment_row(program.assignment_id).current_level
+    return fresh(Assignment, program.assignment_id).current_level
 
 
 @pytest.fixture
@@ -247,7 +182,7 @@ def browser(app):
 @pytest.fixture
 def opened(browser, program):
     """The browser with the program link opened."""
-    page = open_program(browser, program.token)
+    page = open_link(browser, program.token)
     assert page.status_code == 200
     return browser
 
@@ -277,13 +212,13 @@ def test_the_token_leaves_the_address_bar_at_once(browser, program):
 def test_opening_the_link_never_logs_a_session(app, browser, program):
     scanner = app.test_client()  # a mail scanner opens it first, more than once
     for _ in range(3):
-        assert open_program(scanner, program.token).status_code == 200
+        assert open_link(scanner, program.token).status_code == 200
     assert scanner.head(f"/p/{program.token}").status_code == 303
     assert sessions() == []
     assert alerts() == []
     # The patient's link still works afterwards.
-    assert open_program(browser, program.token).status_code == 200
-    assert assignment_row(program.assignment_id).link_revoked_at is None
+    assert open_link(browser, program.token).status_code == 200
+    assert fresh(Assignment, program.assignment_id).link_revoked_at is None
 
 
 def test_program_pages_show_no_name_or_reference(opened, program):
@@ -474,7 +409,7 @@ def test_a_bad_value_is_refused_at_its_field_with_every_other_value_kept(
     assert "Everything else you entered is kept." in visible(response)
     if field in ("rpe", "mood_before", "pain"):
         assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', text(response)), field
-    kept = form_values(response)
+    kept = form_of(response).values
     for name, value in sent.items():
         if name in ("csrf_token", "submission_key"):
             continue
@@ -499,7 +434,7 @@ def test_a_same_day_correction_updates_the_entry(opened, level):
     form = opened.get(f"/p/sessions/{logged.id}")
     assert form.status_code == 200
     assert f"Change today{APOSTROPHE}s entry" in visible(form)
-    shown = form_values(form)
+    shown = form_of(form).values
     assert (shown["path"], shown["rpe"], shown["note"], shown["ex0-set1-reps"],
             shown["ex0-set1-load"]) == ("sets", "5", "first go", "8", "20.00")
     assert shown["submission_key"] == logged.submission_key
@@ -525,7 +460,7 @@ def test_a_correction_with_a_bad_value_keeps_the_entry_as_it_was(opened):
     response, _ = submit(opened, {"rpe": "12"}, url=f"/p/sessions/{logged.id}")
     assert response.status_code == 422
     assert ERROR_AT.findall(text(response)) == [("rpe", "How hard: use a number from 0 to 10.")]
-    assert form_values(response)["rpe"] == "12"
+    assert form_of(response).values["rpe"] == "12"
     [kept] = sessions()
     assert kept.rpe == 5 and kept.updated_at is None
 
@@ -574,7 +509,7 @@ def test_pain_of_7_raises_one_alert_naming_the_session(opened, program):
 def test_a_back_dated_painful_entry_still_raises_the_pain_alert(
         browser, make_program, patient, today):
     program = make_program(patient, start=today - timedelta(days=14))
-    open_program(browser, program.token)
+    open_link(browser, program.token)
     log(browser, path="as_prescribed", pain="0")
     yesterday = (today - timedelta(days=1)).isoformat()
     late = log(browser, path="as_prescribed", pain="8", performed_on=yesterday)
@@ -584,7 +519,7 @@ def test_a_back_dated_painful_entry_still_raises_the_pain_alert(
 def test_a_back_dated_entry_does_not_raise_a_pain_alert_it_did_not_report(
         browser, make_program, patient, today):
     program = make_program(patient, start=today - timedelta(days=14))
-    open_program(browser, program.token)
+    open_link(browser, program.token)
     painful = log(browser, path="as_prescribed", pain="7")
     yesterday = (today - timedelta(days=1)).isoformat()
     log(browser, path="as_prescribed", pain="0", performed_on=yesterday)
@@ -664,7 +599,7 @@ def test_check_sessions_leaves_new_and_active_programs_alone(
 def test_check_sessions_raises_nothing_once_the_patient_is_back(
         runner, browser, make_program, patient, today):
     program = make_program(patient, start=today - timedelta(weeks=3))
-    open_program(browser, program.token)
+    open_link(browser, program.token)
     log(browser, path="low_energy")  # two quiet weeks, then a session today
     assert check_sessions(runner) == "0 missed-session alert(s) raised."
     assert alerts() == []
@@ -734,16 +669,16 @@ def test_a_revoked_link_says_so_with_410_and_stores_nothing(
 
 def test_a_rotated_link_old_token_is_404_and_the_new_one_works(app, program, therapist):
     services.rotate_link(therapist, program.assignment_id)
-    new_token = services.program_link(assignment_row(program.assignment_id)).rsplit("/", 1)[1]
+    new_token = program_token(fresh(Assignment, program.assignment_id))
     assert new_token != program.token
 
     old = app.test_client()
     assert old.get(f"/p/{program.token}").status_code == 404
     assert old.get("/p/").status_code == 404
 
-    fresh = app.test_client()
-    assert open_program(fresh, new_token).status_code == 200
-    log(fresh, path="as_prescribed")
+    new_browser = app.test_client()
+    assert open_link(new_browser, new_token).status_code == 200
+    log(new_browser, path="as_prescribed")
     assert len(sessions()) == 1
 
 
@@ -811,7 +746,7 @@ def test_opening_program_links_is_rate_limited(browser, program):
 
 @pytest.mark.parametrize("config_overrides", [{"RATELIMIT_PATIENT_LINKS": "3 per minute"}])
 def test_posting_sessions_is_rate_limited(browser, program):
-    page = open_program(browser, program.token)
+    page = open_link(browser, program.token)
     for _ in range(3):
         assert submit(browser, {"path": None}, page=page)[0].status_code == 422
     limited, _ = submit(browser, {"path": "as_prescribed"}, page=page)

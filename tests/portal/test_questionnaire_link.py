@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from conftest import AuthActions
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import ClinicFactory, InvitationFactory, PatientFactory, UserFactory, link_token
+from helpers import answers, fresh, open_link, rows, text
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -36,23 +37,10 @@ PHQ9_RISK = [2, 2, 2, 2, 2, 2, 2, 2, 1]  # total 17, moderately severe, item 9 a
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def answers(code, values):
-    """Form fields ``<CODE>:<item>`` for the given raw values (None: left out)."""
-    return {f"{code}:{n}": str(v) for n, v in enumerate(values, start=1) if v is not None}
-
-
 def make_link(user, patient_id, codes=("PHQ-9",)):
     """An ad-hoc link made by ``user`` now: (invitation id, token)."""
-    invitation = services.create_adhoc_invitation(user, patient_id, list(codes))
-    return invitation.id, services.link_token(invitation)
-
-
-def open_link(browser, token):
-    """Open the link as a phone would: follow the 303 to the token-less page."""
-    first = browser.get(f"/q/{token}")
-    assert first.status_code == 303, first.status_code
-    assert first.headers["Location"] == "/q/"
-    return browser.get("/q/")
+    invitation = InvitationFactory(actor=user, patient=patient_id, codes=codes)
+    return invitation.id, link_token(invitation)
 
 
 def form_fields(page):
@@ -66,34 +54,18 @@ def submit(browser, page, fields):
     return browser.post("/q/", data={**form_fields(page), **fields})
 
 
-def text(response):
-    return response.get_data(as_text=True)
-
-
 def responses_of(patient_id):
-    db.session.commit()  # end the test's read snapshot: requests commit in their own sessions
-    return db.session.scalars(
-        sa.select(Response).where(Response.patient_id == patient_id).order_by(Response.id)
-    ).all()
+    return rows(Response, Response.patient_id == patient_id)
 
 
 def alerts_of(patient_id):
-    db.session.commit()
-    return db.session.scalars(
-        sa.select(Alert).where(Alert.patient_id == patient_id).order_by(Alert.id)
-    ).all()
-
-
-def invitation_row(invitation_id):
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(Invitation, invitation_id)
+    return rows(Alert, Alert.patient_id == patient_id)
 
 
 def nothing_stored(patient_id, invitation_id):
     assert responses_of(patient_id) == []
     assert alerts_of(patient_id) == []
-    assert invitation_row(invitation_id).completed_at is None
+    assert fresh(Invitation, invitation_id).completed_at is None
 
 
 # Fixtures --------------------------------------------------------------------------------------
@@ -158,25 +130,25 @@ def test_opening_the_link_never_consumes_it(browser, app, patient, link):
         assert scanner.get("/q/").status_code == 200
     assert scanner.head(f"/q/{token}").status_code == 303
     nothing_stored(patient.id, invitation_id)
-    assert invitation_row(invitation_id).revoked_at is None
+    assert fresh(Invitation, invitation_id).revoked_at is None
 
     # The patient still gets a working link afterwards.
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     assert submit(browser, page, answers("PHQ-9", PHQ9_CALM)).status_code == 303
     assert [r.total for r in responses_of(patient.id)] == [8]
 
 
 def test_patient_pages_show_no_name_or_reference(browser, therapist, patient, link):
     _, token = link
-    pages = [open_link(browser, token)]
+    pages = [open_link(browser, token, "q")]
     pages.append(submit(browser, pages[0], answers("PHQ-9", PHQ9_CALM[:-1])))  # 422 page
     assert pages[-1].status_code == 422
     assert submit(browser, pages[0], answers("PHQ-9", PHQ9_RISK)).status_code == 303
     pages.append(browser.get("/q/done"))
-    pages.append(open_link(browser, token))  # "already done"
+    pages.append(open_link(browser, token, "q"))  # "already done"
     revoked_id, revoked_token = make_link(therapist, patient.id)
     services.revoke_invitation(therapist, patient.id, revoked_id)
-    pages.append(open_link(browser, revoked_token))
+    pages.append(open_link(browser, revoked_token, "q"))
     assert [p.status_code for p in pages] == [200, 422, 200, 200, 410]
     for page in pages:
         body = text(page)
@@ -207,7 +179,7 @@ def test_unknown_token_gets_the_generic_not_found_page(browser, link):
 
 def test_complete_answers_are_stored_once_and_complete_the_link(browser, patient, link):
     invitation_id, token = link
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     response = submit(browser, page, {**answers("PHQ-9", PHQ9_CALM), "PHQ-9:10": "1"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/q/done"
@@ -226,7 +198,7 @@ def test_complete_answers_are_stored_once_and_complete_the_link(browser, patient
         "link", invitation_id, None)
     assert stored.prorated is False
     assert alerts_of(patient.id) == []
-    assert invitation_row(invitation_id).completed_at is not None
+    assert fresh(Invitation, invitation_id).completed_at is not None
     db.session.commit()
     events = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "response_submit")).all()
@@ -236,7 +208,7 @@ def test_complete_answers_are_stored_once_and_complete_the_link(browser, patient
 
 def test_a_link_with_two_questionnaires_stores_both_together(browser, therapist, patient):
     invitation_id, token = make_link(therapist, patient.id, ("GAD-7", "PHQ-9"))
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     assert "Part 2 of 2" in text(page)
     gad7 = answers("GAD-7", [3, 3, 3, 3, 3, 3, 3])
     # One GAD-7 answer missing: neither questionnaire is stored.
@@ -252,7 +224,7 @@ def test_a_link_with_two_questionnaires_stores_both_together(browser, therapist,
 def test_a_missing_answer_shows_the_page_again_with_every_other_answer_kept(
         browser, patient, link):
     invitation_id, token = link
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     given = [2, 0, 3, 1, None, 2, 0, 1, 0]
     response = submit(browser, page, {**answers("PHQ-9", given), "PHQ-9:10": "2"})
     assert response.status_code == 422
@@ -288,14 +260,14 @@ def test_a_missing_answer_shows_the_page_again_with_every_other_answer_kept(
 def test_invalid_answers_are_refused_and_nothing_is_stored(
         browser, patient, link, change, status, message):
     invitation_id, token = link
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     response = submit(browser, page, {**answers("PHQ-9", PHQ9_RISK), **change})
     assert response.status_code == status
     if message:
         assert message in text(response)
     nothing_stored(patient.id, invitation_id)
     # The link still works afterwards.
-    assert submit(browser, open_link(browser, token),
+    assert submit(browser, open_link(browser, token, "q"),
                   answers("PHQ-9", PHQ9_CALM)).status_code == 303
     assert len(responses_of(patient.id)) == 1
 
@@ -303,7 +275,7 @@ def test_invalid_answers_are_refused_and_nothing_is_stored(
 def test_a_risk_answer_shows_the_clinics_crisis_text_and_raises_an_alert(
         browser, patient, link):
     _, token = link
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     assert submit(browser, page, answers("PHQ-9", PHQ9_RISK)).status_code == 303
     done = browser.get("/q/done")
     assert done.status_code == 200
@@ -320,7 +292,7 @@ def test_a_risk_answer_shows_the_clinics_crisis_text_and_raises_an_alert(
 
 def test_without_a_risk_answer_the_thank_you_page_has_no_crisis_text(browser, patient, link):
     _, token = link
-    assert submit(browser, open_link(browser, token),
+    assert submit(browser, open_link(browser, token, "q"),
                   answers("PHQ-9", [3, 3, 3, 3, 3, 3, 3, 3, 0])).status_code == 303
     done = text(browser.get("/q/done"))
     assert "Thank you" in done
@@ -334,7 +306,7 @@ def test_without_a_risk_answer_the_thank_you_page_has_no_crisis_text(browser, pa
 
 def test_submitting_twice_in_one_browser_stores_one_response(browser, patient, link):
     _, token = link
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     first = submit(browser, page, answers("PHQ-9", PHQ9_RISK))
     second = submit(browser, page, answers("PHQ-9", PHQ9_RISK))  # double tap / back + resend
     assert (first.status_code, second.status_code) == (303, 303)
@@ -347,8 +319,8 @@ def test_a_second_tab_gets_the_already_done_page_and_stores_nothing(
         app, browser, patient, link):
     _, token = link
     other_tab = app.test_client()
-    page_one = open_link(browser, token)
-    page_two = open_link(other_tab, token)
+    page_one = open_link(browser, token, "q")
+    page_two = open_link(other_tab, token, "q")
     assert submit(browser, page_one, answers("PHQ-9", PHQ9_CALM)).status_code == 303
     late = submit(other_tab, page_two, answers("PHQ-9", PHQ9_RISK))
     assert late.status_code == 200
@@ -362,8 +334,8 @@ def test_two_requests_racing_past_the_state_check_store_one_response(
     """Both requests see an open link: the unique constraint, not a check, keeps it to one."""
     _, token = link
     other_tab = app.test_client()
-    page_one = open_link(browser, token)
-    page_two = open_link(other_tab, token)
+    page_one = open_link(browser, token, "q")
+    page_two = open_link(other_tab, token, "q")
     assert submit(browser, page_one, answers("PHQ-9", PHQ9_CALM)).status_code == 303
     # The second request checked the state before the first one committed.
     monkeypatch.setattr(Invitation, "state", lambda self, now: "open")
@@ -379,10 +351,10 @@ def test_two_requests_racing_past_the_state_check_store_one_response(
 
 def test_a_used_link_gets_the_already_done_page(app, browser, patient, link):
     _, token = link
-    assert submit(browser, open_link(browser, token),
+    assert submit(browser, open_link(browser, token, "q"),
                   answers("PHQ-9", PHQ9_CALM)).status_code == 303
     later = app.test_client()  # the same link, opened again next day
-    page = open_link(later, token)
+    page = open_link(later, token, "q")
     assert page.status_code == 200
     assert "This questionnaire is already done" in text(page)
     assert "Send my answers" not in text(page)
@@ -393,16 +365,16 @@ def test_an_expired_link_says_so_with_410_and_stores_nothing(app, therapist, pat
     start = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
     with time_machine.travel(start, tick=False):
         invitation_id, token = make_link(therapist, patient.id)
-    assert invitation_row(invitation_id).expires_at == start + timedelta(days=4)
+    assert fresh(Invitation, invitation_id).expires_at == start + timedelta(days=4)
 
     with time_machine.travel(start + timedelta(days=4) - timedelta(minutes=1), tick=False):
         early = app.test_client()
-        stale_page = open_link(early, token)
+        stale_page = open_link(early, token, "q")
         assert stale_page.status_code == 200
         assert "Send my answers" in text(stale_page)
 
     with time_machine.travel(start + timedelta(days=4), tick=False):
-        page = open_link(app.test_client(), token)
+        page = open_link(app.test_client(), token, "q")
         assert page.status_code == 410
         assert "This link has expired" in text(page)
         assert "Ask your clinician for a new link" in text(page)
@@ -421,22 +393,22 @@ def test_a_questionnaire_opened_in_the_evening_can_be_sent_next_morning(
     with time_machine.travel(evening, tick=False):
         invitation_id, token = make_link(therapist, patient.id)
         phone = app.test_client()
-        page = open_link(phone, token)
+        page = open_link(phone, token, "q")
         assert page.status_code == 200
     with time_machine.travel(evening + timedelta(hours=13), tick=False):
         sent = submit(phone, page, answers("PHQ-9", PHQ9_CALM))
         assert "Form expired" not in text(sent)
         assert sent.status_code == 303
     assert [r.total for r in responses_of(patient.id)] == [8]
-    assert invitation_row(invitation_id).completed_at == evening + timedelta(hours=13)
+    assert fresh(Invitation, invitation_id).completed_at == evening + timedelta(hours=13)
 
 
 def test_a_revoked_link_says_so_with_410_and_stores_nothing(
         browser, therapist, patient, link):
     invitation_id, token = link
-    page = open_link(browser, token)  # opened before the clinician stopped it
+    page = open_link(browser, token, "q")  # opened before the clinician stopped it
     services.revoke_invitation(therapist, patient.id, invitation_id)
-    again = open_link(browser, token)
+    again = open_link(browser, token, "q")
     assert again.status_code == 410
     assert "This link is no longer active" in text(again)
     assert "This link has expired" not in text(again)
@@ -452,8 +424,8 @@ def test_a_revoked_link_says_so_with_410_and_stores_nothing(
 def test_a_form_of_another_link_is_refused_with_409(browser, therapist, patient):
     first_id, first_token = make_link(therapist, patient.id)
     second_id, second_token = make_link(therapist, patient.id, ("GAD-7",))
-    old_page = open_link(browser, first_token)
-    open_link(browser, second_token)  # the browser now holds the second link
+    old_page = open_link(browser, first_token, "q")
+    open_link(browser, second_token, "q")  # the browser now holds the second link
     response = submit(browser, old_page, answers("PHQ-9", PHQ9_RISK))
     assert response.status_code == 409
     assert "Please start again" in text(response)
@@ -466,7 +438,7 @@ def test_a_forged_invitation_field_is_refused_with_409(browser, therapist, patie
     invitation_id, token = link
     other_patient = PatientFactory(clinic=patient.clinic, primary=therapist)
     other_id, _ = make_link(therapist, other_patient.id)
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     response = browser.post("/q/", data={**form_fields(page), "invitation": str(other_id),
                                          **answers("PHQ-9", PHQ9_CALM)})
     assert response.status_code == 409
@@ -491,7 +463,7 @@ def test_opening_links_is_rate_limited(browser, link):
 @pytest.mark.parametrize("config_overrides", [{"RATELIMIT_PATIENT_LINKS": "3 per minute"}])
 def test_posting_answers_is_rate_limited(browser, patient, link):
     invitation_id, token = link
-    page = open_link(browser, token)
+    page = open_link(browser, token, "q")
     for _ in range(3):
         assert submit(browser, page, answers("PHQ-9", PHQ9_CALM[:-1])).status_code == 422
     limited = submit(browser, page, answers("PHQ-9", PHQ9_CALM))
@@ -505,7 +477,7 @@ def test_posting_answers_is_rate_limited(browser, patient, link):
 def test_another_clinics_clinician_cannot_see_the_response_or_the_alert(
         app, client, auth, browser, therapist, patient, link):
     _, token = link
-    assert submit(browser, open_link(browser, token),
+    assert submit(browser, open_link(browser, token, "q"),
                   answers("PHQ-9", PHQ9_RISK)).status_code == 303
     [stored] = responses_of(patient.id)
     [alert] = alerts_of(patient.id)

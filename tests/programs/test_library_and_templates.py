@@ -5,20 +5,30 @@ refusal, is checked in the database after the request. A refused form must come 
 message and with everything the clinician typed, so nothing has to be entered twice.
 """
 
-import html
+import functools
 import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import (
+    AssignmentFactory,
+    ClinicFactory,
+    ExerciseFactory,
+    PatientFactory,
+    SessionFactory,
+    TemplateFactory,
+    UserFactory,
+    builtin,
+    builtin_library,
+    level,
+    level_row,
+)
+from helpers import audit as audit_of
+from helpers import fresh, rows, unescaped
 from html_forms import form_of
 
-from clinic.audit.models import AuditEvent
 from clinic.auth.models import Role
-from clinic.database import write_transaction
-from clinic.extensions import db
-from clinic.programs import entry, library, services
+from clinic.programs import library, services
 from clinic.programs.models import (
     PATTERNS,
     SETTINGS,
@@ -34,31 +44,8 @@ from clinic.programs.models import (
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def rows(model, *where, order=None):
-    db.session.commit()  # end the test's read snapshot: requests commit in their own sessions
-    return db.session.scalars(
-        sa.select(model).where(*where).order_by(order if order is not None else model.id)
-    ).all()
-
-
-def fresh(model, object_id):
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(model, object_id)
-
-
-def audit(action):
-    return [(e.actor_id, e.object_id, e.detail)
-            for e in rows(AuditEvent, AuditEvent.action == action)]
-
-
-def builtin(slug):
-    return db.session.scalar(sa.select(Exercise).where(Exercise.clinic_id.is_(None),
-                                                       Exercise.slug == slug))
+# The catalogue's audit rows name no patient.
+audit = functools.partial(audit_of, fields=("actor_id", "object_id", "detail"))
 
 
 def level_form(name="Getting started", min_weeks="2", sessions="2", criteria="", rows=None):
@@ -96,7 +83,7 @@ def exercise_form(**overrides):
 @pytest.fixture
 def builtins(app):
     """The built-in library, as ``flask programs sync-library`` inserts it."""
-    added = write_transaction(services.sync_builtin_exercises)()
+    added = builtin_library()
     assert added == len(library.EXERCISES)
     return added
 
@@ -130,7 +117,8 @@ def logged_in(auth, therapist):
 @pytest.fixture
 def template(builtins, therapist):
     """An empty program of the clinic (one level without exercises), made through the service."""
-    return services.create_template(therapist, "Home basics", "Two sessions a week at home.")
+    return TemplateFactory(actor=therapist, name="Home basics",
+                           description="Two sessions a week at home.", levels=[])
 
 
 # The built-in library --------------------------------------------------------------------------
@@ -146,12 +134,12 @@ def test_builtin_library_covers_every_pattern_and_setting(builtins, client, logg
         steps = sorted(e.ladder_step for e in items if e.ladder == pattern)
         assert steps == list(range(1, len(steps) + 1)), pattern
     # Syncing again changes nothing.
-    assert write_transaction(services.sync_builtin_exercises)() == 0
+    assert builtin_library() == 0
     assert len(rows(Exercise)) == len(items)
 
     page = client.get("/programs/exercises")
     assert page.status_code == 200
-    body = text(page)
+    body = unescaped(page)
     for heading in ("Squat", "Hinge", "Push (horizontal)", "Press (vertical)",
                     "Pull (horizontal)", "Pull (vertical)", "Carry", "Core"):
         assert f"<h2>{heading}</h2>" in body
@@ -181,7 +169,7 @@ def test_clinic_adds_its_own_exercise_seen_only_by_that_clinic(
     assert mine.retired_at is None
     assert audit("exercise_create") == [(therapist.id, mine.id, {})]
 
-    page = text(client.get("/programs/exercises"))
+    page = unescaped(client.get("/programs/exercises"))
     assert "Exercise added." in page
     assert re.search(r"Towel row <span class=\"badge badge-muted\">clinic</span>", page)
     # It is offered in the clinic's level editor ...
@@ -195,7 +183,7 @@ def test_clinic_adds_its_own_exercise_seen_only_by_that_clinic(
     logged_in.login(stranger.email)
     other = client.get("/programs/exercises")
     assert other.status_code == 200
-    assert "Towel row" not in text(other)
+    assert "Towel row" not in unescaped(other)
     theirs = services.create_template(stranger, "Their program", "")
     editor = form_of(client.get(
         f"/programs/templates/{theirs.id}/levels/{theirs.levels[0].id}"))
@@ -218,7 +206,7 @@ def test_bad_exercise_input_is_refused_and_kept(builtins, client, logged_in, ove
                          **overrides)
     response = logged_in.post("/programs/exercises", data, token_page="/programs/exercises")
     assert response.status_code == 422
-    body = text(response)
+    body = unescaped(response)
     assert f'<p class="error-message" id="{field}-error"><span>{message}</span>' in body
     kept = form_of(response).values
     for key, value in data.items():
@@ -233,32 +221,25 @@ def test_a_second_exercise_with_the_same_name_is_refused(builtins, client, logge
     again = exercise_form(name="  towel   ROW ", cue1="Another cue.")
     response = logged_in.post("/programs/exercises", again, token_page="/programs/exercises")
     assert response.status_code == 422
-    assert "Your clinic already has an exercise with this name." in text(response)
+    assert "Your clinic already has an exercise with this name." in unescaped(response)
     assert form_of(response).values["cue1"] == "Another cue."
     assert len(rows(Exercise, Exercise.clinic_id.is_not(None))) == 1
 
 
 def test_retired_exercise_leaves_the_level_editor_but_stays_for_logs(
         builtins, client, logged_in, therapist, clinic):
-    own = services.create_exercise(therapist, {
-        "name": "Towel row", "pattern": "pull_horizontal", "ladder_step": 2, "setting": "home",
-        "measure": "bodyweight_reps", "equipment": "towel", "cues": ["Lean back.", "", ""],
-        "easier_tip": None})
-    template = services.create_template(therapist, "Rows at home", "")
-    services.save_level(therapist, template.id, template.levels[0].id, {
-        "name": "Level 1", "min_weeks": 2, "sessions_per_week": 2, "criteria": ""},
-        [{"exercise_id": own.id, "sets": 2, "reps_min": 8, "reps_max": 12,
-          "load_kind": "bodyweight", "load_target": "", "rest_seconds": 60, "is_key": True}])
+    own = ExerciseFactory(actor=therapist, name="Towel row", pattern="pull_horizontal",
+                          equipment="towel", cues=["Lean back.", "", ""])
+    template = TemplateFactory(actor=therapist, name="Rows at home", levels=[
+        level(level_row(own, rest_seconds=60), name="Level 1")])
     patient = PatientFactory(clinic=clinic, primary=therapist)
     today = services.clinic_today(patient.id)
-    assignment = services.assign_program(therapist, patient.id, template.id,
-                                         today - timedelta(days=7))
-    services.log_session(assignment.id, entry.SessionEntry(
-        performed_on=today - timedelta(days=1), status="done", low_energy=False,
-        skip_reason=None, duration_minutes=30, rpe=5, mood_before=4, mood_after=6, pain=0,
-        pain_where=None, note=None, submission_key="k1",
-        sets={0: [{"reps": 9, "load_kg": None, "seconds": None}] * 2}),
-        source="clinician", actor=therapist)
+    assignment = AssignmentFactory(actor=therapist, patient=patient, template=template,
+                                   start_date=today - timedelta(days=7))
+    SessionFactory(assignment=assignment, performed_on=today - timedelta(days=1),
+                   source="clinician", actor=therapist, rpe=5, mood_before=4,
+                   submission_key="k1",
+                   sets={0: [{"reps": 9, "load_kg": None, "seconds": None}] * 2})
 
     response = logged_in.post(f"/programs/exercises/{own.id}/retire",
                               token_page="/programs/exercises")
@@ -267,7 +248,7 @@ def test_retired_exercise_leaves_the_level_editor_but_stays_for_logs(
     assert audit("exercise_retire") == [(therapist.id, own.id, {})]
 
     # The library still lists it, marked retired, with a way back.
-    page = text(client.get("/programs/exercises"))
+    page = unescaped(client.get("/programs/exercises"))
     assert re.search(r"Towel row <span class=\"badge badge-muted\">clinic</span> "
                      r"<span class=\"badge badge-muted\">retired</span>", page)
     assert f"/programs/exercises/{own.id}/restore" in page
@@ -285,7 +266,7 @@ def test_retired_exercise_leaves_the_level_editor_but_stays_for_logs(
     assert [s.exercise_id for s in rows(SetLog)] == [own.id, own.id]
     program = client.get(f"/programs/assignments/{assignment.id}")
     assert program.status_code == 200
-    assert "Towel row <span class=\"muted\">best reps, ladder step 2</span>" in text(program)
+    assert "Towel row <span class=\"muted\">best reps, ladder step 2</span>" in unescaped(program)
     # The patient's prescription keeps it too: a session can still be logged with it.
     logged = logged_in.post(f"/programs/assignments/{assignment.id}/sessions/new", {
         "performed_on": today.isoformat(), "path": "as_prescribed", "rpe": "5",
@@ -307,10 +288,10 @@ def test_builtin_exercises_cannot_be_retired(builtins, client, logged_in):
     response = logged_in.post(f"/programs/exercises/{squat.id}/retire",
                               token_page="/programs/exercises")
     assert response.status_code == 303
-    assert "Built-in exercises cannot be retired." in text(client.get("/programs/exercises"))
+    assert "Built-in exercises cannot be retired." in unescaped(client.get("/programs/exercises"))
     assert fresh(Exercise, squat.id).retired_at is None
     assert audit("exercise_retire") == []
-    page = text(client.get("/programs/exercises"))
+    page = unescaped(client.get("/programs/exercises"))
     assert f"/programs/exercises/{squat.id}/retire" not in page  # no button offered
 
 
@@ -329,14 +310,14 @@ def test_create_a_program_with_one_empty_level(builtins, client, logged_in, ther
     assert [(lv.position, lv.name, lv.min_weeks, lv.sessions_per_week, len(lv.exercises))
             for lv in template.levels] == [(0, "Level 1", 2, 2, 0)]
     assert audit("template_create") == [(therapist.id, template.id, {})]
-    page = text(client.get(response.headers["Location"]))
+    page = unescaped(client.get(response.headers["Location"]))
     assert "Home basics <span class=\"muted\">version 1</span>" in page
     assert "No exercises yet: a level needs at least one." in page
 
     again = logged_in.post("/programs/templates", {"name": "Home basics"},
                            token_page="/programs/templates")
     assert again.status_code == 422
-    assert "Your clinic already has a program with this name." in text(again)
+    assert "Your clinic already has a program with this name." in unescaped(again)
     assert form_of(again).values["name"] == "Home basics"
     assert len(rows(ProgramTemplate)) == 1
 
@@ -358,7 +339,7 @@ def test_rename_and_a_duplicate_name_is_refused(builtins, client, logged_in, the
     clash = logged_in.post(url, {"name": "Barbell basics", "description": "Typed text."},
                            token_page=url)
     assert clash.status_code == 422
-    assert "Your clinic already has a program with this name." in text(clash)
+    assert "Your clinic already has a program with this name." in unescaped(clash)
     kept = form_of(clash).values
     assert (kept["name"], kept["description"]) == ("Barbell basics", "Typed text.")
     current = fresh(ProgramTemplate, template.id)
@@ -427,7 +408,7 @@ def _assert_refused(logged_in, template, data, expected):
     before = fresh(ProgramTemplate, template.id).version
     response = logged_in.post(url, data, token_page=url)
     assert response.status_code == 422
-    body = text(response)
+    body = unescaped(response)
     for message in expected:
         assert message in body, message
     form = form_of(response)
@@ -459,7 +440,7 @@ def test_level_sets_outside_1_to_10_are_refused(builtins, client, logged_in, tem
     values = form_of(response).values
     assert (values["row0-exercise_id"], values["row2-exercise_id"]) == (
         str(squat.id), str(push.id))
-    assert '<a href="#row0-' not in text(response)  # the good row has no error
+    assert '<a href="#row0-' not in unescaped(response)  # the good row has no error
 
 
 def test_level_reps_min_above_reps_max_is_refused(builtins, client, logged_in, template):
@@ -511,7 +492,7 @@ def test_level_exercise_of_another_clinic_is_refused(builtins, client, logged_in
         '<a href="#row1-exercise_id">Row 2: Choose an exercise from the library.</a>'])
     editor = form_of(response)
     assert str(theirs.id) not in editor.options["row1-exercise_id"]
-    assert "Their secret lift" not in text(response)
+    assert "Their secret lift" not in unescaped(response)
 
 
 @pytest.mark.parametrize("bad", ["--5", "²", "1-"])
@@ -554,7 +535,7 @@ def test_add_and_remove_levels_keeping_at_least_one(builtins, client, logged_in,
     # The last level stays.
     refused = logged_in.post(f"{url}/levels/{second.id}/remove", token_page=url)
     assert refused.status_code == 303
-    assert "A program needs at least one level." in text(client.get(url))
+    assert "A program needs at least one level." in unescaped(client.get(url))
     assert [lv.id for lv in rows(TemplateLevel)] == [second.id]
     assert fresh(ProgramTemplate, template.id).version == 5
     assert len(audit("template_level_remove")) == 2
@@ -628,19 +609,19 @@ def test_archived_program_is_no_longer_offered_or_assignable(builtins, client, l
     assert fresh(ProgramTemplate, template.id).archived_at is not None
     assert audit("template_archive") == [(therapist.id, template.id, {})]
 
-    assert "Home basics" not in text(client.get("/programs/templates"))
-    listed = text(client.get("/programs/templates?archived=1"))
+    assert "Home basics" not in unescaped(client.get("/programs/templates"))
+    listed = unescaped(client.get("/programs/templates?archived=1"))
     assert re.search(r">Home basics</a></td><td>1</td><td>2</td><td>archived</td>", listed)
-    assert "Archived: it cannot be assigned." in text(client.get(url))
+    assert "Archived: it cannot be assigned." in unescaped(client.get(url))
     patient_page = client.get(f"/patients/{patient.id}")
     assert "template_id" not in form_of(patient_page).options
-    assert "No programs yet" in text(patient_page)
+    assert "No programs yet" in unescaped(patient_page)
 
     today = services.clinic_today(patient.id)
     refused = logged_in.post(f"/programs/patients/{patient.id}/assign", {
         "template_id": str(template.id), "start_date": today.isoformat()})
     assert refused.status_code == 422
-    assert "This program is archived." in text(refused)
+    assert "This program is archived." in unescaped(refused)
     assert rows(Assignment) == []
 
     # Restored, it is offered again.
@@ -655,10 +636,10 @@ def test_starter_programs_are_added_once(builtins, client, logged_in, therapist)
     assert response.status_code == 303
     names = sorted(t.name for t in rows(ProgramTemplate))
     assert names == ["Barbell basics", "Home foundations", "Home to gym"]
-    assert "3 starter program(s) added." in text(client.get("/programs/templates"))
+    assert "3 starter program(s) added." in unescaped(client.get("/programs/templates"))
     for template in rows(ProgramTemplate):
         assert template.levels and all(lv.exercises for lv in template.levels)
     assert logged_in.post("/programs/templates/starters",
                           token_page="/programs/templates").status_code == 303
     assert len(rows(ProgramTemplate)) == 3
-    assert "The starter programs are there." in text(client.get("/programs/templates"))
+    assert "The starter programs are there." in unescaped(client.get("/programs/templates"))

@@ -4,13 +4,18 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import (
+    AssignmentFactory,
+    ClinicFactory,
+    PatientFactory,
+    SessionFactory,
+    UserFactory,
+    starter_templates,
+)
 
-from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.programs import services, trend
-from clinic.programs.entry import SessionEntry
-from clinic.programs.models import Assignment, AssignmentEvent, ProgramTemplate
+from clinic.programs.models import Assignment, AssignmentEvent
 
 
 @pytest.fixture
@@ -18,12 +23,10 @@ def world(app):
     clinic = ClinicFactory()
     therapist = UserFactory(clinic=clinic, email="t@clinic.test")
     patient = PatientFactory(clinic=clinic, primary=therapist)
-    write_transaction(services.sync_builtin_exercises)()
-    write_transaction(services.install_starters)(clinic.id)
-    template = db.session.scalar(sa.select(ProgramTemplate).where(
-        ProgramTemplate.name == "Barbell basics"))
+    template_id = starter_templates(clinic)["Barbell basics"]
     today = services.clinic_today(patient.id)
-    assignment = services.assign_program(therapist, patient.id, template.id, today)
+    assignment = AssignmentFactory(actor=therapist, patient=patient, template=template_id,
+                                   start_date=today)
     # The clinician sets a starting load for the first exercise (a squat), by hand.
     services.change_target(therapist, assignment.id, 0, {"load_kg": Decimal("40")},
                            "Starting load agreed in session.")
@@ -38,10 +41,8 @@ def log_top_of_range(world, key, rpe=5):
         load = Decimal(item["load_kg"]) if item.get("load_kg") else None
         sets[index] = [{"reps": item["reps_max"], "load_kg": load, "seconds": None}
                        for _ in range(item["sets"])]
-    services.log_session(assignment.id, SessionEntry(
-        performed_on=world["today"], status="done", low_energy=False, skip_reason=None,
-        duration_minutes=40, rpe=rpe, mood_before=5, mood_after=6, pain=0, pain_where=None,
-        note=None, submission_key=key, sets=sets), source="patient")
+    SessionFactory(assignment=assignment, performed_on=world["today"], duration_minutes=40,
+                   rpe=rpe, submission_key=key, sets=sets)
 
 
 def squat_suggestion(world):

@@ -26,11 +26,11 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 from conftest import make_config
+from factories import InvitationFactory, link_token
 
 from clinic.audit.models import AuditEvent
 from clinic.auth.models import User
 from clinic.extensions import db
-from clinic.measures import services as measures
 from clinic.measures.models import Invitation, Response
 from reliability.world import PROJECT_DIR
 
@@ -108,8 +108,8 @@ def test_fifty_concurrent_submissions_store_one_response_and_no_server_error(
         app, gunicorn, world):
     port, log = gunicorn
     therapist = db.session.get(User, world["therapist_id"])
-    invitation = measures.create_adhoc_invitation(therapist, world["patient_id"], ["PHQ-9"])
-    token = measures.link_token(invitation)
+    invitation = InvitationFactory(actor=therapist, patient=world["patient_id"])
+    token = link_token(invitation)
     db.session.commit()
     cookie_name = app.config["SESSION_COOKIE_NAME"]
     barrier = threading.Barrier(CLIENTS)

@@ -22,6 +22,7 @@ from contextlib import closing
 import pytest
 import sqlalchemy as sa
 from conftest import make_config
+from factories import InvitationFactory
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -134,7 +135,7 @@ def therapist(world):
 
 def test_a_questionnaire_submission_is_all_or_nothing_at_every_flush(app, world, therapist):
     patient = patients.create_patient(therapist, {"display_name": "Ida", "reference": "F-1"})
-    invitation = measures.create_adhoc_invitation(therapist, patient.id, ["PHQ-9", "GAD-7"])
+    invitation = InvitationFactory(actor=therapist, patient=patient, codes=["PHQ-9", "GAD-7"])
     answers = {"PHQ-9": [2, 2, 2, 2, 2, 2, 2, 2, 1], "GAD-7": [3, 3, 3, 3, 3, 3, 3]}
 
     flushes = fail_after_each_flush(

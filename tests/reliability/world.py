@@ -37,25 +37,17 @@ MAX_WRITER_SECONDS = 60  # a writer nobody kills (a crashed test) stops by itsel
 def build_world():
     """A clinic, a therapist, the starter programs and a patient with a program (all made by
     the services, audit rows included), committed for other processes to use."""
-    from factories import ClinicFactory, UserFactory
+    from factories import AssignmentFactory, ClinicFactory, UserFactory, starter_templates
 
     from clinic.auth.models import Role
-    from clinic.database import write_transaction
     from clinic.extensions import db
     from clinic.patients import services as patients
-    from clinic.programs import services as programs
-    from clinic.programs.models import ProgramTemplate
 
-    write_transaction(programs.sync_builtin_exercises)()
     clinic = ClinicFactory(name="Reliability Clinic")
     therapist = UserFactory(clinic=clinic, role=Role.THERAPIST, email="writer@clinic.test")
-    programs.add_starter_templates(therapist)
-    template_id = db.session.scalar(
-        sa.select(ProgramTemplate.id).where(ProgramTemplate.clinic_id == clinic.id)
-        .order_by(ProgramTemplate.id).limit(1))
+    template_id = min(starter_templates(clinic, therapist).values())
     patient = patients.create_patient(therapist, {"display_name": "First", "reference": "W-0"})
-    assignment = programs.assign_program(therapist, patient.id, template_id,
-                                         programs.clinic_today(patient.id))
+    assignment = AssignmentFactory(actor=therapist, patient=patient, template=template_id)
     world = {"clinic_id": clinic.id, "therapist_id": therapist.id, "template_id": template_id,
              "patient_id": patient.id, "assignment_id": assignment.id}
     db.session.commit()

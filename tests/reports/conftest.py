@@ -12,17 +12,24 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
-from factories import ClinicFactory, PatientFactory, UserFactory
+from factories import (
+    AssignmentFactory,
+    ClinicFactory,
+    ExerciseFactory,
+    PatientFactory,
+    ResponseFactory,
+    SessionFactory,
+    TemplateFactory,
+    UserFactory,
+    builtin,
+    level,
+    level_row,
+)
 
 from clinic.alerts import services as alerts
 from clinic.auth.models import Role
-from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.measures import services as measures
 from clinic.programs import services as programs
-from clinic.programs.entry import SessionEntry
-from clinic.programs.models import Exercise
 
 
 @dataclass
@@ -65,44 +72,33 @@ def make_record(*, name="Alex Example", therapist_name="Robin Ash", texts=None):
     responses = {}
     for code, series in (("PHQ-9", PHQ9), ("GAD-7", GAD7), ("RSES", RSES)):
         for days_ago, answers in series.items():
-            responses[(code, days_ago)] = measures.record_clinician_response(
-                therapist, patient.id, code, answers, now - timedelta(days=days_ago))
+            responses[(code, days_ago)] = ResponseFactory(
+                actor=therapist, patient=patient, code=code, answers=answers,
+                completed_at=now - timedelta(days=days_ago))
     [risk] = alerts.alerts_of(response=responses[("PHQ-9", 13)])
     alerts.acknowledge_alert(therapist, risk.id,
                              texts.get("alert_note", "Called Alex; safety plan reviewed."))
 
-    write_transaction(programs.sync_builtin_exercises)()
-    own = programs.create_exercise(therapist, {
-        "name": texts.get("exercise", "Box step-up"), "pattern": "squat", "setting": "home",
-        "equipment": "low box", "measure": "bodyweight_reps", "ladder_step": 2,
-        "cues": ["Whole foot on the box."], "easier_tip": None})
-    press = db.session.scalar(sa.select(Exercise).where(
-        Exercise.clinic_id.is_(None), Exercise.slug == "dumbbell_floor_press"))
-    template = programs.create_template(therapist, texts.get("program", "Harbour strength"),
-                                        "Two levels.")
-    rows = [{"exercise_id": press.id, "sets": 2, "reps_min": 8, "reps_max": 12,
-             "load_kind": "kg", "load_target": "", "rest_seconds": 90, "is_key": True},
-            {"exercise_id": own.id, "sets": 2, "reps_min": 8, "reps_max": 12,
-             "load_kind": "bodyweight", "load_target": "", "rest_seconds": 90, "is_key": False}]
-    [first] = template.levels
-    programs.save_level(therapist, template.id, first.id,
-                        {"name": texts.get("level", "Foundations"), "min_weeks": 1,
-                         "sessions_per_week": 2, "criteria": ""}, rows)
-    second = programs.add_level(therapist, template.id)
-    programs.save_level(therapist, template.id, second.id,
-                        {"name": "Building", "min_weeks": 1, "sessions_per_week": 2,
-                         "criteria": ""}, rows)
+    own = ExerciseFactory(actor=therapist, name=texts.get("exercise", "Box step-up"),
+                          cues=["Whole foot on the box."])
+    rows = [level_row(builtin("dumbbell_floor_press"), load_kind="kg"),
+            level_row(own, is_key=False)]
+    template = TemplateFactory(
+        actor=therapist, name=texts.get("program", "Harbour strength"),
+        description="Two levels.", levels=[
+            level(*rows, name=texts.get("level", "Foundations"), min_weeks=1),
+            level(*rows, name="Building", min_weeks=1)])
     today = programs.clinic_today(patient.id)
     start = today - timedelta(days=21 + today.weekday())
-    assignment = programs.assign_program(therapist, patient.id, template.id, start)
+    assignment = AssignmentFactory(actor=therapist, patient=patient, template=template,
+                                   start_date=start)
 
     def log(offset, status, sets, mood, key, **extra):
-        programs.log_session(assignment.id, SessionEntry(
-            performed_on=start + timedelta(days=offset), status=status, low_energy=False,
-            skip_reason=extra.get("skip_reason"), duration_minutes=40, rpe=6,
-            mood_before=mood[0], mood_after=mood[1], pain=0, pain_where=None,
-            note=texts.get("session_note", "Felt steady."), submission_key=key, sets=sets),
-            source="patient")
+        SessionFactory(assignment=assignment, performed_on=start + timedelta(days=offset),
+                       status=status, skip_reason=extra.get("skip_reason"),
+                       duration_minutes=40, rpe=6, mood_before=mood[0], mood_after=mood[1],
+                       note=texts.get("session_note", "Felt steady."), submission_key=key,
+                       sets=sets)
 
     def kg(reps, load):
         return {"reps": reps, "load_kg": Decimal(load), "seconds": None}

@@ -4,11 +4,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from factories import ResponseFactory, SessionFactory
 
 from clinic.extensions import db
-from clinic.measures import services as measures
 from clinic.programs import services as programs
-from clinic.programs.entry import SessionEntry
 from clinic.reports import assemble
 
 
@@ -36,15 +35,13 @@ def test_the_number_of_queries_does_not_grow_with_the_history(app, record):
     before = _count_queries(patient)
     now = datetime.now(UTC)
     for days in range(2, 12):
-        measures.record_clinician_response(record.therapist, patient.id, "PHQ-9",
-                                           [1] * 8 + [0], now - timedelta(days=days))
+        ResponseFactory(actor=record.therapist, patient=patient, answers=[1] * 8 + [0],
+                        completed_at=now - timedelta(days=days))
     today = programs.clinic_today(patient.id)
     for n in range(6):
-        programs.log_session(record.assignment_id, SessionEntry(
-            performed_on=today - timedelta(days=n), status="done", low_energy=False,
-            skip_reason=None, duration_minutes=30, rpe=5, mood_before=5, mood_after=6, pain=0,
-            pain_where=None, note=None, submission_key=f"more-{n}",
-            sets={1: [{"reps": 9, "load_kg": None, "seconds": None}]}), source="patient")
+        SessionFactory(assignment=record.assignment_id, performed_on=today - timedelta(days=n),
+                       rpe=5, submission_key=f"more-{n}",
+                       sets={1: [{"reps": 9, "load_kg": None, "seconds": None}]})
     db.session.commit()
     assert len(_count_queries(patient)) == len(before)
     # care team, responses, alerts, assignments, their events (with authors), sessions, their

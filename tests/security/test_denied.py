@@ -12,9 +12,16 @@ import uuid
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from conftest import csrf_token
-from factories import PatientFactory
+from factories import (
+    AssignmentFactory,
+    ExerciseFactory,
+    InvitationFactory,
+    PatientFactory,
+    SessionFactory,
+    TemplateFactory,
+)
+from helpers import count
 from html_forms import form_of
 from test_route_access import (
     ACCESS,
@@ -28,11 +35,9 @@ from test_route_access import (
 )
 
 from clinic.extensions import db
-from clinic.measures import services as measures
 from clinic.measures.models import Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.programs import services as programs
-from clinic.programs.entry import SessionEntry
 from clinic.programs.models import Assignment, Exercise, ProgramTemplate, SessionLog
 
 CLINIC_B = ("admin_b",)
@@ -121,24 +126,18 @@ def swap_world(app):
     mark = uuid.uuid4().hex[:10]
     p2 = PatientFactory(clinic=world.patient.clinic, primary=world.therapist,
                         display_name=f"Second Canary {mark}")
-    invitation_p2 = measures.create_adhoc_invitation(world.therapist, p2.id, ["PHQ-9"])
+    invitation_p2 = InvitationFactory(actor=world.therapist, patient=p2)
     today = programs.clinic_today(p2.id)
-    b_template = programs.create_template(world.admin_b, f"Canary B program {mark}", "B.")
-    b_exercise = programs.create_exercise(world.admin_b, {
-        "name": f"Canary B step {mark}", "pattern": "squat", "setting": "home",
-        "equipment": "box", "measure": "bodyweight_reps", "ladder_step": 2,
-        "cues": ["Stand tall.", "", ""], "easier_tip": None})
+    b_template = TemplateFactory(actor=world.admin_b, name=f"Canary B program {mark}",
+                                 description="B.", levels=[])
+    b_exercise = ExerciseFactory(actor=world.admin_b, name=f"Canary B step {mark}",
+                                 equipment="box", cues=["Stand tall.", "", ""])
     world.admin_b.name = f"Canary B admin {mark}"
     db.session.commit()
     return {"world": world, "p2": p2, "invitation_p2": invitation_p2, "today": today,
             "b_template": b_template, "b_exercise": b_exercise,
             "canaries": [p2.display_name, b_template.name, b_exercise.name, world.admin_b.name,
                          world.admin_b.email]}
-
-
-def count(model, *where):
-    db.session.commit()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def test_another_clinics_exercise_in_a_level_row_is_refused(app, client, auth, swap_world):
@@ -231,13 +230,12 @@ def test_another_patients_invitation_in_the_hidden_field_is_refused(app, swap_wo
 
 def test_another_patients_session_through_a_program_link_is_refused(app, swap_world):
     world, p2 = swap_world["world"], swap_world["p2"]
-    assignment = programs.assign_program(world.therapist, p2.id, world.template_id,
-                                         swap_world["today"])
-    theirs = programs.log_session(assignment.id, SessionEntry(
-        performed_on=swap_world["today"], status="skipped", low_energy=False,
+    assignment = AssignmentFactory(actor=world.therapist, patient=p2,
+                                   template=world.template_id, start_date=swap_world["today"])
+    theirs = SessionFactory(
+        assignment=assignment, performed_on=swap_world["today"], status="skipped",
         skip_reason="fatigue", duration_minutes=None, rpe=None, mood_before=None,
-        mood_after=None, pain=None, pain_where=None, note="Canary P2 note", submission_key="p2",
-        sets={}), source="patient")
+        mood_after=None, pain=None, note="Canary P2 note", submission_key="p2", sets={})
     browser = app.test_client()
     assert browser.get(f"/p/{world.program_token}").status_code == 303
     own = browser.get(f"/p/sessions/{world.session_id}")

@@ -6,19 +6,14 @@ tests read every ``Set-Cookie`` of a production-config login over HTTPS. The Ser
 checked against the real gunicorn with the project's ``gunicorn.conf.py``.
 """
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from conftest import TEST_PASSWORD, csrf_token, make_config
 from flask import Blueprint
+from helpers import free_port, start_gunicorn, stop_gunicorn
 from test_route_access import (
     ACCESS,
     ALLOWED,
@@ -33,7 +28,6 @@ from clinic.app import create_app
 from clinic.auth import api_tokens
 from clinic.extensions import db, limiter
 
-PROJECT = Path(__file__).resolve().parents[2]
 CSP = ("default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
 TOKEN_PAGES = {"portal.open_link", "portal.open_program"}
@@ -247,45 +241,6 @@ def test_development_config_still_logs_in_over_plain_http(app, migrated_schema):
         with dev.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(database_url, port, **environ):
-    """The real gunicorn with the project's gunicorn.conf.py, on 127.0.0.1:``port``."""
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
-           "LIFTCLINIC_ENV": "production", "DATABASE_URL": database_url,
-           "SECRET_KEY": "gunicorn-test-secret-key-0123456789-abcdefgh",
-           "BASE_URL": "https://clinic.test", **environ}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
-                return process
-        except OSError:  # not listening yet, or the worker is still importing the app
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    output = process.communicate(timeout=10)[0].decode(errors="replace")
-    raise AssertionError(f"gunicorn did not start:\n{output}")
-
-
-def stop_gunicorn(process):
-    """Stop the server this test started; its output (access log included)."""
-    process.terminate()
-    try:
-        return process.communicate(timeout=30)[0].decode(errors="replace")
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.communicate(timeout=10)[0].decode(errors="replace")
 
 
 def fetch(port, path):

@@ -10,19 +10,21 @@ A 500 page shows no traceback, SQL or path, only a reference; the log has the tr
 that same reference.
 """
 
-import hashlib
 import re
-import socket
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint
+from helpers import (
+    free_port,
+    get_from_real_server,
+    hashed,
+    start_gunicorn,
+    statuses_of,
+    stop_gunicorn,
+)
 from html_forms import form_of
-from test_headers import start_gunicorn, stop_gunicorn
-from test_no_tokens_in_logs import get_from_real_server
 from test_route_access import build_world
 
 from clinic.alerts.models import Alert
@@ -51,10 +53,6 @@ def canaries():
         "search": f"Canarywood{mark}",
         "login": f"canary.login.{mark}@clinic.test",
     }
-
-
-def hashed(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def test_the_main_journeys_log_no_phi_and_no_token(app, client, auth, logs):
@@ -131,34 +129,19 @@ def test_the_main_journeys_log_no_phi_and_no_token(app, client, auth, logs):
     assert logs.containing(*secrets) == []
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 def test_gunicorn_access_log_holds_no_token_and_no_query(app, migrated_schema):
     """The production server: the request line is logged without the query string and with
     patient-link tokens masked (gunicorn.conf.py)."""
     world = build_world()
     db.session.commit()
     c = canaries()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = start_gunicorn(migrated_schema, port)
-    statuses = []
     try:
-        for path in (f"/q/{world.token}", f"/p/{world.program_token}",
-                     f"/q/{world.token}?from=mail", f"/patients?q={c['search']}",
-                     f"/login?next=/patients%3Fq%3D{c['search']}"):
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="GET")
-            opener = urllib.request.build_opener(_NoRedirect)
-            try:
-                with opener.open(request, timeout=10) as response:
-                    statuses.append(response.status)
-            except urllib.error.HTTPError as error:
-                with error:
-                    statuses.append(error.code)
+        statuses = statuses_of(f"http://127.0.0.1:{port}", (
+            f"/q/{world.token}", f"/p/{world.program_token}", f"/q/{world.token}?from=mail",
+            f"/patients?q={c['search']}", f"/login?next=/patients%3Fq%3D{c['search']}"),
+            timeout=10)
     finally:
         output = stop_gunicorn(process)
     assert statuses == [303, 303, 303, 302, 200]

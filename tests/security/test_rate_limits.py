@@ -12,13 +12,12 @@ import re
 import uuid
 
 import pytest
-import sqlalchemy as sa
 from conftest import TEST_PASSWORD, AuthActions, csrf_token, make_config
 from flask_limiter.util import get_qualified_name
+from helpers import audit_events
 from test_route_access import build_world
 
 from clinic.app import create_app
-from clinic.audit.models import AuditEvent
 from clinic.auth import api_tokens
 from clinic.extensions import db, limiter
 
@@ -158,12 +157,6 @@ def test_every_limited_endpoint_is_in_the_table(app):
     assert LIMITED.keys() - limited == set(), "these rows name endpoints with no limit"
 
 
-def rate_limited_events():
-    db.session.commit()
-    return db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "rate_limited")).all()
-
-
 @pytest.mark.parametrize("endpoint", sorted(LIMITED))
 def test_the_request_after_the_limit_gets_429_retry_after_and_an_audit_row(
         app, client, endpoint):
@@ -177,7 +170,7 @@ def test_the_request_after_the_limit_gets_429_retry_after_and_an_audit_row(
 
     allowed = [send() for _ in range(LIMIT)]
     assert [r.status_code for r in allowed if r.status_code == 429] == []
-    assert rate_limited_events() == []
+    assert audit_events("rate_limited") == []
     refused = send()
 
     assert refused.status_code == 429
@@ -191,7 +184,7 @@ def test_the_request_after_the_limit_gets_429_retry_after_and_an_audit_row(
         assert "<html" in body and "</html>" in body  # the site's (or the portal's) layout
     if not endpoint.startswith(("portal.", "api_")):  # the patient's page shows no reference
         assert f"reference {refused.headers['X-Request-Id']}" in body
-    [event] = rate_limited_events()
+    [event] = audit_events("rate_limited")
     assert (event.outcome, event.detail["endpoint"]) == ("denied", endpoint)
     assert event.detail["limit"] == f"{LIMIT} per 1 minute"
     assert event.request_id == refused.headers["X-Request-Id"]
@@ -228,7 +221,7 @@ def test_behind_one_proxy_each_client_address_has_its_own_bucket(proxied_app):
     spoofed = {"X-Forwarded-For": "198.51.100.9, 203.0.113.1"}
     assert _exhaust_login(browser, 1, **spoofed) == [429]
     with proxied_app.app_context():
-        ips = {e.ip for e in rate_limited_events()}
+        ips = {e.ip for e in audit_events("rate_limited")}
     assert ips == {"203.0.113.1"}
 
 
@@ -237,7 +230,7 @@ def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(app, client):
     statuses = [_exhaust_login(client, 1, **{"X-Forwarded-For": f"203.0.113.{n}"})[0]
                 for n in range(LIMIT + 1)]
     assert statuses == [422] * LIMIT + [429]
-    assert {e.ip for e in rate_limited_events()} == {"127.0.0.1"}
+    assert {e.ip for e in audit_events("rate_limited")} == {"127.0.0.1"}
 
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import utc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,10 +22,6 @@ MONDAY, TUESDAY, WEDNESDAY, SATURDAY, SUNDAY = 0, 1, 2, 5, 6
 START = date(2026, 1, 5)  # a Monday
 LONDON = "Europe/London"
 NEW_YORK = "America/New_York"
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 def local(timezone, *args):
