@@ -7,6 +7,7 @@ from wtforms import SelectChoice
 from clinic.alerts import services as alerts
 from clinic.alerts.models import ALERT_LABELS
 from clinic.caseload.services import dashboard_rows
+from clinic.catalogue.services import templates_of
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.forms import InstrumentsForm, ScheduleForm
@@ -50,7 +51,7 @@ def patient(patient_id):
     current = next((a for a in assignments if a.status != "completed"), None)
     assign_form = AssignForm(data={"start_date": programs.clinic_today(record.id)})
     assign_form.template_id.choices = [SelectChoice(t.id, t.name)
-                                       for t in programs.templates_of(record.clinic_id)]
+                                       for t in templates_of(record.clinic_id)]
     return render_template(
         "caseload/patient.html", patient=record, add_form=add_form, post_form=EmptyForm(),
         can_manage=can_manage(_me(), record), summaries=measures.summaries(record),

@@ -17,11 +17,12 @@ from factories import TEST_PASSWORD, ClinicFactory, PatientFactory, UserFactory
 from clinic.alerts.services import alerts_of
 from clinic.auth.api_tokens import ApiToken
 from clinic.auth.models import Role
+from clinic.catalogue import services as catalogue
+from clinic.catalogue.models import Exercise
 from clinic.database import utcnow, write_transaction
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.programs import services as programs
-from clinic.programs.models import Exercise
 
 
 def make_token(user, *, expires_in=timedelta(days=30), revoked=False):
@@ -76,14 +77,14 @@ class World:
 
 
 def _program(admin, patient, therapist, exercises):
-    template = programs.create_template(admin, f"Program of {admin.clinic.name}", "Home.")
+    template = catalogue.create_template(admin, f"Program of {admin.clinic.name}", "Home.")
     [level] = template.levels
     row = {"sets": 2, "reps_min": 8, "reps_max": 12, "load_kind": "bodyweight",
            "load_target": "", "rest_seconds": 90, "is_key": True}
-    programs.save_level(admin, template.id, level.id,
-                        {"name": "Getting started", "min_weeks": 2, "sessions_per_week": 2,
-                         "criteria": ""},
-                        [{"exercise_id": e.id, **row} for e in exercises])
+    catalogue.save_level(admin, template.id, level.id,
+                         {"name": "Getting started", "min_weeks": 2, "sessions_per_week": 2,
+                          "criteria": ""},
+                         [{"exercise_id": e.id, **row} for e in exercises])
     return template, level
 
 
@@ -104,14 +105,14 @@ def build_world():
         datetime.now(UTC) - timedelta(hours=1))
     [alert] = alerts_of(response=response)
 
-    write_transaction(programs.sync_builtin_exercises)()
+    write_transaction(catalogue.sync_builtin_exercises)()
     builtin = db.session.scalar(sa.select(Exercise).where(Exercise.clinic_id.is_(None),
                                                           Exercise.slug == "sit_to_stand"))
-    own = programs.create_exercise(admin, {
+    own = catalogue.create_exercise(admin, {
         "name": "Step-up onto a low box", "pattern": "squat", "setting": "home",
         "equipment": "low box", "measure": "bodyweight_reps", "ladder_step": 2,
         "cues": ["Step up with your whole foot on the box."], "easier_tip": None})
-    own_b = programs.create_exercise(admin_b, {
+    own_b = catalogue.create_exercise(admin_b, {
         "name": "Clinic B wall sit", "pattern": "squat", "setting": "home",
         "equipment": "wall", "measure": "hold_seconds", "ladder_step": 3,
         "cues": ["Back flat on the wall."], "easier_tip": None})

@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from clinic.catalogue import services as catalogue
+from clinic.catalogue.models import ProgramTemplate
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.programs import services as programs
-from clinic.programs.models import Assignment, ProgramTemplate
+from clinic.programs.models import Assignment
 
 
 def member_id(world, user):
@@ -222,7 +224,7 @@ def test_a_target_changes_with_a_reason(client, world):
     assert jump.status_code == 422 and "confirm_jump" in jump.get_json()["fields"]
     assert client.post(f"{base}/targets/0", headers=headers,
                        json={**body, "load_kg": 5, "confirm_jump": True}).status_code == 200
-    for bad, field in (({"reason": ""}, "reason"), ({"reps_min": 20}, "sets"),
+    for bad, field in (({"reason": ""}, "reason"), ({"reps_min": 20}, "reps_min"),
                        ({"load_kg": 1.234}, "load_kg"), ({"sets": 11}, "sets")):
         response = client.post(f"{base}/targets/0", headers=headers, json={**body, **bad})
         assert response.status_code == 422 and field in response.get_json()["fields"]
@@ -234,7 +236,7 @@ def test_a_target_changes_with_a_reason(client, world):
 
 def test_suggestions_come_from_the_logs_and_a_decline_holds(client, world):
     headers = world.headers("therapist")
-    write_transaction(programs.install_starters)(world.patient.clinic_id)
+    write_transaction(catalogue.install_starters)(world.patient.clinic_id)
     starter = db.session.scalar(sa.select(ProgramTemplate.id).where(
         ProgramTemplate.name == "Barbell basics"))
     programs.set_status(world.therapist, world.assignment_id, "completed")

@@ -16,6 +16,7 @@ from clinic.alerts.services import alerts_of
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record
 from clinic.auth.models import Role
+from clinic.catalogue import services as catalogue
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.measures import services as measures
@@ -53,9 +54,9 @@ def world(app):
         datetime.now(UTC) - timedelta(hours=1))
     [alert] = alerts_of(response=response)
     invitation = measures.create_adhoc_invitation(therapist, patient.id, ["PHQ-9"])
-    write_transaction(programs.sync_builtin_exercises)()
-    write_transaction(programs.install_starters)(therapist.clinic_id, therapist)
-    template = programs.templates_of(therapist.clinic_id)[0]
+    write_transaction(catalogue.sync_builtin_exercises)()
+    write_transaction(catalogue.install_starters)(therapist.clinic_id, therapist)
+    template = catalogue.templates_of(therapist.clinic_id)[0]
     assignment = programs.assign_program(therapist, patient.id, template.id,
                                          programs.clinic_today(patient.id))
     level = assignment.snapshot["levels"][0]

@@ -126,17 +126,18 @@ def build_patients(app, clinic, therapist, numbers):
 
 def give_program(therapist, patient):
     """A starter program from today, and one session done as prescribed today."""
+    from clinic.catalogue import services as catalogue
+    from clinic.catalogue.models import ProgramTemplate
     from clinic.database import write_transaction
     from clinic.programs import services as programs
     from clinic.programs.entry import SessionEntry
-    from clinic.programs.models import ProgramTemplate
 
     template = db.session.scalar(sa.select(ProgramTemplate).where(
         ProgramTemplate.clinic_id == patient.clinic_id,
         ProgramTemplate.name == "Home foundations"))
     if template is None:
-        write_transaction(programs.sync_builtin_exercises)()
-        write_transaction(programs.install_starters)(patient.clinic_id)
+        write_transaction(catalogue.sync_builtin_exercises)()
+        write_transaction(catalogue.install_starters)(patient.clinic_id)
         template = db.session.scalar(sa.select(ProgramTemplate).where(
             ProgramTemplate.clinic_id == patient.clinic_id,
             ProgramTemplate.name == "Home foundations"))

@@ -9,6 +9,7 @@ import re
 from factories import PatientFactory
 from playwright.sync_api import expect
 
+from clinic.catalogue import services as catalogue
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.programs import services as programs
@@ -168,8 +169,8 @@ def test_patient_logs_a_session_and_the_clinician_sees_adherence(e2e, staff):
 
 def test_a_therapist_outside_the_care_team_gets_404(e2e, staff):
     patient_id = _patient_for(staff, "Jordan Reyes")
-    programs.add_starter_templates(staff)
-    template = programs.templates_of(staff.clinic_id)[0]
+    catalogue.add_starter_templates(staff)
+    template = catalogue.templates_of(staff.clinic_id)[0]
     assignment = programs.assign_program(staff, patient_id, template.id, measures.utcnow().date())
     invitation = measures.create_adhoc_invitation(staff, patient_id, ["PHQ-9", "GAD-7"])
     measures.submit_link_answers(invitation.id, {"PHQ-9": PHQ9_RISK, "GAD-7": GAD7}, {})

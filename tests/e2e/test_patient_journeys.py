@@ -11,6 +11,7 @@ from factories import PatientFactory
 from playwright.sync_api import expect
 
 from clinic.auth.models import Clinic
+from clinic.catalogue import services as catalogue
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.models import Response
@@ -204,8 +205,8 @@ def test_patient_pages_are_light_and_work_without_javascript(e2e, staff):
                          ("/q/ all five questionnaires", ALL_INSTRUMENTS)):
         invitation = measures.create_adhoc_invitation(staff, patient_id, codes)
         links[label] = measures.link_url(invitation)
-    programs.add_starter_templates(staff)
-    template = next(t for t in programs.templates_of(staff.clinic_id)
+    catalogue.add_starter_templates(staff)
+    template = next(t for t in catalogue.templates_of(staff.clinic_id)
                     if t.name == "Home foundations")
     assignment = programs.assign_program(staff, patient_id, template.id,
                                          measures.utcnow().date())

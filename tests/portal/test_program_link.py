@@ -25,6 +25,7 @@ from factories import ClinicFactory, PatientFactory, UserFactory
 from clinic.alerts.models import Alert
 from clinic.alerts.services import acknowledge_alert
 from clinic.auth.models import Role
+from clinic.catalogue import services as catalogue
 from clinic.database import utcnow, write_transaction
 from clinic.extensions import db
 from clinic.patients.services import set_discharged
@@ -205,9 +206,9 @@ def patient(clinic, therapist):
 @pytest.fixture
 def templates(clinic):
     """The built-in exercise library and the starter programs, as a clinic gets them."""
-    write_transaction(services.sync_builtin_exercises)()
-    write_transaction(services.install_starters)(clinic.id)
-    return {t.name: t.id for t in services.templates_of(clinic.id)}
+    write_transaction(catalogue.sync_builtin_exercises)()
+    write_transaction(catalogue.install_starters)(clinic.id)
+    return {t.name: t.id for t in catalogue.templates_of(clinic.id)}
 
 
 @pytest.fixture

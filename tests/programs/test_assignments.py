@@ -23,12 +23,14 @@ from html_forms import form_of
 from clinic import tokens
 from clinic.audit.models import AuditEvent
 from clinic.auth.models import Role
+from clinic.catalogue import services as catalogue
+from clinic.catalogue.models import Exercise
 from clinic.database import utcnow, write_transaction
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.programs import services, strength
 from clinic.programs.entry import SessionEntry
-from clinic.programs.models import Assignment, AssignmentEvent, Exercise, SessionLog, SetLog
+from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
 
 SVG = "{http://www.w3.org/2000/svg}"
 LINK = re.compile(r'value="http://clinic\.test/p/([A-Za-z0-9_-]{43})"')
@@ -112,7 +114,7 @@ def world(app):
     Level 1: goblet squat 2 x 6-10 (kg, key), push-up 2 x 8-12, plank 2 x 20-30 s.
     Level 2: barbell back squat 3 x 5-8 (kg, key).
     """
-    write_transaction(services.sync_builtin_exercises)()
+    write_transaction(catalogue.sync_builtin_exercises)()
     clinic = ClinicFactory(name="Riverside")
     other = ClinicFactory(name="Hilltop")
     people = {
@@ -132,8 +134,8 @@ def world(app):
     spare = PatientFactory(clinic=clinic, primary=therapist, display_name="Sam Spare")
     squat, push, plank = builtin("goblet_squat"), builtin("push_up"), builtin("plank")
     back_squat = builtin("barbell_back_squat")
-    template = services.create_template(therapist, "Strength basics", "Home, then the gym.")
-    services.save_level(therapist, template.id, template.levels[0].id, {
+    template = catalogue.create_template(therapist, "Strength basics", "Home, then the gym.")
+    catalogue.save_level(therapist, template.id, template.levels[0].id, {
         "name": "Home with weights", "min_weeks": 3, "sessions_per_week": 2,
         "criteria": "Steady weeks."}, [
         {"exercise_id": squat.id, "sets": 2, "reps_min": 6, "reps_max": 10, "load_kind": "kg",
@@ -142,8 +144,8 @@ def world(app):
          "load_kind": "bodyweight", "load_target": "", "rest_seconds": 60, "is_key": False},
         {"exercise_id": plank.id, "sets": 2, "reps_min": 20, "reps_max": 30,
          "load_kind": "bodyweight", "load_target": "", "rest_seconds": 60, "is_key": False}])
-    second = services.add_level(therapist, template.id)
-    services.save_level(therapist, template.id, second.id, {
+    second = catalogue.add_level(therapist, template.id)
+    catalogue.save_level(therapist, template.id, second.id, {
         "name": "Gym", "min_weeks": 8, "sessions_per_week": 2, "criteria": ""}, [
         {"exercise_id": back_squat.id, "sets": 3, "reps_min": 5, "reps_max": 8,
          "load_kind": "kg", "load_target": "", "rest_seconds": 120, "is_key": True}])

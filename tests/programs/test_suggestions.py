@@ -6,11 +6,13 @@ import pytest
 import sqlalchemy as sa
 from factories import ClinicFactory, PatientFactory, UserFactory
 
+from clinic.catalogue import services as catalogue
+from clinic.catalogue.models import ProgramTemplate
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.programs import services, trend
+from clinic.programs import progress_review, services
 from clinic.programs.entry import SessionEntry
-from clinic.programs.models import Assignment, AssignmentEvent, ProgramTemplate
+from clinic.programs.models import Assignment, AssignmentEvent
 
 
 @pytest.fixture
@@ -18,8 +20,8 @@ def world(app):
     clinic = ClinicFactory()
     therapist = UserFactory(clinic=clinic, email="t@clinic.test")
     patient = PatientFactory(clinic=clinic, primary=therapist)
-    write_transaction(services.sync_builtin_exercises)()
-    write_transaction(services.install_starters)(clinic.id)
+    write_transaction(catalogue.sync_builtin_exercises)()
+    write_transaction(catalogue.install_starters)(clinic.id)
     template = db.session.scalar(sa.select(ProgramTemplate).where(
         ProgramTemplate.name == "Barbell basics"))
     today = services.clinic_today(patient.id)
@@ -47,7 +49,7 @@ def log_top_of_range(world, key, rpe=5):
 def squat_suggestion(world):
     db.session.expire_all()
     assignment = db.session.get(Assignment, world["assignment_id"])
-    return next((s for s in trend.suggestions(assignment) if s.index == 0), None)
+    return next((s for s in progress_review.suggestions(assignment) if s.index == 0), None)
 
 
 def test_two_sessions_at_the_top_of_the_range_suggest_more_load(world):

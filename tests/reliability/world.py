@@ -40,16 +40,17 @@ def build_world():
     from factories import ClinicFactory, UserFactory
 
     from clinic.auth.models import Role
+    from clinic.catalogue import services as catalogue
+    from clinic.catalogue.models import ProgramTemplate
     from clinic.database import write_transaction
     from clinic.extensions import db
     from clinic.patients import services as patients
     from clinic.programs import services as programs
-    from clinic.programs.models import ProgramTemplate
 
-    write_transaction(programs.sync_builtin_exercises)()
+    write_transaction(catalogue.sync_builtin_exercises)()
     clinic = ClinicFactory(name="Reliability Clinic")
     therapist = UserFactory(clinic=clinic, role=Role.THERAPIST, email="writer@clinic.test")
-    programs.add_starter_templates(therapist)
+    catalogue.add_starter_templates(therapist)
     template_id = db.session.scalar(
         sa.select(ProgramTemplate.id).where(ProgramTemplate.clinic_id == clinic.id)
         .order_by(ProgramTemplate.id).limit(1))

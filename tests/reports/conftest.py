@@ -17,12 +17,13 @@ from factories import ClinicFactory, PatientFactory, UserFactory
 
 from clinic.alerts import services as alerts
 from clinic.auth.models import Role
+from clinic.catalogue import services as catalogue
+from clinic.catalogue.models import Exercise
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.programs import services as programs
 from clinic.programs.entry import SessionEntry
-from clinic.programs.models import Exercise
 
 
 @dataclass
@@ -71,27 +72,27 @@ def make_record(*, name="Alex Example", therapist_name="Robin Ash", texts=None):
     alerts.acknowledge_alert(therapist, risk.id,
                              texts.get("alert_note", "Called Alex; safety plan reviewed."))
 
-    write_transaction(programs.sync_builtin_exercises)()
-    own = programs.create_exercise(therapist, {
+    write_transaction(catalogue.sync_builtin_exercises)()
+    own = catalogue.create_exercise(therapist, {
         "name": texts.get("exercise", "Box step-up"), "pattern": "squat", "setting": "home",
         "equipment": "low box", "measure": "bodyweight_reps", "ladder_step": 2,
         "cues": ["Whole foot on the box."], "easier_tip": None})
     press = db.session.scalar(sa.select(Exercise).where(
         Exercise.clinic_id.is_(None), Exercise.slug == "dumbbell_floor_press"))
-    template = programs.create_template(therapist, texts.get("program", "Harbour strength"),
-                                        "Two levels.")
+    template = catalogue.create_template(therapist, texts.get("program", "Harbour strength"),
+                                         "Two levels.")
     rows = [{"exercise_id": press.id, "sets": 2, "reps_min": 8, "reps_max": 12,
              "load_kind": "kg", "load_target": "", "rest_seconds": 90, "is_key": True},
             {"exercise_id": own.id, "sets": 2, "reps_min": 8, "reps_max": 12,
              "load_kind": "bodyweight", "load_target": "", "rest_seconds": 90, "is_key": False}]
     [first] = template.levels
-    programs.save_level(therapist, template.id, first.id,
-                        {"name": texts.get("level", "Foundations"), "min_weeks": 1,
-                         "sessions_per_week": 2, "criteria": ""}, rows)
-    second = programs.add_level(therapist, template.id)
-    programs.save_level(therapist, template.id, second.id,
-                        {"name": "Building", "min_weeks": 1, "sessions_per_week": 2,
-                         "criteria": ""}, rows)
+    catalogue.save_level(therapist, template.id, first.id,
+                         {"name": texts.get("level", "Foundations"), "min_weeks": 1,
+                          "sessions_per_week": 2, "criteria": ""}, rows)
+    second = catalogue.add_level(therapist, template.id)
+    catalogue.save_level(therapist, template.id, second.id,
+                         {"name": "Building", "min_weeks": 1, "sessions_per_week": 2,
+                          "criteria": ""}, rows)
     today = programs.clinic_today(patient.id)
     start = today - timedelta(days=21 + today.weekday())
     assignment = programs.assign_program(therapist, patient.id, template.id, start)

@@ -27,13 +27,15 @@ from test_route_access import (
     is_login_redirect,
 )
 
+from clinic.catalogue import services as catalogue
+from clinic.catalogue.models import Exercise, ProgramTemplate
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.models import Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.programs import services as programs
 from clinic.programs.entry import SessionEntry
-from clinic.programs.models import Assignment, Exercise, ProgramTemplate, SessionLog
+from clinic.programs.models import Assignment, SessionLog
 
 CLINIC_B = ("admin_b",)
 
@@ -123,8 +125,8 @@ def swap_world(app):
                         display_name=f"Second Canary {mark}")
     invitation_p2 = measures.create_adhoc_invitation(world.therapist, p2.id, ["PHQ-9"])
     today = programs.clinic_today(p2.id)
-    b_template = programs.create_template(world.admin_b, f"Canary B program {mark}", "B.")
-    b_exercise = programs.create_exercise(world.admin_b, {
+    b_template = catalogue.create_template(world.admin_b, f"Canary B program {mark}", "B.")
+    b_exercise = catalogue.create_exercise(world.admin_b, {
         "name": f"Canary B step {mark}", "pattern": "squat", "setting": "home",
         "equipment": "box", "measure": "bodyweight_reps", "ladder_step": 2,
         "cues": ["Stand tall.", "", ""], "easier_tip": None})
