@@ -13,10 +13,7 @@ from clinic.programs import entry as session_entry
 from clinic.programs import progress_review, services
 
 blp = ApiBlueprint("api_programs", __name__, url_prefix="/api/v1",
-                   description="Graded strength programs")
-
-
-# A patient's program -------------------------------------------------------------------------
+                   description="A patient's graded strength program")
 
 
 @blp.route("/patients/<dbid:patient_id>/assignments", methods=["POST"])
