@@ -43,13 +43,14 @@ def build_patient(app):
     import sqlalchemy as sa
 
     from clinic.auth.models import Clinic, Role, User
+    from clinic.catalogue import services as catalogue
+    from clinic.catalogue.models import Exercise
     from clinic.database import write_transaction
     from clinic.extensions import db
     from clinic.measures import services as measures
     from clinic.patients.models import CareTeamMember, Patient
     from clinic.programs import services as programs
     from clinic.programs.entry import SessionEntry
-    from clinic.programs.models import Exercise
 
     rng = random.Random(5)  # noqa: S311 (synthetic data, not security)
     now = datetime.now(UTC)
@@ -75,18 +76,18 @@ def build_patient(app):
             measures.record_clinician_response(user, patient.id, "RSES",
                                                answers(10, 1 + week // 20), when)
 
-    write_transaction(programs.sync_builtin_exercises)()
+    write_transaction(catalogue.sync_builtin_exercises)()
     ids = {e.slug: e.id for e in db.session.scalars(
         sa.select(Exercise).where(Exercise.clinic_id.is_(None)))}
-    template = programs.create_template(user, "Bench program", "")
+    template = catalogue.create_template(user, "Bench program", "")
     row = {"sets": 3, "reps_min": 8, "reps_max": 12, "rest_seconds": 90, "is_key": True}
-    programs.save_level(user, template.id, template.levels[0].id,
-                        {"name": "Strength", "min_weeks": 2, "sessions_per_week": 2,
-                         "criteria": ""},
-                        [{**row, "exercise_id": ids["dumbbell_floor_press"], "load_kind": "kg",
-                          "load_target": ""},
-                         {**row, "exercise_id": ids["sit_to_stand"],
-                          "load_kind": "bodyweight", "load_target": ""}])
+    catalogue.save_level(user, template.id, template.levels[0].id,
+                         {"name": "Strength", "min_weeks": 2, "sessions_per_week": 2,
+                          "criteria": ""},
+                         [{**row, "exercise_id": ids["dumbbell_floor_press"], "load_kind": "kg",
+                           "load_target": ""},
+                          {**row, "exercise_id": ids["sit_to_stand"],
+                           "load_kind": "bodyweight", "load_target": ""}])
     today = programs.clinic_today(patient.id)
     start = today - timedelta(weeks=WEEKS)
     assignment = programs.assign_program(user, patient.id, template.id, start)

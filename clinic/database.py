@@ -34,6 +34,11 @@ def utcnow():
     return datetime.now(UTC)
 
 
+def one_of(column, values):
+    """The SQL of a CHECK constraint keeping ``column`` to ``values`` (both databases)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """A timezone-aware UTC datetime on every database (SQLite would drop the zone)."""
 

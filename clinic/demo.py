@@ -10,6 +10,8 @@ from flask.cli import with_appcontext
 from clinic.audit.services import record
 from clinic.auth.models import Clinic, Role, User
 from clinic.auth.passwords import hash_password
+from clinic.catalogue.models import ProgramTemplate
+from clinic.catalogue.services import install_starters, sync_builtin_exercises
 from clinic.database import utcnow, write_transaction
 from clinic.extensions import db
 from clinic.measures.instruments import get_instrument
@@ -17,8 +19,7 @@ from clinic.measures.models import Invitation, MeasureSchedule
 from clinic.measures.scoring import score
 from clinic.measures.services import store_response
 from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
-from clinic.programs.models import Assignment, ProgramTemplate, SessionLog, SetLog
-from clinic.programs.services import install_starters, sync_builtin_exercises
+from clinic.programs.models import Assignment, SessionLog, SetLog
 from clinic.programs.services import snapshot_of as program_snapshot
 from clinic.tokens import PROGRAM, QUESTIONNAIRE, mint_link, new_salt
 

@@ -5,18 +5,10 @@ from clinic.audit.models import AuditEvent
 from clinic.auth.api_tokens import ApiToken
 from clinic.auth.mfa import MfaCredential, MfaRecoveryCode
 from clinic.auth.models import Clinic, LoginSession, User
+from clinic.catalogue.models import Exercise, LevelExercise, ProgramTemplate, TemplateLevel
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
-from clinic.programs.models import (
-    Assignment,
-    AssignmentEvent,
-    Exercise,
-    LevelExercise,
-    ProgramTemplate,
-    SessionLog,
-    SetLog,
-    TemplateLevel,
-)
+from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
 
 __all__ = [
     "Alert",

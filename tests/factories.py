@@ -13,15 +13,16 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from clinic.auth.models import Clinic, Role, User
 from clinic.auth.passwords import hash_password
+from clinic.catalogue import services as catalogue  # the catalogue: exercises, templates, levels
+from clinic.catalogue.models import Exercise, ProgramTemplate
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.models import Invitation, Response
 from clinic.patients.models import CareTeamMember, Patient
-from clinic.programs import services as catalogue  # the catalogue: exercises, templates, levels
 from clinic.programs import services as programs  # what belongs to a patient: assignments...
 from clinic.programs.entry import SessionEntry
-from clinic.programs.models import Assignment, Exercise, ProgramTemplate, SessionLog
+from clinic.programs.models import Assignment, SessionLog
 
 TEST_PASSWORD = "correct horse battery staple"
 

@@ -22,7 +22,7 @@ from factories import (
 from helpers import audit_events, count, open_link, rows
 
 from clinic.alerts.models import Alert
-from clinic.programs.models import Exercise, ProgramTemplate
+from clinic.catalogue.models import Exercise, ProgramTemplate
 
 
 def test_an_assignment_by_default_is_one_clinicians_one_level_program(app):

@@ -19,13 +19,14 @@ from flask import url_for
 from clinic.alerts.services import alerts_of
 from clinic.app import create_app
 from clinic.auth.models import Role
+from clinic.catalogue import services as catalogue
+from clinic.catalogue.models import Exercise
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.patients.models import CareTeamMember
 from clinic.programs import services as programs
 from clinic.programs.entry import SessionEntry
-from clinic.programs.models import Exercise
 
 ACCESS = {
     "health.healthz": "public",
@@ -72,18 +73,18 @@ ACCESS = {
     # Programs: the exercise library and the template list are clinic-wide pages of any
     # clinician; one template or clinic exercise is the clinic's (another clinic gets 404);
     # assignments are the patient's, scoped like every patient record.
-    "programs.exercises": "clinician",
-    "programs.retire_exercise": "clinic_object",
-    "programs.restore_exercise": "clinic_object",
-    "programs.templates": "clinician",
-    "programs.add_starters": "clinician",
-    "programs.template": "clinic_object",
-    "programs.add_level": "clinic_object",
-    "programs.level": "clinic_object",
-    "programs.remove_level": "clinic_object",
-    "programs.clone_template": "clinic_object",
-    "programs.archive_template": "clinic_object",
-    "programs.restore_template": "clinic_object",
+    "catalogue.exercises": "clinician",
+    "catalogue.retire_exercise": "clinic_object",
+    "catalogue.restore_exercise": "clinic_object",
+    "catalogue.templates": "clinician",
+    "catalogue.add_starters": "clinician",
+    "catalogue.template": "clinic_object",
+    "catalogue.add_level": "clinic_object",
+    "catalogue.level": "clinic_object",
+    "catalogue.remove_level": "clinic_object",
+    "catalogue.clone_template": "clinic_object",
+    "catalogue.archive_template": "clinic_object",
+    "catalogue.restore_template": "clinic_object",
     "programs.assign": "patient",
     "programs.assignment": "patient",
     "programs.change_level": "patient",
@@ -114,15 +115,15 @@ ACCESS = {
     "api_measures.create_response": "api",
     "api_alerts.list_alerts": "api",
     "api_alerts.acknowledge_alert": "api",
-    "api_programs.list_exercises": "api",
-    "api_programs.create_exercise": "api",
-    "api_programs.update_exercise": "api",
-    "api_programs.list_templates": "api",
-    "api_programs.create_template": "api",
-    "api_programs.get_template": "api",
-    "api_programs.update_template": "api",
-    "api_programs.add_level": "api",
-    "api_programs.save_level": "api",
+    "api_catalogue.list_exercises": "api",
+    "api_catalogue.create_exercise": "api",
+    "api_catalogue.update_exercise": "api",
+    "api_catalogue.list_templates": "api",
+    "api_catalogue.create_template": "api",
+    "api_catalogue.get_template": "api",
+    "api_catalogue.update_template": "api",
+    "api_catalogue.add_level": "api",
+    "api_catalogue.save_level": "api",
     "api_programs.assign_program": "api",
     "api_programs.get_assignment": "api",
     "api_programs.change_level": "api",
@@ -140,15 +141,15 @@ ACCESS = {
     "api_measures.list_schedules": "api",
     "api_measures.save_schedule": "api",
     "api_measures.stop_schedule": "api",
-    "api_programs.clone_template": "api",
+    "api_catalogue.clone_template": "api",
     "api_programs.set_status": "api",
     "api_programs.rotate_link": "api",
     "api_programs.revoke_link": "api",
     "api_programs.change_target": "api",
     "api_programs.list_suggestions": "api",
     "api_programs.decline_suggestion": "api",
-    "api_programs.remove_level": "api",
-    "api_programs.add_starters": "api",
+    "api_catalogue.remove_level": "api",
+    "api_catalogue.add_starters": "api",
     "api_measures.list_invitations": "api",
     "api_docs.openapi_json": "clinician",
     "api_docs.docs": "clinician",
@@ -271,21 +272,21 @@ def build_world():
     # Programs: the built-in library, clinic A's own exercise, a template of clinic A whose
     # level holds a built-in exercise and the clinic's own, P's assignment of it, and a session
     # P logged by link today (with sets of both exercises, so both have a strength chart).
-    write_transaction(programs.sync_builtin_exercises)()
-    own = programs.create_exercise(admin, {
+    write_transaction(catalogue.sync_builtin_exercises)()
+    own = catalogue.create_exercise(admin, {
         "name": "Step-up onto a low box", "pattern": "squat", "setting": "home",
         "equipment": "low box", "measure": "bodyweight_reps", "ladder_step": 2,
         "cues": ["Step up with your whole foot on the box.", "", ""], "easier_tip": None})
     built_in = db.session.scalar(sa.select(Exercise).where(Exercise.clinic_id.is_(None),
                                                            Exercise.slug == "sit_to_stand"))
-    template = programs.create_template(admin, "Clinic A program", "Home strength.")
+    template = catalogue.create_template(admin, "Clinic A program", "Home strength.")
     [level] = template.levels
     row = {"sets": 2, "reps_min": 8, "reps_max": 12, "load_kind": "bodyweight",
            "load_target": "", "rest_seconds": 90, "is_key": True}
-    programs.save_level(admin, template.id, level.id,
-                        {"name": "Getting started", "min_weeks": 2, "sessions_per_week": 2,
-                         "criteria": ""},
-                        [{"exercise_id": built_in.id, **row}, {"exercise_id": own.id, **row}])
+    catalogue.save_level(admin, template.id, level.id,
+                         {"name": "Getting started", "min_weeks": 2, "sessions_per_week": 2,
+                          "criteria": ""},
+                         [{"exercise_id": built_in.id, **row}, {"exercise_id": own.id, **row}])
     today = programs.clinic_today(patient.id)
     assignment = programs.assign_program(therapist, patient.id, template.id, today)
     logged = programs.log_session(assignment.id, SessionEntry(

@@ -40,7 +40,17 @@ class Api(flask_smorest.Api):
 
 
 def init_app(app):
-    from clinic.api import alerts, docs, measures, patients, programs, reports, schemas, tokens
+    from clinic.api import (
+        alerts,
+        catalogue,
+        docs,
+        measures,
+        patients,
+        programs,
+        reports,
+        schemas,
+        tokens,
+    )
     from clinic.extensions import csrf
 
     for key, value in API_SETTINGS.items():
@@ -53,7 +63,7 @@ def init_app(app):
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
-    for module in (tokens, patients, measures, alerts, programs, reports):
+    for module in (tokens, patients, measures, alerts, catalogue, programs, reports):
         # Bearer tokens are not sent by browsers on their own: no CSRF check is needed, and a
         # cookie alone authenticates nothing here (clinic.api.auth).
         csrf.exempt(module.blp)

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic import tokens
-from clinic.audit.services import record, record_api_read
+from clinic.audit.services import record
 from clinic.auth import services as auth_services
 from clinic.auth.models import LoginSession
 from clinic.database import UTCDateTime, utcnow, write_transaction
@@ -150,7 +150,3 @@ def revoke_token_as_admin(actor, user, token_id):
         record("api_token_revoke", actor=actor, obj=row, user_id=user.id, by="admin")
     return row
 
-
-# Kept only while clinic/api/programs.py imports the old name: the audit area owns the
-# function now (``clinic.audit.services.record_api_read``). Delete once programs.py is renamed.
-record_read = record_api_read

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from clinic.alerts.models import Alert
 from clinic.alerts.services import alerts_query, open_alert_counts
+from clinic.catalogue import services as catalogue
 from clinic.database import utcnow
 from clinic.extensions import db
 from clinic.measures import services as measures
@@ -163,7 +164,7 @@ def patient_overview(actor, patient_id):
         assignments=assignments,
         current_program=current,
         program_progress=programs.progress(current, today) if current else None,
-        program_templates=programs.templates_of(patient.clinic_id),
+        program_templates=catalogue.templates_of(patient.clinic_id),
         today=today,
         now=utcnow(),
     )

@@ -21,13 +21,13 @@ from flask import (
 from clinic.alerts.services import alerts_of, notify_alert
 from clinic.auth.guards import public
 from clinic.auth.models import Clinic
+from clinic.catalogue import rules as program_rules
 from clinic.database import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db, limiter
 from clinic.measures import services
 from clinic.measures.instruments import get_instrument
 from clinic.programs import entry as session_entry
-from clinic.programs import rules as program_rules
 from clinic.programs import services as programs
 
 bp = Blueprint("portal", __name__)

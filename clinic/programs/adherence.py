@@ -3,7 +3,7 @@
 Showing up is what the program optimises (shared/PROGRAMS.md "What the evidence says"), so
 adherence credits any session done, never lets extra sessions raise the percentage, and leaves
 paused weeks out of both sums. Clinicians see fractions; patients see counts only, never a
-percentage or a lost streak. Rules come from ``clinic.programs.rules``.
+percentage or a lost streak. Rules come from ``clinic.catalogue.rules``.
 """
 
 from collections.abc import Iterable, Sequence
@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from clinic.programs import rules
+from clinic.catalogue import rules
 
 DONE = "done"
 PARTIAL = "partial"

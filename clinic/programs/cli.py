@@ -1,4 +1,8 @@
-"""``flask programs ...``: library upkeep and the daily adherence check."""
+"""``flask programs ...``: the catalogue's library upkeep and the daily adherence check.
+
+One command group for both, as the README prints them; the library sync is the catalogue's
+(``clinic.catalogue.services``), the missed-session check a patient's program's.
+"""
 
 import click
 from flask.cli import AppGroup
@@ -9,8 +13,8 @@ programs_cli = AppGroup("programs", help="Graded strength programs.")
 @programs_cli.command("sync-library")
 def sync_library_command():
     """Insert or update the built-in exercise library (run after every upgrade)."""
+    from clinic.catalogue.services import sync_builtin_exercises
     from clinic.database import write_transaction
-    from clinic.programs.services import sync_builtin_exercises
 
     changed = write_transaction(sync_builtin_exercises)()
     click.echo(f"{changed} built-in exercise(s) added or updated.")

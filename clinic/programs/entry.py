@@ -7,7 +7,7 @@ which sets, what ranges are allowed) are the program area's.
 from dataclasses import dataclass, field
 from datetime import date
 
-from clinic.programs import rules
+from clinic.catalogue import rules
 from clinic.programs.services import parse_load
 
 PATHS = ("as_prescribed", "sets", "low_energy", "skipped")
@@ -15,6 +15,8 @@ PATHS = ("as_prescribed", "sets", "low_energy", "skipped")
 
 @dataclass
 class SessionEntry:
+    """One session as read from a form or the API, checked for shape; nothing stored yet."""
+
     performed_on: date
     status: str
     low_energy: bool
@@ -31,6 +33,7 @@ class SessionEntry:
 
 
 def set_field(index, number, what):
+    """The form field name of one set's value (``ex0-set1-reps``), shared by both pages."""
     return f"ex{index}-set{number}-{what}"
 
 

@@ -8,14 +8,14 @@ at the bottom of the range) qualified, progressing on reps done at a lighter loa
 "increase" that rounds back to the same load.
 
 Everything here is a suggestion with a plain-English reason; a clinician approves or declines it,
-and nothing changes a prescription silently. The numbers live in ``clinic.programs.rules``.
+and nothing changes a prescription silently. The numbers live in ``clinic.catalogue.rules``.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 
-from clinic.programs import rules
+from clinic.catalogue import rules
 from clinic.programs.adherence import WeekRecord, as_percent, rolling_adherence
 
 LOAD_REPS = "load_reps"

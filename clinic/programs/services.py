@@ -1,7 +1,8 @@
-"""Use cases of graded programs: the exercise library, templates, assignments and sessions.
+"""Use cases of a patient's program: assignments, targets, the program link, sessions, progress.
 
 Each writing function is one transaction with its audit events. Assignments keep a snapshot of
-the template as prescribed; approved changes rewrite the snapshot and leave an event.
+the template as prescribed; approved changes rewrite the snapshot and leave an event. The
+templates and exercises themselves are the clinic's catalogue (``clinic.catalogue``).
 """
 
 import copy
@@ -11,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask import abort
 from sqlalchemy.exc import IntegrityError
 
 from clinic import tokens
@@ -19,335 +19,20 @@ from clinic.alerts.models import Alert
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import record
 from clinic.auth.models import Clinic
+from clinic.catalogue import rules
+from clinic.catalogue.services import neighbours, template_in_clinic
+
+# Re-exported for tests/e2e/conftest.py only, which this branch may not edit: the library sync
+# is the catalogue's. Drop this line once that file imports it from clinic.catalogue.services.
 from clinic.database import utcnow, write_transaction
-from clinic.errors import ServiceError
+from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
 from clinic.patients.models import ACTIVE, Patient
 from clinic.patients.scope import visible_patient
-from clinic.programs import adherence, library, rules, starters
-from clinic.programs.models import (
-    LOAD_KINDS,
-    Assignment,
-    AssignmentEvent,
-    Exercise,
-    LevelExercise,
-    ProgramTemplate,
-    SessionLog,
-    SetLog,
-    TemplateLevel,
-)
+from clinic.programs import adherence
+from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
 
 MAX_LOAD_KG = Decimal("500")
-
-
-# The exercise library --------------------------------------------------------------------
-
-
-def sync_builtin_exercises():
-    """Insert or update the built-in exercises from ``library.py`` (idempotent)."""
-    existing = {e.slug: e for e in db.session.scalars(
-        sa.select(Exercise).where(Exercise.clinic_id.is_(None)))}
-    changed = 0
-    for item in library.EXERCISES:
-        row = existing.get(item.slug) or Exercise(clinic_id=None, slug=item.slug)
-        values = {"name": item.name, "pattern": item.pattern, "setting": item.setting,
-                  "equipment": item.equipment, "measure": item.measure, "ladder": item.ladder,
-                  "ladder_step": item.step, "cues": list(item.cues),
-                  "easier_tip": item.easier_tip}
-        if row.id is None or any(getattr(row, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(row, key, value)
-            db.session.add(row)
-            changed += 1
-    return changed
-
-
-def exercises_for(clinic_id, *, include_retired=False):
-    """Built-in exercises and the clinic's own, ladder by ladder, easiest first."""
-    query = sa.select(Exercise).where(
-        sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id))
-    if not include_retired:
-        query = query.where(Exercise.retired_at.is_(None))
-    return db.session.scalars(query.order_by(Exercise.ladder, Exercise.ladder_step,
-                                             Exercise.name)).all()
-
-
-def get_exercise_or_404(clinic_id, exercise_id):
-    exercise = db.session.scalar(sa.select(Exercise).where(
-        Exercise.id == exercise_id,
-        sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id)))
-    if exercise is None:
-        abort(404)
-    return exercise
-
-
-def neighbours(exercise, clinic_id):
-    """(easier, harder): one step down and up the same ladder, among active exercises."""
-    ladder = [e for e in exercises_for(clinic_id) if e.ladder == exercise.ladder]
-    easier = [e for e in ladder if e.ladder_step < exercise.ladder_step]
-    harder = [e for e in ladder if e.ladder_step > exercise.ladder_step]
-    return (max(easier, key=lambda e: e.ladder_step) if easier else None,
-            min(harder, key=lambda e: e.ladder_step) if harder else None)
-
-
-@write_transaction
-def create_exercise(actor, data):
-    """A clinic adds its own exercise to a ladder."""
-    slug = "clinic-" + "-".join(data["name"].lower().split())[:50]
-    if db.session.scalar(sa.select(Exercise.id).where(Exercise.clinic_id == actor.clinic_id,
-                                                      Exercise.slug == slug)):
-        raise ServiceError("Your clinic already has an exercise with this name.", field="name")
-    exercise = Exercise(clinic_id=actor.clinic_id, slug=slug, name=data["name"],
-                        pattern=data["pattern"], setting=data["setting"],
-                        equipment=data["equipment"] or "none", measure=data["measure"],
-                        ladder=data["pattern"], ladder_step=data["ladder_step"],
-                        cues=[c for c in data["cues"] if c], easier_tip=data.get("easier_tip"))
-    db.session.add(exercise)
-    db.session.flush()
-    record("exercise_create", actor=actor, obj=exercise)
-    return exercise
-
-
-@write_transaction
-def set_exercise_retired(actor, exercise_id, retired):
-    """Retire (or bring back) a clinic's own exercise; logs that refer to it are kept."""
-    exercise = get_exercise_or_404(actor.clinic_id, exercise_id)
-    if exercise.is_builtin:
-        raise ServiceError("Built-in exercises cannot be retired.")
-    exercise.retired_at = utcnow() if retired else None
-    record("exercise_retire" if retired else "exercise_restore", actor=actor, obj=exercise)
-    return exercise
-
-
-# Templates -------------------------------------------------------------------------------
-
-
-def templates_of(clinic_id, *, include_archived=False):
-    query = sa.select(ProgramTemplate).where(ProgramTemplate.clinic_id == clinic_id)
-    if not include_archived:
-        query = query.where(ProgramTemplate.archived_at.is_(None))
-    return db.session.scalars(query.order_by(ProgramTemplate.name)).all()
-
-
-def get_template_or_404(clinic_id, template_id):
-    template = db.session.scalar(sa.select(ProgramTemplate).where(
-        ProgramTemplate.id == template_id, ProgramTemplate.clinic_id == clinic_id))
-    if template is None:
-        abort(404)
-    return template
-
-
-def _touch(template):
-    template.version += 1
-    template.updated_at = utcnow()
-
-
-def _name_free(clinic_id, name, except_id=None):
-    query = sa.select(ProgramTemplate.id).where(ProgramTemplate.clinic_id == clinic_id,
-                                                ProgramTemplate.name == name)
-    if except_id:
-        query = query.where(ProgramTemplate.id != except_id)
-    if db.session.scalar(query):
-        raise ServiceError("Your clinic already has a program with this name.", field="name")
-
-
-@write_transaction
-def create_template(actor, name, description):
-    """A new program, with one empty level to fill in."""
-    _name_free(actor.clinic_id, name)
-    template = ProgramTemplate(clinic_id=actor.clinic_id, name=name, description=description,
-                               created_by_id=actor.id)
-    template.levels.append(TemplateLevel(position=0, name="Level 1", min_weeks=2,
-                                         sessions_per_week=2))
-    db.session.add(template)
-    db.session.flush()
-    record("template_create", actor=actor, obj=template)
-    return template
-
-
-@write_transaction
-def update_template(actor, template_id, name, description):
-    template = get_template_or_404(actor.clinic_id, template_id)
-    _name_free(actor.clinic_id, name, except_id=template.id)
-    template.name, template.description = name, description
-    _touch(template)
-    record("template_update", actor=actor, obj=template)
-    return template
-
-
-def level_choices(clinic_id, level):
-    """Active exercises, plus retired ones this level still uses (so a re-save keeps them)."""
-    in_use = {row.exercise_id for row in level.exercises}
-    return [e for e in exercises_for(clinic_id, include_retired=True)
-            if e.retired_at is None or e.id in in_use]
-
-
-def validate_level_rows(rows, clinic_id, keep=frozenset()):
-    """Check a level's exercise rows; returns {row index: {field: message}} (empty when fine).
-
-    A retired exercise is refused unless the level already uses it (``keep``).
-    """
-    errors = {}
-    for index, row in enumerate(rows):
-        problems = {}
-        exercise = None
-        if row["exercise_id"] is not None:
-            exercise = db.session.scalar(sa.select(Exercise).where(
-                Exercise.id == row["exercise_id"],
-                sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id)))
-        if row["exercise_id"] is None:
-            problems["exercise_id"] = "Choose an exercise."
-        elif exercise is None or (exercise.retired_at is not None and exercise.id not in keep):
-            problems["exercise_id"] = "Choose an exercise from the library."
-        if row["sets"] is None or not 1 <= row["sets"] <= 10:
-            problems["sets"] = "Sets must be 1 to 10."
-        if row["reps_min"] is None or row["reps_max"] is None or row["reps_min"] < 1:
-            problems["reps_min"] = "Give a range such as 8 to 12."
-        elif row["reps_min"] > row["reps_max"]:
-            problems["reps_min"] = "The lower end of the range must not be above the upper end."
-        if row["load_kind"] not in LOAD_KINDS:
-            problems["load_kind"] = "Choose how the load is set."
-        if row["rest_seconds"] is None or not 0 <= row["rest_seconds"] <= 600:
-            problems["rest_seconds"] = "Rest must be 0 to 600 seconds."
-        if problems:
-            errors[index] = problems
-    return errors
-
-
-@write_transaction
-def save_level(actor, template_id, level_id, data, rows):
-    """Replace a level's settings and exercises (validated as a whole; nothing half-saved)."""
-    template = get_template_or_404(actor.clinic_id, template_id)
-    level = next((lv for lv in template.levels if lv.id == level_id), None)
-    if level is None:
-        abort(404)
-    if not rows:
-        raise ServiceError("A level needs at least one exercise.", field="exercises")
-    if validate_level_rows(rows, actor.clinic_id, keep={r.exercise_id for r in level.exercises}):
-        raise ServiceError("Some exercise rows need attention.", field="exercises")
-    level.name = data["name"]
-    level.min_weeks = data["min_weeks"]
-    level.sessions_per_week = data["sessions_per_week"]
-    level.criteria = data["criteria"] or ""
-    level.exercises.clear()
-    db.session.flush()
-    for position, row in enumerate(rows):
-        level.exercises.append(LevelExercise(position=position, **row))
-    _touch(template)
-    record("template_level_save", actor=actor, obj=template, level=level.position)
-    return level
-
-
-@write_transaction
-def add_level(actor, template_id):
-    template = get_template_or_404(actor.clinic_id, template_id)
-    position = len(template.levels)
-    level = TemplateLevel(position=position, name=f"Level {position + 1}", min_weeks=2,
-                          sessions_per_week=2)
-    template.levels.append(level)
-    _touch(template)
-    db.session.flush()
-    record("template_level_add", actor=actor, obj=template, level=position)
-    return level
-
-
-@write_transaction
-def remove_level(actor, template_id, level_id):
-    template = get_template_or_404(actor.clinic_id, template_id)
-    level = next((lv for lv in template.levels if lv.id == level_id), None)
-    if level is None:
-        abort(404)
-    if len(template.levels) == 1:
-        raise ServiceError("A program needs at least one level.")
-    template.levels.remove(level)
-    db.session.flush()
-    for position, other in enumerate(template.levels):
-        other.position = position + 1000  # two steps: the unique (template, position) holds
-    db.session.flush()
-    for position, other in enumerate(template.levels):
-        other.position = position
-    _touch(template)
-    record("template_level_remove", actor=actor, obj=template)
-    return template
-
-
-def _copy_levels(source_levels, target):
-    for level in source_levels:
-        copy_level = TemplateLevel(position=level.position, name=level.name,
-                                   min_weeks=level.min_weeks,
-                                   sessions_per_week=level.sessions_per_week,
-                                   criteria=level.criteria)
-        for item in level.exercises:
-            copy_level.exercises.append(LevelExercise(
-                position=item.position, exercise_id=item.exercise_id, sets=item.sets,
-                reps_min=item.reps_min, reps_max=item.reps_max, load_kind=item.load_kind,
-                load_target=item.load_target, rest_seconds=item.rest_seconds,
-                is_key=item.is_key))
-        target.levels.append(copy_level)
-
-
-@write_transaction
-def clone_template(actor, template_id):
-    source = get_template_or_404(actor.clinic_id, template_id)
-    name = f"Copy of {source.name}"[:120]
-    suffix = 2
-    while db.session.scalar(sa.select(ProgramTemplate.id).where(
-            ProgramTemplate.clinic_id == actor.clinic_id, ProgramTemplate.name == name)):
-        name = f"Copy {suffix} of {source.name}"[:120]
-        suffix += 1
-    clone = ProgramTemplate(clinic_id=actor.clinic_id, name=name,
-                            description=source.description, created_by_id=actor.id)
-    _copy_levels(source.levels, clone)
-    db.session.add(clone)
-    db.session.flush()
-    record("template_clone", actor=actor, obj=clone, source=source.id)
-    return clone
-
-
-@write_transaction
-def set_template_archived(actor, template_id, archived):
-    template = get_template_or_404(actor.clinic_id, template_id)
-    template.archived_at = utcnow() if archived else None
-    record("template_archive" if archived else "template_restore", actor=actor, obj=template)
-    return template
-
-
-def install_starters(clinic_id, actor=None):
-    """Add the starter templates of ``starters.py`` that the clinic does not have yet."""
-    slugs = {e.slug: e for e in db.session.scalars(
-        sa.select(Exercise).where(Exercise.clinic_id.is_(None)))}
-    added = 0
-    for starter in starters.STARTER_TEMPLATES:
-        if db.session.scalar(sa.select(ProgramTemplate.id).where(
-                ProgramTemplate.clinic_id == clinic_id, ProgramTemplate.name == starter.name)):
-            continue
-        template = ProgramTemplate(clinic_id=clinic_id, name=starter.name,
-                                   description=starter.description,
-                                   created_by_id=getattr(actor, "id", None))
-        for position, level in enumerate(starter.levels):
-            row = TemplateLevel(position=position, name=level.name, min_weeks=level.min_weeks,
-                                sessions_per_week=level.sessions_per_week,
-                                criteria=level.criteria_text)
-            for index, item in enumerate(level.exercises):
-                row.exercises.append(LevelExercise(
-                    position=index, exercise_id=slugs[item.slug].id, sets=item.sets,
-                    reps_min=item.reps_min, reps_max=item.reps_max, load_kind=item.load_kind,
-                    load_target=item.load_target, rest_seconds=item.rest_seconds,
-                    is_key=item.is_key))
-            template.levels.append(row)
-        db.session.add(template)
-        db.session.flush()
-        record("template_create", actor=actor, actor_kind=None if actor else "system",
-               clinic_id=clinic_id, obj=template, starter=True)
-        added += 1
-    return added
-
-
-@write_transaction
-def add_starter_templates(actor):
-    sync_builtin_exercises()
-    db.session.flush()
-    return install_starters(actor.clinic_id, actor)
 
 
 # Assignments -----------------------------------------------------------------------------
@@ -387,16 +72,32 @@ def program_link(assignment):
 
 
 def assignments_of(patient_id):
+    """The patient's programs, newest first (at most one of them not completed)."""
     return db.session.scalars(sa.select(Assignment).where(Assignment.patient_id == patient_id)
                               .order_by(Assignment.created_at.desc())).all()
 
 
-def get_assignment_or_404(actor, assignment_id):
+def visible_assignment(actor, assignment_id):
+    """A patient's program that ``actor`` may see.
+
+    :raises NotFound: for a missing id and a patient out of the actor's scope alike.
+    """
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None:
-        abort(404)
-    visible_patient(actor, assignment.patient_id)  # out of scope: 404 as for a missing id
+        raise NotFound("assignment")
+    visible_patient(actor, assignment.patient_id)
     return assignment
+
+
+def current_exercise(assignment, index):
+    """One exercise of the current level's prescription (the snapshot's item).
+
+    :raises NotFound: when the level has no exercise at ``index``.
+    """
+    exercises = assignment.current_level["exercises"]
+    if not 0 <= index < len(exercises):
+        raise NotFound("exercise of the current level")
+    return exercises[index]
 
 
 def _event(assignment, kind, actor, reason="", **detail):
@@ -410,7 +111,7 @@ def assign_program(actor, patient_id, template_id, start_date):
     patient = visible_patient(actor, patient_id)
     if not patient.is_active:
         raise ServiceError("This patient is discharged: reactivate them first.")
-    template = get_template_or_404(actor.clinic_id, template_id)
+    template = template_in_clinic(actor.clinic_id, template_id)
     if template.archived_at is not None:
         raise ServiceError("This program is archived.", field="template_id")
     if db.session.scalar(sa.select(Assignment.id).where(
@@ -437,7 +138,8 @@ def assign_program(actor, patient_id, template_id, start_date):
 
 @write_transaction
 def change_level(actor, assignment_id, position, reason):
-    assignment = get_assignment_or_404(actor, assignment_id)
+    """Move the patient to another level of their program (a clinician's decision, with why)."""
+    assignment = visible_assignment(actor, assignment_id)
     if not 0 <= position < len(assignment.snapshot["levels"]):
         raise ServiceError("Choose a level of this program.", field="level")
     if not (reason or "").strip():
@@ -468,14 +170,12 @@ def parse_load(text):
 @write_transaction
 def change_target(actor, assignment_id, index, changes, reason, confirm_jump=False):
     """Change one exercise's prescription at the current level (an approved suggestion)."""
-    assignment = get_assignment_or_404(actor, assignment_id)
+    assignment = visible_assignment(actor, assignment_id)
     if not (reason or "").strip():
         raise ServiceError("Say why the target changes.", field="reason")
+    current_exercise(assignment, index)
     snapshot = copy.deepcopy(assignment.snapshot)
-    level = snapshot["levels"][assignment.level_position]
-    if not 0 <= index < len(level["exercises"]):
-        abort(404)
-    item = level["exercises"][index]
+    item = snapshot["levels"][assignment.level_position]["exercises"][index]
     old = {k: item.get(k) for k in changes}
     new_load = changes.get("load_kg")
     if new_load is not None and item.get("load_kg"):
@@ -486,8 +186,11 @@ def change_target(actor, assignment_id, index, changes, reason, confirm_jump=Fal
                                field="confirm_jump")
     for key, value in changes.items():
         item[key] = str(value) if isinstance(value, Decimal) else value
-    if item["reps_min"] > item["reps_max"] or not 1 <= item["sets"] <= 10:
-        raise ServiceError("Sets must be 1 to 10 and the rep range in order.", field="sets")
+    if not 1 <= item["sets"] <= 10:
+        raise ServiceError("Sets must be 1 to 10.", field="sets")
+    if item["reps_min"] > item["reps_max"]:
+        raise ServiceError("The lower end of the range must not be above the upper end.",
+                           field="reps_min")
     assignment.snapshot = snapshot
     _event(assignment, "target_change", actor, reason.strip(), exercise=item["name"],
            index=index, old=old, new={k: item[k] for k in changes})
@@ -499,10 +202,8 @@ def change_target(actor, assignment_id, index, changes, reason, confirm_jump=Fal
 @write_transaction
 def decline_suggestion(actor, assignment_id, index, kind, reason):
     """Say no to a suggestion: it stays away until new sessions call for it again."""
-    assignment = get_assignment_or_404(actor, assignment_id)
-    if not 0 <= index < len(assignment.current_level["exercises"]):
-        abort(404)
-    name = assignment.current_level["exercises"][index]["name"]
+    assignment = visible_assignment(actor, assignment_id)
+    name = current_exercise(assignment, index)["name"]
     _event(assignment, "suggestion_declined", actor, (reason or "").strip(), index=index,
            suggestion=kind, exercise=name)
     record("program_suggestion_decline", actor=actor, obj=assignment,
@@ -513,7 +214,7 @@ def decline_suggestion(actor, assignment_id, index, kind, reason):
 @write_transaction
 def set_status(actor, assignment_id, status, reason=""):
     """Pause, resume or complete a program; paused weeks leave adherence alone."""
-    assignment = get_assignment_or_404(actor, assignment_id)
+    assignment = visible_assignment(actor, assignment_id)
     allowed = {"paused": {"active"}, "active": {"paused"}, "completed": {"active", "paused"}}
     if assignment.status not in allowed[status]:
         raise ServiceError(f"A program that is {assignment.status} cannot become {status}.")
@@ -530,7 +231,7 @@ def set_status(actor, assignment_id, status, reason=""):
 @write_transaction
 def rotate_link(actor, assignment_id):
     """A new program link; the old one stops working at once."""
-    assignment = get_assignment_or_404(actor, assignment_id)
+    assignment = visible_assignment(actor, assignment_id)
     if assignment.status == "completed":
         raise ServiceError("This program is completed.")
     link = tokens.mint_link(tokens.PROGRAM)
@@ -543,7 +244,8 @@ def rotate_link(actor, assignment_id):
 
 @write_transaction
 def revoke_link(actor, assignment_id):
-    assignment = get_assignment_or_404(actor, assignment_id)
+    """Stop the program link from working (a new one can be made with ``rotate_link``)."""
+    assignment = visible_assignment(actor, assignment_id)
     assignment.link_revoked_at = utcnow()
     _event(assignment, "link_revoke", actor)
     record("program_link_revoke", actor=actor, obj=assignment, patient_id=assignment.patient_id)
@@ -551,6 +253,7 @@ def revoke_link(actor, assignment_id):
 
 
 def assignment_by_token(token):
+    """The program a link's token opens, found by the token's hash; None for an unknown one."""
     if not tokens.looks_like_token(token):
         return None
     return db.session.scalar(sa.select(Assignment).where(
@@ -558,6 +261,7 @@ def assignment_by_token(token):
 
 
 def link_state(assignment):
+    """What the program link does now: active, paused, revoked or completed."""
     if assignment.link_revoked_at is not None:
         return "completed" if assignment.status == "completed" else "revoked"
     return assignment.status  # active / paused
@@ -574,10 +278,12 @@ def clinic_today(patient_id):
 
 
 def new_submission_key():
+    """A fresh key for a session form: the same form submitted twice stores one session."""
     return secrets.token_hex(16)
 
 
 def sessions_of(assignment_id):
+    """Every logged session of a program, oldest first."""
     return db.session.scalars(sa.select(SessionLog).where(SessionLog.assignment_id ==
                                                           assignment_id)
                               .order_by(SessionLog.performed_on, SessionLog.id)).all()
@@ -610,9 +316,12 @@ def _check_entry(entry, today, start_date):
 @write_transaction
 def log_session(assignment_id, entry, *, source, actor=None):
     """Store one session with its sets and raise the alerts it calls for; once per form."""
-    assignment = db.session.get(Assignment, assignment_id)
     if actor is not None:
-        visible_patient(actor, assignment.patient_id)
+        assignment = visible_assignment(actor, assignment_id)
+    else:  # the patient's own link: the caller found the program by its token
+        assignment = db.session.get(Assignment, assignment_id)
+        if assignment is None:
+            raise NotFound("assignment")
     if assignment.status == "completed":
         raise ServiceError("This program is completed.")
     _check_entry(entry, clinic_today(assignment.patient_id), assignment.start_date)
@@ -639,6 +348,8 @@ def log_session(assignment_id, entry, *, source, actor=None):
 
 
 class AlreadyLogged(ServiceError):
+    """This form was stored before (a double tap or a retry): nothing new was written."""
+
     def __init__(self):
         super().__init__("This session is already saved.")
 
@@ -647,9 +358,10 @@ class AlreadyLogged(ServiceError):
 def correct_own_session(assignment_id, session_id, entry):
     """The patient corrects their own entry on the same day (in the clinic's time zone)."""
     session = db.session.scalar(sa.select(SessionLog).where(
-        SessionLog.id == session_id, SessionLog.assignment_id == assignment_id))
-    if session is None or session.source != "patient":
-        abort(404)
+        SessionLog.id == session_id, SessionLog.assignment_id == assignment_id,
+        SessionLog.source == "patient"))
+    if session is None:
+        raise NotFound("session")
     today = clinic_today(session.assignment.patient_id)
     if session.created_at.date() != today and session.performed_on != today:
         raise ServiceError("A session can be changed on the day it was logged only.")

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from clinic.programs import rules
+from clinic.catalogue import rules
 
 EPLEY_DIVISOR = 30
 KG = Decimal("0.01")

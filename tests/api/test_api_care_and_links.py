@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from factories import PatientFactory, starter_templates
 from helpers import member_id
 
+from clinic.catalogue.models import ProgramTemplate
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.programs import services as programs
-from clinic.programs.models import Assignment, ProgramTemplate
+from clinic.programs.models import Assignment
 
 
 def test_the_primary_clinician_manages_the_care_team(client, world):
@@ -220,7 +221,7 @@ def test_a_target_changes_with_a_reason(client, world):
     assert jump.status_code == 422 and "confirm_jump" in jump.get_json()["fields"]
     assert client.post(f"{base}/targets/0", headers=headers,
                        json={**body, "load_kg": 5, "confirm_jump": True}).status_code == 200
-    for bad, field in (({"reason": ""}, "reason"), ({"reps_min": 20}, "sets"),
+    for bad, field in (({"reason": ""}, "reason"), ({"reps_min": 20}, "reps_min"),
                        ({"load_kg": 1.234}, "load_kg"), ({"sets": 11}, "sets")):
         response = client.post(f"{base}/targets/0", headers=headers, json={**body, **bad})
         assert response.status_code == 422 and field in response.get_json()["fields"]

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from helpers import count
 
+from clinic.catalogue.models import Exercise, ProgramTemplate
 from clinic.extensions import db
 from clinic.programs import services as programs
-from clinic.programs.models import Assignment, Exercise, ProgramTemplate, SessionLog, SetLog
+from clinic.programs.models import Assignment, SessionLog, SetLog
 
 
 def today(world):

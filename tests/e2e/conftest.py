@@ -26,9 +26,9 @@ from factories import ClinicFactory, UserFactory
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from clinic.catalogue.services import sync_builtin_exercises
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.programs.services import sync_builtin_exercises
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Debian's package by default; CHROMIUM_PATH points elsewhere (another OS, another build).

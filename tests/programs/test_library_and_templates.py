@@ -28,18 +28,18 @@ from helpers import fresh, rows, unescaped
 from html_forms import form_of
 
 from clinic.auth.models import Role
-from clinic.programs import library, services
-from clinic.programs.models import (
+from clinic.catalogue import library
+from clinic.catalogue import services as catalogue
+from clinic.catalogue.models import (
     PATTERNS,
     SETTINGS,
-    Assignment,
     Exercise,
     LevelExercise,
     ProgramTemplate,
-    SessionLog,
-    SetLog,
     TemplateLevel,
 )
+from clinic.programs import services
+from clinic.programs.models import Assignment, SessionLog, SetLog
 
 # Helpers ---------------------------------------------------------------------------------------
 
@@ -173,7 +173,7 @@ def test_clinic_adds_its_own_exercise_seen_only_by_that_clinic(
     assert "Exercise added." in page
     assert re.search(r"Towel row <span class=\"badge badge-muted\">clinic</span>", page)
     # It is offered in the clinic's level editor ...
-    template = services.create_template(therapist, "Rows at home", "")
+    template = catalogue.create_template(therapist, "Rows at home", "")
     level_id = template.levels[0].id
     editor = form_of(client.get(f"/programs/templates/{template.id}/levels/{level_id}"))
     assert str(mine.id) in editor.options["row0-exercise_id"]
@@ -184,7 +184,7 @@ def test_clinic_adds_its_own_exercise_seen_only_by_that_clinic(
     other = client.get("/programs/exercises")
     assert other.status_code == 200
     assert "Towel row" not in unescaped(other)
-    theirs = services.create_template(stranger, "Their program", "")
+    theirs = catalogue.create_template(stranger, "Their program", "")
     editor = form_of(client.get(
         f"/programs/templates/{theirs.id}/levels/{theirs.levels[0].id}"))
     assert str(mine.id) not in editor.options["row0-exercise_id"]
@@ -257,7 +257,7 @@ def test_retired_exercise_leaves_the_level_editor_but_stays_for_logs(
     editor = form_of(client.get(f"/programs/templates/{template.id}/levels/"
                                 f"{template.levels[0].id}"))
     assert editor.values["row0-exercise_id"] == str(own.id)
-    other = services.create_template(therapist, "Something else", "")
+    other = catalogue.create_template(therapist, "Something else", "")
     other_editor = form_of(client.get(f"/programs/templates/{other.id}/levels/"
                                       f"{other.levels[0].id}"))
     for index in range(8):
@@ -324,8 +324,8 @@ def test_create_a_program_with_one_empty_level(builtins, client, logged_in, ther
 
 def test_rename_and_a_duplicate_name_is_refused(builtins, client, logged_in, therapist,
                                                  template, stranger):
-    services.create_template(therapist, "Barbell basics", "")
-    services.create_template(stranger, "Gym later", "")  # another clinic's name is no clash
+    catalogue.create_template(therapist, "Barbell basics", "")
+    catalogue.create_template(stranger, "Gym later", "")  # another clinic's name is no clash
     url = f"/programs/templates/{template.id}"
 
     renamed = logged_in.post(url, {"name": "Gym later", "description": "Now in the gym."},
@@ -481,7 +481,7 @@ def test_level_min_weeks_out_of_range_are_refused(builtins, client, logged_in, t
 
 def test_level_exercise_of_another_clinic_is_refused(builtins, client, logged_in, template,
                                                      stranger):
-    theirs = services.create_exercise(stranger, {
+    theirs = catalogue.create_exercise(stranger, {
         "name": "Their secret lift", "pattern": "squat", "ladder_step": 3, "setting": "gym",
         "measure": "load_reps", "equipment": "", "cues": ["Lift."], "easier_tip": None})
     squat = builtin("goblet_squat")
@@ -547,14 +547,14 @@ def test_add_and_remove_levels_keeping_at_least_one(builtins, client, logged_in,
 def test_clone_copies_every_level_and_exercise(builtins, client, logged_in, therapist,
                                                template):
     squat, push, plank = builtin("goblet_squat"), builtin("push_up"), builtin("plank")
-    services.save_level(therapist, template.id, template.levels[0].id, {
+    catalogue.save_level(therapist, template.id, template.levels[0].id, {
         "name": "Home", "min_weeks": 3, "sessions_per_week": 2, "criteria": "Steady."}, [
         {"exercise_id": squat.id, "sets": 2, "reps_min": 8, "reps_max": 12, "load_kind": "kg",
          "load_target": "8", "rest_seconds": 90, "is_key": True},
         {"exercise_id": plank.id, "sets": 2, "reps_min": 20, "reps_max": 30,
          "load_kind": "bodyweight", "load_target": "", "rest_seconds": 60, "is_key": False}])
-    second = services.add_level(therapist, template.id)
-    services.save_level(therapist, template.id, second.id, {
+    second = catalogue.add_level(therapist, template.id)
+    catalogue.save_level(therapist, template.id, second.id, {
         "name": "Gym", "min_weeks": 8, "sessions_per_week": 3, "criteria": ""}, [
         {"exercise_id": push.id, "sets": 3, "reps_min": 6, "reps_max": 10, "load_kind": "rpe",
          "load_target": "5-6", "rest_seconds": 120, "is_key": True}])
@@ -583,7 +583,7 @@ def test_clone_copies_every_level_and_exercise(builtins, client, logged_in, ther
     assert audit("template_clone") == [(therapist.id, clone.id, {"source": template.id})]
 
     # Editing the copy leaves the source alone; a second copy gets its own name.
-    services.save_level(therapist, clone.id, clone.levels[0].id, {
+    catalogue.save_level(therapist, clone.id, clone.levels[0].id, {
         "name": "Changed", "min_weeks": 1, "sessions_per_week": 1, "criteria": ""}, [
         {"exercise_id": push.id, "sets": 1, "reps_min": 5, "reps_max": 5, "load_kind": "rpe",
          "load_target": "", "rest_seconds": 60, "is_key": False}])
@@ -595,7 +595,7 @@ def test_clone_copies_every_level_and_exercise(builtins, client, logged_in, ther
 
 def test_archived_program_is_no_longer_offered_or_assignable(builtins, client, logged_in,
                                                              therapist, template, clinic):
-    services.save_level(therapist, template.id, template.levels[0].id, {
+    catalogue.save_level(therapist, template.id, template.levels[0].id, {
         "name": "Home", "min_weeks": 2, "sessions_per_week": 2, "criteria": ""}, [
         {"exercise_id": builtin("push_up").id, "sets": 2, "reps_min": 8, "reps_max": 12,
          "load_kind": "bodyweight", "load_target": "", "rest_seconds": 90, "is_key": True}])

@@ -14,7 +14,7 @@ from factories import (
 )
 
 from clinic.extensions import db
-from clinic.programs import services, trend
+from clinic.programs import progress_review, services
 from clinic.programs.models import Assignment, AssignmentEvent
 
 
@@ -48,7 +48,7 @@ def log_top_of_range(world, key, rpe=5):
 def squat_suggestion(world):
     db.session.expire_all()
     assignment = db.session.get(Assignment, world["assignment_id"])
-    return next((s for s in trend.suggestions(assignment) if s.index == 0), None)
+    return next((s for s in progress_review.suggestions(assignment) if s.index == 0), None)
 
 
 def test_two_sessions_at_the_top_of_the_range_suggest_more_load(world):

@@ -34,11 +34,12 @@ from test_route_access import (
     is_login_redirect,
 )
 
+from clinic.catalogue.models import Exercise, ProgramTemplate
 from clinic.extensions import db
 from clinic.measures.models import Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.programs import services as programs
-from clinic.programs.models import Assignment, Exercise, ProgramTemplate, SessionLog
+from clinic.programs.models import Assignment, SessionLog
 
 CLINIC_B = ("admin_b",)
 

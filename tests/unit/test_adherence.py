@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clinic.programs import rules
+from clinic.catalogue import rules
 from clinic.programs.adherence import (
     HIGH_RPE,
     LOW_MOOD_SKIPS,

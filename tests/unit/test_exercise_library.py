@@ -6,8 +6,8 @@ from itertools import pairwise
 
 import pytest
 
-from clinic.programs import library
-from clinic.programs.library import (
+from clinic.catalogue import library
+from clinic.catalogue.library import (
     BODY_REGION,
     EXERCISES,
     LADDER_KEYS,
@@ -22,7 +22,7 @@ from clinic.programs.library import (
     harder,
     ladder,
 )
-from clinic.programs.starters import (
+from clinic.catalogue.starters import (
     FAMILIARISATION_EFFORT,
     HOME_STARTERS,
     LAST_LEVEL_CRITERIA,
@@ -242,7 +242,7 @@ def test_a_malformed_exercise_is_refused(field, value):
 
 def test_pure_modules_do_not_pull_in_the_web_stack():
     code = (
-        "import sys, clinic.programs.library, clinic.programs.starters; "
+        "import sys, clinic.catalogue.library, clinic.catalogue.starters; "
         "print(sorted(m for m in ('flask', 'sqlalchemy', 'flask_sqlalchemy') if m in sys.modules))"
     )
     result = subprocess.run(  # noqa: S603 - fixed arguments

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clinic.programs import rules
+from clinic.catalogue import rules
 from clinic.programs.adherence import SessionRecord, WeekRecord
 from clinic.programs.progression import (
     ADD_SET,

@@ -18,7 +18,7 @@ Pure module: no Flask or SQLAlchemy import.
 
 from dataclasses import dataclass
 
-from clinic.programs import rules
+from clinic.catalogue import rules
 
 LOAD_KINDS = ("bodyweight", "kg", "rpe", "band")
 
@@ -27,7 +27,7 @@ FAMILIARISATION_EFFORT = "3-4"
 WORKING_EFFORT = "5-6"
 
 # Decision (PROGRAMS.md "Levels" example); a clinic may tune these.
-# The readiness rules of clinic.programs.rules, in words (one place to tune them).
+# The readiness rules of clinic.catalogue.rules, in words (one place to tune them).
 MOVE_UP_ADHERENCE_PERCENT = int(rules.READINESS_MIN_ADHERENCE * 100)
 MOVE_UP_WINDOW_WEEKS = rules.READINESS_WINDOW_WEEKS
 MOVE_UP_MAX_SESSION_RPE = int(rules.READINESS_MAX_AVERAGE_RPE)

@@ -1,4 +1,4 @@
-"""Read models of an assignment: progression suggestions, level readiness, strength trend.
+"""Reviewing a patient's progress: progression suggestions, level readiness, strength trend.
 
 They gather rows from the database and hand plain values to the pure modules
 (``progression``, ``strength``); nothing here writes.
@@ -11,14 +11,18 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from clinic import charts
+from clinic.catalogue import library
+from clinic.catalogue.models import Exercise
 from clinic.extensions import db
-from clinic.programs import library, progression, strength
-from clinic.programs.models import Exercise, SessionLog, SetLog
+from clinic.programs import progression, strength
+from clinic.programs.models import SessionLog, SetLog
 from clinic.programs.services import clinic_today, week_records
 
 
 @dataclass(frozen=True)
 class ExerciseSuggestion:
+    """A suggestion of the pure ``progression`` module, named for the level's exercise."""
+
     index: int
     name: str
     suggestion: progression.Suggestion
@@ -103,6 +107,7 @@ def suggestions(assignment):
 
 
 def suggestion_for(assignment, index):
+    """The suggestion for the current level's exercise at ``index``, or None."""
     return next((s for s in suggestions(assignment) if s.index == index), None)
 
 
@@ -168,6 +173,7 @@ def strength_rows(assignment):
 
 
 def strength_chart_svg(assignment, exercise_id):
+    """One logged exercise's weekly best as an SVG chart; None when it has no logs here."""
     row = next((r for r in strength_rows(assignment) if r["exercise"].id == exercise_id), None)
     if row is None:
         return None

@@ -1,0 +1,52 @@
+"""Shared pieces of every schema: strict inputs, text fields, dates, errors, pages.
+
+Inputs reject unknown fields (marshmallow's RAISE) and say so in the OpenAPI document
+(``additionalProperties: false``), so a client cannot slip ``clinic_id`` or ``role`` in.
+"""
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from clinic.api.fields import Text, not_blank
+
+MAX_PAGE = 1_000_000
+
+
+class In(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def required_text(max_length, **kwargs):
+    return Text(required=True, validate=[validate.Length(1, max_length), not_blank], **kwargs)
+
+
+def optional_text(max_length, **kwargs):
+    return Text(load_default=None, allow_none=True, validate=validate.Length(max=max_length),
+                **kwargs)
+
+
+def moment_in_range(value):
+    """Dates of clinical records: 1900 to 2100 (far outside would overflow on conversion)."""
+    if not 1900 <= value.year <= 2100:
+        raise ValidationError("Use a date between 1900 and 2100.")
+
+
+class ErrorOut(Schema):
+    error = fields.String(required=True, metadata={"description": "What went wrong"})
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         required=True, metadata={"description": "Messages per input field"})
+
+
+class PageArgs(In):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+def page_of(item_schema, name):
+    """A list envelope: ``{items, total, page, per_page}`` (page data in the body)."""
+    return type(name, (Schema,), {
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "total": fields.Integer(required=True),
+        "page": fields.Integer(required=True),
+        "per_page": fields.Integer(required=True),
+    })

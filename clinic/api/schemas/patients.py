@@ -1,0 +1,57 @@
+"""Schemas of patients and their care teams."""
+
+from marshmallow import Schema, fields, validate
+
+from clinic.api.fields import Id, Text, not_blank
+from clinic.api.schemas.common import In, PageArgs, moment_in_range, required_text
+
+
+class CareTeamOut(Schema):
+    id = fields.Integer(required=True, metadata={
+        "description": "The care-team row (to remove the member or make them primary)"})
+    user_id = fields.Integer(required=True)
+    name = fields.Function(lambda m: m.user.name, required=True, metadata={"type": "string"})
+    role = fields.Function(lambda m: str(m.user.role), required=True,
+                           metadata={"type": "string"})
+    is_primary = fields.Boolean(required=True)
+
+
+class PatientOut(Schema):
+    id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+    reference = fields.String(required=True)
+    email = fields.String(allow_none=True, required=True)
+    date_of_birth = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "discharged"]))
+    created_at = fields.AwareDateTime(required=True)
+    discharged_at = fields.AwareDateTime(allow_none=True, required=True)
+    care_team = fields.List(fields.Nested(CareTeamOut), required=True)
+
+
+class PatientListArgs(PageArgs):
+    q = Text(load_default="", validate=validate.Length(max=120),
+             metadata={"description": "Search in name and reference"})
+    status = fields.String(load_default="active",
+                           validate=validate.OneOf(["active", "discharged", "all"]))
+
+
+class PatientIn(In):
+    display_name = required_text(120)
+    reference = required_text(40)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    date_of_birth = fields.Date(load_default=None, allow_none=True, validate=moment_in_range)
+    primary_clinician_id = Id(load_default=None, allow_none=True, metadata={
+        "description": "Needed when a clinic admin adds a patient: the therapist or trainer "
+                       "who becomes primary. A therapist adding a patient becomes primary."})
+
+
+class PatientPatch(In):
+    display_name = Text(validate=[validate.Length(1, 120), not_blank])
+    reference = Text(validate=[validate.Length(1, 40), not_blank])
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    date_of_birth = fields.Date(allow_none=True, validate=moment_in_range)
+
+
+class CareTeamIn(In):
+    user_id = Id(required=True, metadata={"description": "An active therapist or trainer of "
+                                                         "the clinic"})

@@ -1,0 +1,134 @@
+"""Schemas of a patient's program: assignments, targets, suggestions and sessions."""
+
+from marshmallow import Schema, fields, validate
+
+from clinic.api.fields import Id, Int, Text
+from clinic.api.schemas.common import In, moment_in_range, optional_text, required_text
+from clinic.catalogue import rules
+from clinic.programs.models import SESSION_STATUSES
+from clinic.programs.services import program_link
+
+
+class AssignmentIn(In):
+    template_id = Id(required=True)
+    start_date = fields.Date(required=True, validate=moment_in_range)
+
+
+class AssignmentOut(Schema):
+    id = fields.Integer(required=True)
+    patient_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True)
+    start_date = fields.Date(required=True)
+    level = fields.Function(lambda a: a.level_position + 1, required=True,
+                            metadata={"type": "integer", "description": "1 is the first level"})
+    levels = fields.Function(lambda a: len(a.snapshot["levels"]), required=True,
+                             metadata={"type": "integer"})
+    exercises = fields.Function(lambda a: [
+        {"index": index, "exercise_id": item["exercise_id"], "name": item["name"],
+         "sets": item["sets"], "reps_min": item["reps_min"], "reps_max": item["reps_max"],
+         "load_kg": None if item.get("load_kg") in (None, "") else float(item["load_kg"])}
+        for index, item in enumerate(a.current_level["exercises"])], required=True, metadata={
+            "type": "array", "items": {"type": "object"},
+            "description": "The current level's prescription; ``index`` names a target"})
+    url = fields.Function(lambda a: None if a.link_revoked_at else program_link(a),
+                          required=True, allow_none=True, metadata={
+                              "type": "string", "nullable": True,
+                              "description": "The patient's program link (null if revoked)"})
+
+
+class TargetIn(In):
+    sets = Int(required=True, validate=validate.Range(1, 10))
+    reps_min = Int(required=True, validate=validate.Range(1, 200))
+    reps_max = Int(required=True, validate=validate.Range(1, 200))
+    load_kg = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 500),
+                           metadata={"description": "kg, at most two decimals"})
+    reason = required_text(1000)
+    confirm_jump = fields.Boolean(load_default=False, metadata={
+        "description": "Needed for a load increase of more than 10%"})
+
+
+class SuggestionOut(Schema):
+    index = fields.Integer(required=True, metadata={"description": "The exercise's index"})
+    exercise = fields.String(attribute="name", required=True)
+    kind = fields.Function(lambda s: s.suggestion.kind, required=True,
+                           metadata={"type": "string"})
+    reason = fields.String(required=True)
+    sets = fields.Function(lambda s: s.suggestion.new_sets, required=True,
+                           metadata={"type": "integer"})
+    reps_min = fields.Function(lambda s: s.suggestion.new_reps_min, required=True,
+                               metadata={"type": "integer"})
+    reps_max = fields.Function(lambda s: s.suggestion.new_reps_max, required=True,
+                               metadata={"type": "integer"})
+    load_kg = fields.Function(
+        lambda s: None if s.suggestion.new_load_kg is None else float(s.suggestion.new_load_kg),
+        required=True, allow_none=True, metadata={"type": "number", "nullable": True})
+    next_exercise = fields.Function(lambda s: s.suggestion.next_exercise, required=True,
+                                    allow_none=True,
+                                    metadata={"type": "string", "nullable": True})
+    needs_confirmation = fields.Function(lambda s: s.suggestion.needs_confirmation,
+                                         required=True, metadata={"type": "boolean"})
+
+
+class DeclineIn(In):
+    kind = required_text(32, metadata={"description": "The suggestion's kind"})
+    reason = Text(load_default="", validate=validate.Length(max=1000))
+
+
+class LevelChangeIn(In):
+    level = Int(required=True, validate=validate.Range(1, 100),
+                metadata={"description": "1 is the first level"})
+    reason = required_text(1000)
+
+
+class StatusIn(In):
+    status = fields.String(required=True, validate=validate.OneOf(["active", "paused",
+                                                                   "completed"]))
+    reason = Text(load_default="", validate=validate.Length(max=1000))
+
+
+class SetIn(In):
+    exercise_id = Id(required=True)
+    reps = Int(load_default=None, allow_none=True, validate=validate.Range(0, 200))
+    load_kg = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 500),
+                           metadata={"description": "kg, at most two decimals"})
+    seconds = Int(load_default=None, allow_none=True, validate=validate.Range(0, 3600))
+
+
+class SessionIn(In):
+    performed_on = fields.Date(required=True, validate=moment_in_range)
+    status = fields.String(required=True, validate=validate.OneOf(SESSION_STATUSES))
+    skip_reason = fields.String(load_default=None, allow_none=True,
+                                validate=validate.OneOf(rules.SKIP_REASONS))
+    rpe = Int(load_default=None, allow_none=True, validate=validate.Range(0, 10))
+    mood_before = Int(load_default=None, allow_none=True, validate=validate.Range(0, 10))
+    mood_after = Int(load_default=None, allow_none=True, validate=validate.Range(0, 10))
+    pain = Int(load_default=None, allow_none=True, validate=validate.Range(0, 10))
+    pain_where = optional_text(120)
+    duration_minutes = Int(load_default=None, allow_none=True, validate=validate.Range(1, 600))
+    note = optional_text(2000)
+    sets = fields.List(fields.Nested(SetIn), load_default=list, validate=validate.Length(max=200))
+
+
+class SetOut(Schema):
+    exercise_id = fields.Integer(required=True)
+    set_number = fields.Integer(required=True)
+    reps = fields.Integer(allow_none=True, required=True)
+    load_kg = fields.Float(allow_none=True, required=True)
+    seconds = fields.Integer(allow_none=True, required=True)
+
+
+class SessionOut(Schema):
+    id = fields.Integer(required=True)
+    performed_on = fields.Date(required=True)
+    status = fields.String(required=True)
+    skip_reason = fields.String(allow_none=True, required=True)
+    level = fields.Function(lambda s: s.level_position + 1, required=True,
+                            metadata={"type": "integer"})
+    rpe = fields.Integer(allow_none=True, required=True)
+    mood_before = fields.Integer(allow_none=True, required=True)
+    mood_after = fields.Integer(allow_none=True, required=True)
+    pain = fields.Integer(allow_none=True, required=True)
+    note = fields.String(allow_none=True, required=True)
+    source = fields.String(required=True)
+    sets = fields.List(fields.Nested(SetOut), required=True)
