@@ -32,7 +32,7 @@ def database_url(tmp_path_factory):
 
 
 def make_config(database_url, **overrides):
-    return {
+    config = {
         "ENV_NAME": "testing",
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -41,6 +41,11 @@ def make_config(database_url, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         **overrides,
     }
+    if config["ENV_NAME"] in ("testing", "development"):
+        # Argon2's cheapest parameters: thousands of logins, each a 64 MiB hash otherwise.
+        # The modules that test password storage itself ask for "standard" (config_overrides).
+        config.setdefault("PASSWORD_HASH_PROFILE", "fast")
+    return config
 
 
 @pytest.fixture(scope="session")
