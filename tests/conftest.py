@@ -15,6 +15,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 
 from clinic.app import create_app
 from clinic.extensions import db, limiter
@@ -72,7 +73,7 @@ def reload(obj):
     return obj
 
 
-def _empty_all_tables():
+def empty_all_tables():
     """Empty every table, the append-only audit trail included (tests only).
 
     audit_event refuses UPDATE, DELETE and TRUNCATE by trigger (migration 0005). On PostgreSQL
@@ -113,6 +114,29 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+class TemplateCodeCache(BytecodeCache):
+    """Jinja's compiled templates, kept for the whole run instead of per app.
+
+    Every test builds a new app, whose Jinja environment would compile each template it renders
+    again (tens of milliseconds apiece). Jinja keys the code by template name and source
+    checksum, so an edited template is compiled afresh; every app of the suite has the same
+    Jinja settings (create_app makes them).
+    """
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = TemplateCodeCache()
+
+
 @pytest.fixture
 def config_overrides():
     """Override in a test module to change settings for its app."""
@@ -123,11 +147,12 @@ def config_overrides():
 def app(migrated_schema, config_overrides):
     app = create_app(make_config(migrated_schema, **config_overrides))
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     with app.app_context():
         limiter.reset()
         yield app
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
         db.engine.dispose()
 
 

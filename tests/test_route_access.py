@@ -1,18 +1,22 @@
 """The route access table: every endpoint of the app, who may reach it, and what others get.
 
 Every rule of ``app.url_map`` must have a row in ``ACCESS``; a new route without one fails
-``test_every_endpoint_has_an_access_class`` by name. Each (endpoint, method, actor) case then runs
-through the real app: real login, real CSRF token, real database, a fresh world per case.
+``test_every_endpoint_has_an_access_class`` by name. Each (endpoint, method) is then one test
+that runs every actor through the real app: real login, real CSRF token, real database, and a
+fresh copy of the world for each actor (so one actor's allowed POST cannot change what the next
+one meets). The world is built once per test process by the real services and copied back
+row for row before each actor (``WorldCopy``); a failure names the endpoint, method and actor.
 """
 
 import re
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import csrf_token
+from conftest import AuthActions, csrf_token, empty_all_tables
 from factories import ClinicFactory, PatientFactory, UserFactory
 from flask import url_for
 
@@ -20,7 +24,7 @@ from clinic.alerts.services import alerts_of
 from clinic.app import create_app
 from clinic.auth.models import Role
 from clinic.database import write_transaction
-from clinic.extensions import db
+from clinic.extensions import db, limiter
 from clinic.measures import services as measures
 from clinic.patients.models import CareTeamMember
 from clinic.programs import services as programs
@@ -221,6 +225,14 @@ def _rules_of_the_app():
 RULE_CASES = _rules_of_the_app()
 
 
+@dataclass(frozen=True)
+class Row:
+    """A row of the world by id (and e-mail, for people): it outlives the test's session."""
+
+    id: int
+    email: str | None = None
+
+
 @dataclass
 class World:
     admin: object
@@ -294,10 +306,61 @@ def build_world():
         note=None, submission_key="world",
         sets={0: [{"reps": 10, "load_kg": None, "seconds": None}] * 2,
               1: [{"reps": 9, "load_kg": None, "seconds": None}] * 2}), source="patient")
-    return World(admin, therapist, trainer, therapist2, admin_b, patient, member,
+    people = [Row(user.id, user.email) for user in (admin, therapist, trainer, therapist2,
+                                                    admin_b)]
+    return World(*people, Row(patient.id), Row(member.id),
                  schedule.id, invitation.id, measures.link_token(invitation), response.id,
                  alert.id, own.id, template.id, level.id, assignment.id,
                  programs.program_link(assignment).rsplit("/", 1)[1], logged.id)
+
+
+class WorldCopy:
+    """``build_world``'s rows, read once; ``restore`` empties the tables and writes them back.
+
+    A copy is the same world a new ``build_world`` would make (same rows, ids, tokens and audit
+    chain) for a fraction of the time: the exercise library is synced once per process, not
+    once per case. PostgreSQL's id sequences are moved past the copied ids.
+    """
+
+    def __init__(self):
+        self.world = build_world()
+        db.session.commit()
+        with db.engine.connect() as connection:
+            self.rows = [(table, [dict(row._mapping) for row in
+                                  connection.execute(table.select())])
+                         for table in db.metadata.sorted_tables]
+
+    def restore(self):
+        db.session.remove()  # no snapshot or lock of the test's own session in the way
+        empty_all_tables()
+        with db.engine.begin() as connection:
+            for table, rows in self.rows:
+                if rows:
+                    connection.execute(table.insert(), rows)
+            if connection.dialect.name == "postgresql":
+                for table, _ in self.rows:
+                    [column] = table.primary_key.columns  # every table: one integer id
+                    connection.execute(sa.select(sa.func.setval(
+                        sa.func.pg_get_serial_sequence(table.name, column.name),
+                        sa.func.coalesce(sa.func.max(column), 0) + 1, False)))
+        limiter.reset()
+        return self.world
+
+
+_copies = []  # one WorldCopy per process (each xdist worker has its own database)
+
+
+def fresh_world():
+    """A fresh world: built by the services the first time in this process, a copy after."""
+    if not _copies:
+        _copies.append(WorldCopy())
+        return _copies[0].world
+    return _copies[0].restore()
+
+
+@pytest.fixture
+def world(app):
+    return fresh_world()
 
 
 def build_url(app, endpoint, world):
@@ -342,13 +405,27 @@ def test_collection_saw_the_same_rules_as_the_test_app(app):
     assert rules == set(RULE_CASES)
 
 
-@pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize(("endpoint", "method"), RULE_CASES,
                          ids=[f"{endpoint}-{method}" for endpoint, method in RULE_CASES])
-def test_route_access(app, client, auth, endpoint, method, actor):
+def test_route_access(app, endpoint, method):
+    """Every actor, each on a fresh copy of the world, in a browser of their own."""
     assert endpoint in ACCESS, f"{endpoint} has no access class in ACCESS"
+    failures = []
+    for actor in ACTORS:
+        world = fresh_world()
+        client = app.test_client()
+        try:
+            check_access(app, client, AuthActions(client), world, endpoint, method, actor)
+        except AssertionError as failed:
+            failures.append(f"[{endpoint} {method}, {actor}] {failed}")
+        except Exception:
+            failures.append(f"[{endpoint} {method}, {actor}] raised\n{traceback.format_exc()}")
+    assert not failures, "\n".join(failures)
+
+
+def check_access(app, client, auth, world, endpoint, method, actor):
+    """One case of the table: ``actor`` asks for ``endpoint`` with ``method``."""
     access = ACCESS[endpoint]
-    world = build_world()
     url = build_url(app, endpoint, world)
 
     if actor != "anonymous":
@@ -399,8 +476,7 @@ def _shape(response):
     return response.status_code, h1.group(1).strip() if h1 else None, body
 
 
-def test_out_of_scope_patient_is_indistinguishable_from_a_missing_one(app, client, auth):
-    world = build_world()
+def test_out_of_scope_patient_is_indistinguishable_from_a_missing_one(app, client, auth, world):
     missing_id = world.patient.id + 10_000
     auth.login(world.therapist2.email)
     token = csrf_token(client, "/account/password")
@@ -430,8 +506,7 @@ def test_out_of_scope_patient_is_indistinguishable_from_a_missing_one(app, clien
     assert _shape(hidden) == _shape(missing)
 
 
-def test_another_clinics_user_is_indistinguishable_from_a_missing_one(app, client, auth):
-    world = build_world()
+def test_another_clinics_user_is_indistinguishable_from_a_missing_one(app, client, auth, world):
     auth.login(world.admin_b.email)
     hidden = client.get(f"/admin/users/{world.therapist2.id}")
     missing = client.get(f"/admin/users/{world.therapist2.id + 10_000}")
@@ -440,8 +515,7 @@ def test_another_clinics_user_is_indistinguishable_from_a_missing_one(app, clien
 
 
 def test_another_clinics_program_records_are_indistinguishable_from_missing_ones(
-        app, client, auth):
-    world = build_world()
+        app, client, auth, world):
     auth.login(world.admin_b.email)
     token = csrf_token(client, "/account/password")
     template, level, exercise = world.template_id, world.level_id, world.exercise_id
@@ -468,8 +542,7 @@ def test_another_clinics_program_records_are_indistinguishable_from_missing_ones
         as_text=True)
 
 
-def test_an_out_of_scope_program_is_indistinguishable_from_a_missing_one(app, client, auth):
-    world = build_world()
+def test_an_out_of_scope_program_is_indistinguishable_from_a_missing_one(app, client, auth, world):
     auth.login(world.therapist2.email)
     token = csrf_token(client, "/account/password")
     assignment = world.assignment_id
