@@ -5,10 +5,13 @@ SQLite file in a temporary folder. The schema is built once per run by the real 
 every test starts from empty tables.
 """
 
+import json
 import logging
 import os
 import re
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyotp
@@ -20,16 +23,77 @@ from jinja2 import BytecodeCache
 from clinic.app import create_app
 from clinic.extensions import db, limiter
 
+TESTS_DIR = Path(__file__).resolve().parent
 TEST_PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+LONG_MARKERS = ("e2e", "reliability", "slow")
+
+
+def pytest_collection_modifyitems(items):
+    """The browser and reliability tests are marked by folder (``-m "not e2e"`` etc.).
+
+    Under pytest-xdist the reliability tests share one worker (``--dist loadgroup``), so no two
+    of them (gunicorn with fifty clients, writers killed at random) compete for the cores at
+    once, and the long tests are handed out first so that none starts last and runs alone.
+    """
+    for item in items:
+        if TESTS_DIR in item.path.parents:
+            folder = item.path.relative_to(TESTS_DIR).parts[0]
+            if folder in ("e2e", "reliability"):
+                item.add_marker(folder)
+            if folder == "reliability":
+                item.add_marker(pytest.mark.xdist_group("reliability"))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not any(item.get_closest_marker(name)
+                                            for name in LONG_MARKERS))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist, in the controlling process: keep what a finished worker's browser tests
+    saw (axe results, page weights) for the one summary of the run."""
+    seen = getattr(node, "workeroutput", {}).get("e2e")
+    if seen:
+        from e2e import conftest as e2e
+
+        e2e.add_seen(json.loads(seen))
+
+
+def pytest_terminal_summary(terminalreporter):
+    e2e = sys.modules.get("e2e.conftest")  # loaded once a browser test ran (or a worker's did)
+    if e2e is not None:
+        e2e.summarise(terminalreporter)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
+    """The suite's database: a SQLite file of this process's own, or ``TEST_DATABASE_URL``.
+
+    Under pytest-xdist every worker has its own: the temporary folder is per worker already,
+    and on PostgreSQL worker ``gw0`` creates ``<database>_gw0`` next to the one named (same
+    server and user) and drops it at the end.
+    """
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'liftclinic-test.sqlite'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'liftclinic-test.sqlite'}"
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url
+        return
+    named = sa.engine.make_url(url)
+    own = f"{named.database}_{worker}"
+    admin = sa.create_engine(named.set(drivername="postgresql+psycopg", database="postgres"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{own}"'))
+    yield named.set(database=own).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def make_config(database_url, **overrides):

@@ -10,7 +10,7 @@ row for row before each actor (``WorldCopy``); a failure names the endpoint, met
 
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -227,7 +227,7 @@ RULE_CASES = _rules_of_the_app()
 
 @dataclass(frozen=True)
 class Row:
-    """A row of the world by id (and e-mail, for people): it outlives the test's session."""
+    """A row of the copied world by id (and e-mail, for people): it outlives the session."""
 
     id: int
     email: str | None = None
@@ -306,9 +306,7 @@ def build_world():
         note=None, submission_key="world",
         sets={0: [{"reps": 10, "load_kg": None, "seconds": None}] * 2,
               1: [{"reps": 9, "load_kg": None, "seconds": None}] * 2}), source="patient")
-    people = [Row(user.id, user.email) for user in (admin, therapist, trainer, therapist2,
-                                                    admin_b)]
-    return World(*people, Row(patient.id), Row(member.id),
+    return World(admin, therapist, trainer, therapist2, admin_b, patient, member,
                  schedule.id, invitation.id, measures.link_token(invitation), response.id,
                  alert.id, own.id, template.id, level.id, assignment.id,
                  programs.program_link(assignment).rsplit("/", 1)[1], logged.id)
@@ -323,7 +321,11 @@ class WorldCopy:
     """
 
     def __init__(self):
-        self.world = build_world()
+        built = build_world()
+        people = {name: Row(getattr(built, name).id, getattr(built, name).email)
+                  for name in ("admin", "therapist", "trainer", "therapist2", "admin_b")}
+        self.world = replace(built, **people, patient=Row(built.patient.id),
+                             trainer_member=Row(built.trainer_member.id))
         db.session.commit()
         with db.engine.connect() as connection:
             self.rows = [(table, [dict(row._mapping) for row in

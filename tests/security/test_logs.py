@@ -136,6 +136,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@pytest.mark.slow
 def test_gunicorn_access_log_holds_no_token_and_no_query(app, migrated_schema):
     """The production server: the request line is logged without the query string and with
     patient-link tokens masked (gunicorn.conf.py)."""
