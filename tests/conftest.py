@@ -90,6 +90,9 @@ def database_url(tmp_path_factory):
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
         connection.execute(sa.text(f'CREATE DATABASE "{own}"'))
+        # A commit need not wait for the disk (a crash of the server may lose the last
+        # commits of a scratch database): every test commits dozens of times.
+        connection.execute(sa.text(f'ALTER DATABASE "{own}" SET synchronous_commit = off'))
     yield named.set(database=own).render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
@@ -145,13 +148,21 @@ def empty_all_tables():
     transaction, a mode in which ordinary triggers do not fire. SQLite has no such switch: its
     triggers are dropped, the rows deleted and the triggers re-created from their own stored
     SQL, all in one transaction, so no test ever sees the table unguarded.
+
+    PostgreSQL deletes the rows and restarts the id sequences (what ``TRUNCATE ... RESTART
+    IDENTITY`` did): a test's few rows go in milliseconds, where TRUNCATE, which replaces every
+    table's files, took most of a second after every test.
     """
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for table in tables:
+                connection.execute(table.delete())  # no foreign-key triggers: any order
+            for table in tables:
+                [column] = table.primary_key.columns  # every table: one id column
+                connection.execute(sa.select(sa.func.setval(
+                    sa.func.pg_get_serial_sequence(table.name, column.name), 1, False)))
         else:
             triggers = connection.execute(sa.text(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
