@@ -1,12 +1,17 @@
-# LiftClinic: `make run` serves a demo clinic on SQLite, `make test` runs the whole suite.
+# LiftClinic: `make run` serves a demo clinic on SQLite, `make test` runs the whole suite,
+# `make test-fast` all but the browser, reliability and slow tests (the everyday loop).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export LIFTCLINIC_ENV ?= development
 FLASK := $(BIN)/flask --app wsgi
+# Tests run in parallel over every core (pytest-xdist; each worker its own database).
+# TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: install run test lint clean
+.PHONY: install run test test-fast lint clean
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LiftClinic needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -34,7 +39,11 @@ run: install
 		|| echo "npm not found: the browser tests will say how to install axe-core"
 
 test: install .e2e/node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e and not reliability and not slow" \
+		$(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

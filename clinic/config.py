@@ -13,6 +13,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_DIR / "instance"
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
 MIN_SECRET_KEY_BYTES = 32
+# Argon2 parameters (clinic.auth.passwords): "fast" is the cheapest Argon2 there is, for the
+# test suite; it protects nothing, so it is refused outside development and testing.
+PASSWORD_HASH_PROFILES = ("standard", "fast")
 
 
 class ConfigError(RuntimeError):
@@ -57,6 +60,7 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,  # the CSRF token lives as long as the (bounded) session
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "PASSWORD_HASH_PROFILE": "standard",
     "PER_PAGE": 20,
     # PostgreSQL serialization failures (40001) and deadlocks (40P01) are retried this often.
     "DB_WRITE_ATTEMPTS": 3,
@@ -184,7 +188,8 @@ def build(overrides=None, environ=None):
 
 
 def validate(config):
-    """Refuse to start without a strong SECRET_KEY outside development and testing."""
+    """Refuse to start without a strong SECRET_KEY outside development and testing, or with
+    test-only password hashing in production."""
     if config["ENV_NAME"] not in ("development", "testing", "production"):
         raise ConfigError("LIFTCLINIC_ENV must be development, testing or production.")
     key = config.get("SECRET_KEY")
@@ -195,3 +200,10 @@ def validate(config):
         )
     if len(key.encode()) < MIN_SECRET_KEY_BYTES:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long.")
+    profile = config.get("PASSWORD_HASH_PROFILE", "standard")
+    if profile not in PASSWORD_HASH_PROFILES:
+        raise ConfigError("PASSWORD_HASH_PROFILE must be one of: "
+                          + ", ".join(PASSWORD_HASH_PROFILES) + ".")
+    if profile != "standard" and config["ENV_NAME"] not in ("development", "testing"):
+        raise ConfigError(f"PASSWORD_HASH_PROFILE {profile!r} is for tests only: production "
+                          "hashes passwords with the standard profile.")

@@ -5,34 +5,102 @@ SQLite file in a temporary folder. The schema is built once per run by the real 
 every test starts from empty tables.
 """
 
+import json
 import logging
 import os
 import re
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 
 from clinic.app import create_app
 from clinic.extensions import db, limiter
 
+TESTS_DIR = Path(__file__).resolve().parent
 TEST_PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+LONG_MARKERS = ("e2e", "reliability", "slow")
+
+
+def pytest_collection_modifyitems(items):
+    """The browser and reliability tests are marked by folder (``-m "not e2e"`` etc.).
+
+    Under pytest-xdist the reliability tests share one worker (``--dist loadgroup``), so no two
+    of them (gunicorn with fifty clients, writers killed at random) compete for the cores at
+    once, and the long tests are handed out first so that none starts last and runs alone.
+    """
+    for item in items:
+        if TESTS_DIR in item.path.parents:
+            folder = item.path.relative_to(TESTS_DIR).parts[0]
+            if folder in ("e2e", "reliability"):
+                item.add_marker(folder)
+            if folder == "reliability":
+                item.add_marker(pytest.mark.xdist_group("reliability"))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not any(item.get_closest_marker(name)
+                                            for name in LONG_MARKERS))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist, in the controlling process: keep what a finished worker's browser tests
+    saw (axe results, page weights) for the one summary of the run."""
+    seen = getattr(node, "workeroutput", {}).get("e2e")
+    if seen:
+        from e2e import conftest as e2e
+
+        e2e.add_seen(json.loads(seen))
+
+
+def pytest_terminal_summary(terminalreporter):
+    e2e = sys.modules.get("e2e.conftest")  # loaded once a browser test ran (or a worker's did)
+    if e2e is not None:
+        e2e.summarise(terminalreporter)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
+    """The suite's database: a SQLite file of this process's own, or ``TEST_DATABASE_URL``.
+
+    Under pytest-xdist every worker has its own: the temporary folder is per worker already,
+    and on PostgreSQL worker ``gw0`` creates ``<database>_gw0`` next to the one named (same
+    server and user) and drops it at the end.
+    """
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'liftclinic-test.sqlite'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'liftclinic-test.sqlite'}"
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url
+        return
+    named = sa.engine.make_url(url)
+    own = f"{named.database}_{worker}"
+    admin = sa.create_engine(named.set(drivername="postgresql+psycopg", database="postgres"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{own}"'))
+        # A commit need not wait for the disk (a crash of the server may lose the last
+        # commits of a scratch database): every test commits dozens of times.
+        connection.execute(sa.text(f'ALTER DATABASE "{own}" SET synchronous_commit = off'))
+    yield named.set(database=own).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def make_config(database_url, **overrides):
-    return {
+    config = {
         "ENV_NAME": "testing",
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -41,6 +109,11 @@ def make_config(database_url, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         **overrides,
     }
+    if config["ENV_NAME"] in ("testing", "development"):
+        # Argon2's cheapest parameters: thousands of logins, each a 64 MiB hash otherwise.
+        # The modules that test password storage itself ask for "standard" (config_overrides).
+        config.setdefault("PASSWORD_HASH_PROFILE", "fast")
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +140,7 @@ def reload(obj):
     return obj
 
 
-def _empty_all_tables():
+def empty_all_tables():
     """Empty every table, the append-only audit trail included (tests only).
 
     audit_event refuses UPDATE, DELETE and TRUNCATE by trigger (migration 0005). On PostgreSQL
@@ -75,13 +148,21 @@ def _empty_all_tables():
     transaction, a mode in which ordinary triggers do not fire. SQLite has no such switch: its
     triggers are dropped, the rows deleted and the triggers re-created from their own stored
     SQL, all in one transaction, so no test ever sees the table unguarded.
+
+    PostgreSQL deletes the rows and restarts the id sequences (what ``TRUNCATE ... RESTART
+    IDENTITY`` did): a test's few rows go in milliseconds, where TRUNCATE, which replaces every
+    table's files, took most of a second after every test.
     """
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for table in tables:
+                connection.execute(table.delete())  # no foreign-key triggers: any order
+            for table in tables:
+                [column] = table.primary_key.columns  # every table: one id column
+                connection.execute(sa.select(sa.func.setval(
+                    sa.func.pg_get_serial_sequence(table.name, column.name), 1, False)))
         else:
             triggers = connection.execute(sa.text(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
@@ -108,6 +189,29 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+class TemplateCodeCache(BytecodeCache):
+    """Jinja's compiled templates, kept for the whole run instead of per app.
+
+    Every test builds a new app, whose Jinja environment would compile each template it renders
+    again (tens of milliseconds apiece). Jinja keys the code by template name and source
+    checksum, so an edited template is compiled afresh; every app of the suite has the same
+    Jinja settings (create_app makes them).
+    """
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = TemplateCodeCache()
+
+
 @pytest.fixture
 def config_overrides():
     """Override in a test module to change settings for its app."""
@@ -118,11 +222,12 @@ def config_overrides():
 def app(migrated_schema, config_overrides):
     app = create_app(make_config(migrated_schema, **config_overrides))
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     with app.app_context():
         limiter.reset()
         yield app
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
         db.engine.dispose()
 
 

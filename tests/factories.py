@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import factory
 import sqlalchemy as sa
 from factory.alchemy import SQLAlchemyModelFactory
+from flask import current_app, has_app_context
 
 from clinic.auth.models import Clinic, Role, User
 from clinic.auth.passwords import hash_password
@@ -27,10 +28,17 @@ from clinic.programs.models import Assignment, SessionLog
 TEST_PASSWORD = "correct horse battery staple"
 
 
-@functools.cache
 def test_password_hash():
-    """One real Argon2id hash per run: hashing is deliberately slow."""
-    return hash_password(TEST_PASSWORD)
+    """One real Argon2id hash per run and password profile: hashing is deliberately slow, and a
+    hash of another profile would be upgraded (rehashed) at every login."""
+    profile = (current_app.config.get("PASSWORD_HASH_PROFILE", "standard")
+               if has_app_context() else "standard")
+    return _password_hash_for(profile)
+
+
+@functools.cache
+def _password_hash_for(profile):
+    return hash_password(TEST_PASSWORD)  # with the current app's profile, which is ``profile``
 
 
 class BaseFactory(SQLAlchemyModelFactory):

@@ -70,6 +70,7 @@ def test_write_transactions_begin_immediate_on_sqlite(sqlite_app):
     assert insert > statements.index("BEGIN IMMEDIATE")
 
 
+@pytest.mark.slow
 def test_concurrent_read_modify_write_on_sqlite_loses_nothing(sqlite_app):
     """8 threads x 2 processes x 100 read-modify-write transactions on one SQLite file: no
     'database is locked', no lost update (``tests/reliability/counter.py`` is one process)."""

@@ -3,7 +3,12 @@
 ``init_app`` registers the resource blueprints, the id converter (ids are 1 to int32, so a
 larger one is a 404, not a PostgreSQL overflow), the error shape, the security schemes of the
 OpenAPI document and the docs pages. Auth is in ``clinic.api.auth``.
+
+The views are written into the OpenAPI document when it is first asked for, not in
+``create_app``: building it was most of the time an app took to start (every test builds one).
 """
+
+import threading
 
 import flask_smorest
 from werkzeug.routing import IntegerConverter
@@ -31,9 +36,41 @@ class DatabaseId(IntegerConverter):
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest's Api, answering errors in our shape on the API blueprints only."""
+    """flask-smorest's Api, answering errors in our shape on the API blueprints only, and
+    documenting the blueprints' views lazily (``spec``)."""
 
     ERROR_SCHEMA = None  # set below, once the schemas module can be imported
+
+    def __init__(self, *args, **kwargs):
+        self._spec = None
+        self._undocumented = []  # (blueprint, name, parameters) registered, not yet in the spec
+        self._documenting = threading.RLock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        """The APISpec, every registered blueprint's views in it: the same document as
+        flask-smorest's, the same order (views, then the blueprint's tag, one blueprint after
+        the other), only written on first use. Thread-safe (the threaded dev server)."""
+        with self._documenting:
+            pending, self._undocumented = self._undocumented, []  # (re-entrant: done below)
+            for blp, name, parameters in pending:
+                blp.register_views_in_doc(self, self._app, self._spec, name=name,
+                                          parameters=parameters)
+                self._spec.tag({"name": name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """flask-smorest's ``Api.register_blueprint`` (0.47, 0.48) minus the documentation,
+        which ``spec`` writes when the document is first asked for."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     def _register_error_handlers(self):
         """Not app-wide: pages keep their HTML errors (clinic.errors)."""

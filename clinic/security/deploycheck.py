@@ -88,6 +88,9 @@ def problems(config, workers):
                      "worker")
     found += _cookie_problems(config, "SESSION_COOKIE", "session")
     found += _cookie_problems(config, "REMEMBER_COOKIE", "remember-me")
+    if config.get("PASSWORD_HASH_PROFILE", "standard") != "standard":
+        found.append(f"passwords are hashed with the {config.get('PASSWORD_HASH_PROFILE')!r} "
+                     "profile, meant for tests (PASSWORD_HASH_PROFILE): use 'standard'")
     if config.get("WTF_CSRF_ENABLED") is False:
         found.append("CSRF protection is off (WTF_CSRF_ENABLED)")
     return found

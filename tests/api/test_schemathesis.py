@@ -34,6 +34,7 @@ def path_ids(world):
             "schedule_id": world.schedule_id, "member_id": world.member_id, "index": 0}
 
 
+@pytest.mark.slow
 def test_every_operation_survives_schemathesis(app, world, capsys):
     document = openapi_document()
     schema = schemathesis.openapi.from_dict(document)

@@ -151,6 +151,7 @@ def test_an_empty_trail_verifies(app, runner):
     assert result.exit_code == 0 and "intact: 0 rows" in result.output
 
 
+@pytest.mark.slow
 def test_ten_thousand_rows_verify_quickly(app, runner):
     """A chain of 10,000 rows, written in batches, verifies in well under 10 s."""
     import time

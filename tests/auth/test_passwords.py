@@ -3,6 +3,7 @@
 import re
 
 import argon2
+import pytest
 import sqlalchemy as sa
 from conftest import TEST_PASSWORD, AuthActions, csrf_token, reload
 from factories import UserFactory
@@ -13,6 +14,12 @@ from clinic.extensions import db
 ARGON2_HASH = re.compile(
     r"^\$argon2id\$v=(?P<v>\d+)\$m=(?P<m>\d+),t=(?P<t>\d+),p=(?P<p>\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
 )
+
+
+@pytest.fixture
+def config_overrides():
+    """Password storage itself is under test here: production's hashing profile."""
+    return {"PASSWORD_HASH_PROFILE": "standard"}
 
 
 def argon2_parameters(password_hash):

@@ -179,6 +179,7 @@ def render_counting_statements(client):
     return response.get_data(as_text=True), statements
 
 
+@pytest.mark.slow
 def test_the_number_of_queries_is_the_same_for_5_and_50_patients(
     app, client, auth, clinic, therapist
 ):

@@ -85,7 +85,21 @@ def pytest_runtest_call(item):
                     + "\n".join(problems), pytrace=False)
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_sessionfinish(session):
+    """Under pytest-xdist: hand what this worker saw to the controlling process, which prints
+    the summary (tests/conftest.py)."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["e2e"] = json.dumps({"axe": AXE_RESULTS,
+                                                         "weights": WEIGHTS})
+
+
+def add_seen(seen):
+    AXE_RESULTS.extend(seen["axe"])
+    WEIGHTS.extend(seen["weights"])
+
+
+def summarise(terminalreporter):
+    """The browser tests' section of the summary (called by tests/conftest.py)."""
     if not AXE_RESULTS and not WEIGHTS:
         return
     write = terminalreporter.write_line

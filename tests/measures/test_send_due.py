@@ -354,6 +354,7 @@ def test_two_runs_at_once_in_threads_create_and_mail_each_link_once(
     assert all(i.emailed_at == MON_0905 for i in rows(Invitation))
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_in_threads_raise_one_missed_alert(app, clinic, therapist, sink):
     patient = make_patient(clinic, therapist, "Ada Quill", "ada@example.org")
     send_due(london(2026, 1, 5, 9, 0))
@@ -368,6 +369,7 @@ def test_two_runs_at_once_in_threads_raise_one_missed_alert(app, clinic, therapi
     assert len(sink.to("therapist@clinic.test")) == 1
 
 
+@pytest.mark.slow
 def test_two_processes_at_once_create_one_invitation_per_patient(
     app, clinic, therapist, migrated_schema
 ):

@@ -3,6 +3,7 @@ failing patient, with a non-zero exit that names it."""
 
 import hashlib
 
+import pytest
 import sqlalchemy as sa
 from factories import PatientFactory
 
@@ -13,6 +14,7 @@ from clinic.programs import services as programs
 from reports.helpers import pdf_text
 
 
+@pytest.mark.slow
 def test_batch_exports_every_active_patient_and_reports_a_failure(app, runner, record,
                                                                   tmp_path):
     second = PatientFactory(clinic=record.clinic, display_name="Second Person",
@@ -45,6 +47,7 @@ def test_batch_exports_every_active_patient_and_reports_a_failure(app, runner, r
     assert events[0].detail["sha256"] == hashlib.sha256(body).hexdigest()
 
 
+@pytest.mark.slow
 def test_batch_for_a_clinician_exports_their_caseload_only(app, runner, record, tmp_path):
     PatientFactory(clinic=record.clinic, display_name="Not Mine", primary=record.outsider)
     db.session.commit()

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from factories import PatientFactory
 
@@ -107,6 +108,7 @@ def test_program_levels_alerts_strength_and_mood(app, client, auth, record):
             "average change +1.8.") in text
 
 
+@pytest.mark.slow
 def test_header_footer_and_metadata(app, client, auth, record):
     body = _download(client, auth, record, data={"summary": "Good progress.\nKeep going."}).data
     reader = pdf_reader(body)

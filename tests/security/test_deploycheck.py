@@ -83,12 +83,14 @@ def run_check(environ, *args):
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.slow
 def test_the_command_passes_the_production_config():
     result = run_check({**GOOD_ENV, "WEB_CONCURRENCY": "2"})
     assert result.returncode == 0, result.stderr
     assert "no problems found (2 workers)" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_command_fails_with_one_line_per_problem():
     result = run_check({**GOOD_ENV, "BASE_URL": "http://clinic.example.org",
                         "REDIS_URL": "", "WEB_CONCURRENCY": "3", "FLASK_DEBUG": "1"})
@@ -100,6 +102,7 @@ def test_the_command_fails_with_one_line_per_problem():
     assert any("in memory with 3 workers" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_the_development_config_fails():
     result = run_check({"LIFTCLINIC_ENV": "development"}, "--workers", "1")
     assert result.returncode == 1

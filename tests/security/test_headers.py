@@ -252,6 +252,7 @@ def fetch(port, path):
             return error.code, error.headers
 
 
+@pytest.mark.slow
 def test_gunicorn_sends_no_version_in_the_server_header(migrated_schema):
     port = free_port()
     process = start_gunicorn(migrated_schema, port)

@@ -129,6 +129,7 @@ def test_the_main_journeys_log_no_phi_and_no_token(app, client, auth, logs):
     assert logs.containing(*secrets) == []
 
 
+@pytest.mark.slow
 def test_gunicorn_access_log_holds_no_token_and_no_query(app, migrated_schema):
     """The production server: the request line is logged without the query string and with
     patient-link tokens masked (gunicorn.conf.py)."""

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 FIXTURES = Path(__file__).resolve().parent / "semgrep_fixtures"
@@ -51,6 +53,7 @@ def annotations():
     return expected, unexpected
 
 
+@pytest.mark.slow
 def test_each_semgrep_rule_fires_on_its_fixtures_and_only_there():
     expected, unexpected = annotations()
     assert {rule for _, _, rule in expected} == set(rule_ids()), "a rule without a fixture"
@@ -60,10 +63,12 @@ def test_each_semgrep_rule_fires_on_its_fixtures_and_only_there():
     assert found - expected == set(), "findings on lines with no annotation"
 
 
+@pytest.mark.slow
 def test_semgrep_finds_nothing_in_the_project():
     assert semgrep(*SCANNED) == set()
 
 
+@pytest.mark.slow
 def test_bandit_finds_no_unreviewed_medium_or_high_issue():
     result = subprocess.run(  # noqa: S603 (a fixed argv, no shell)
         [str(BIN / "bandit"), "-c", "pyproject.toml", "-r", *SCANNED[:1], *SCANNED[2:],

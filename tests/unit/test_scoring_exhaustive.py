@@ -7,6 +7,8 @@ is asserted so the loop cannot pass by checking nothing.
 
 from itertools import product
 
+import pytest
+
 from clinic.measures.instruments import get_instrument
 from clinic.measures.scoring import score
 
@@ -28,6 +30,7 @@ def label_by_total(bands):
     return labels
 
 
+@pytest.mark.slow
 def test_every_phq9_answer_vector():
     phq9 = get_instrument("PHQ-9")
     expected_band = label_by_total(PHQ9_BANDS)
