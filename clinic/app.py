@@ -44,7 +44,10 @@ def register_extensions(app):
 
 
 def register_template_helpers(app):
+    from clinic.timefmt import clinic_time
+
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(clinic_time)
 
 
 def register_blueprints(app):

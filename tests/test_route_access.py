@@ -19,13 +19,14 @@ import sqlalchemy as sa
 from conftest import AuthActions, csrf_token, empty_all_tables
 from factories import ClinicFactory, PatientFactory, UserFactory
 from flask import url_for
+from helpers import hashed
 
 from clinic.alerts.services import alerts_of
 from clinic.app import create_app
-from clinic.auth.models import Role
+from clinic.auth.models import ApiToken, Role
 from clinic.catalogue import services as catalogue
 from clinic.catalogue.models import Exercise
-from clinic.database import write_transaction
+from clinic.database import utcnow, write_transaction
 from clinic.extensions import db, limiter
 from clinic.measures import services as measures
 from clinic.patients.models import CareTeamMember
@@ -37,6 +38,10 @@ ACCESS = {
     "auth.login": "public",
     "auth.logout": "clinician",
     "auth.change_password": "clinician",
+    # A clinician's own API tokens: the list is anyone's own; revoking one is its owner's
+    # (the world's token is the therapist's), anyone else's id is a 404.
+    "auth.api_tokens": "clinician",
+    "auth.revoke_api_token": "own_token",
     # Two-step login: the second step of a login is reached with a pending login only (anyone
     # else is sent back to /login with a 303); resetting someone's needs their clinic's admin.
     "mfa.verify": "public",
@@ -109,6 +114,8 @@ ACCESS = {
     # 401 JSON); per-role and per-scope checks of the API live in tests/api/. Its docs pages
     # are clinician pages.
     "api_tokens.create_token": "api",
+    "api_tokens.list_tokens": "api",
+    "api_tokens.revoke_token": "api",
     "api_tokens.revoke_current_token": "api",
     "api_patients.list_patients": "api",
     "api_patients.create_patient": "api",
@@ -203,6 +210,8 @@ EXPECTED = {
     # of that clinic, care team or not; another clinic's users get 404.
     "clinic_object": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": ALLOWED,
                       "therapist2": ALLOWED, "admin_b": 404},
+    "own_token": {"therapist": ALLOWED, "admin": 404, "trainer": 404, "therapist2": 404,
+                  "admin_b": 404},
     # The JSON API: a login cookie authenticates nothing there (bearer tokens only).
     "api": dict.fromkeys(ACTORS, 401),
 }
@@ -254,6 +263,7 @@ class World:
     assignment_id: int
     program_token: str
     session_id: int
+    api_token_id: int
 
 
 def build_world():
@@ -307,10 +317,14 @@ def build_world():
         note=None, submission_key="world",
         sets={0: [{"reps": 10, "load_kg": None, "seconds": None}] * 2,
               1: [{"reps": 9, "load_kg": None, "seconds": None}] * 2}), source="patient")
+    api_token = ApiToken(user_id=therapist.id, token_hash=hashed("route-access-token"),
+                         name="records export", expires_at=utcnow() + timedelta(days=30))
+    db.session.add(api_token)
+    db.session.commit()
     return World(admin, therapist, trainer, therapist2, admin_b, patient, member,
                  schedule.id, invitation.id, measures.link_token(invitation), response.id,
                  alert.id, own.id, template.id, level.id, assignment.id,
-                 programs.program_link(assignment).rsplit("/", 1)[1], logged.id)
+                 programs.program_link(assignment).rsplit("/", 1)[1], logged.id, api_token.id)
 
 
 class WorldCopy:
@@ -373,7 +387,8 @@ def build_url(app, endpoint, world):
                  "alert_id": world.alert_id, "code": "PHQ-9", "token": world.token,
                  "exercise_id": world.exercise_id, "template_id": world.template_id,
                  "level_id": world.level_id, "assignment_id": world.assignment_id,
-                 "session_id": world.session_id, "index": 0, "status": "paused"}
+                 "session_id": world.session_id, "index": 0, "status": "paused",
+                 "token_id": world.api_token_id}
     for name, attribute in ARGUMENTS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)
     with app.test_request_context():

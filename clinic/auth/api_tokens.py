@@ -2,7 +2,9 @@
 
 A token is ``secrets.token_urlsafe(32)``; the row keeps its hash, so a copy of the database
 opens nothing. Tokens expire (``API_TOKEN_LIFETIME``), can be revoked by their owner or a clinic
-admin, and stop working when their user is deactivated.
+admin, and are revoked with every other credential of their user by a password change, an
+admin's password or two-step-login reset and a deactivation (``auth.services.end_credentials``);
+a reactivation revives none.
 """
 
 import hashlib
@@ -10,39 +12,17 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic import tokens
 from clinic.audit.services import record
 from clinic.auth import services as auth_services
-from clinic.auth.models import LoginSession
-from clinic.database import UTCDateTime, utcnow, write_transaction
+from clinic.auth.models import ApiToken, LoginSession
+from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
 
-
-class ApiToken(db.Model):
-    """One bearer token of one clinician."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[object] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
-    last_used_at: Mapped[object | None] = mapped_column(UTCDateTime)
-
-    user = relationship("User")
-
-    def state(self, now):
-        """'active', 'expired' or 'revoked': what the admin page shows."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at <= now:
-            return "expired"
-        return "active"
+NAME_MAX = 80
+DEFAULT_NAME = "API token"
 
 
 # Services ------------------------------------------------------------------------------------
@@ -52,8 +32,10 @@ def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(email, password, code=None):
+def issue_token(email, password, code=None, name=None):
     """Check the credentials exactly as the login page does; returns (user, token, row).
+
+    ``name`` says what the token is for (shown on its owner's token list).
 
     Password check, lockout and failed-attempt counting are the login service's own; an
     account with two-step login also needs its current code (``code``), checked by the same
@@ -69,7 +51,7 @@ def issue_token(email, password, code=None):
         user, key = auth_services.log_in_second_step(user.id, code)
         if user is None:
             raise auth_services.LoginFailed()
-    return _create_token(user, key)
+    return _create_token(user, key, (name or "").strip() or DEFAULT_NAME)
 
 
 class SecondStepNeeded(auth_services.LoginFailed):
@@ -82,13 +64,13 @@ class SecondStepNeeded(auth_services.LoginFailed):
 
 
 @write_transaction
-def _create_token(user, login_key):
+def _create_token(user, login_key, name):
     now = utcnow()
     login = db.session.scalar(sa.select(LoginSession).where(
         LoginSession.key_hash == _hash(login_key)))
     login.ended_at, login.end_reason = now, "api_token"
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_hash(token), created_at=now,
+    row = ApiToken(user_id=user.id, token_hash=_hash(token), created_at=now, name=name[:NAME_MAX],
                    expires_at=now + current_app.config["API_TOKEN_LIFETIME"])
     db.session.add(row)
     record("api_token_create", actor=user, obj=row)
@@ -117,13 +99,34 @@ def _touch(token_id):
     db.session.get(ApiToken, token_id).last_used_at = utcnow()
 
 
+def own_tokens(user):
+    """The user's own tokens, newest first (their account page and ``GET /api/v1/tokens``)."""
+    return db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
+
+
+def _token_of(user, token_id):
+    """One of ``user``'s tokens; another user's id is as missing (404)."""
+    if not 1 <= token_id < 2**31:  # outside the column's range (PostgreSQL would overflow)
+        raise NotFound("API token")
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id,
+                                                      ApiToken.user_id == user.id))
+    if row is None:
+        raise NotFound("API token")
+    return row
+
+
 @write_transaction
 def revoke_own_token(user, token_id):
-    """The holder of a token ends it (``DELETE /api/v1/tokens/current``)."""
-    row = db.session.get(ApiToken, token_id)
+    """The owner ends one of their tokens (the one a request carries, or any on their list).
+
+    :raises NotFound: for an id that is not one of ``user``'s tokens.
+    """
+    row = _token_of(user, token_id)
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
-    record("api_token_revoke", actor=user, obj=row, by="owner")
+        row.revoked_at, row.revoked_reason = utcnow(), "owner"
+        record("api_token_revoke", actor=user, obj=row, by="owner")
+    return row
 
 
 def tokens_of(actor, user):
@@ -139,14 +142,9 @@ def revoke_token_as_admin(actor, user, token_id):
     """A clinic admin ends one of a user's tokens; another user's token id is a 404."""
     if not actor.is_admin or actor.clinic_id != user.clinic_id:
         raise NotAllowed("Only a clinic admin can revoke a user's API tokens.")
-    if not 1 <= token_id < 2**31:  # outside the column's range (PostgreSQL would overflow)
-        raise NotFound("API token")
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id,
-                                                      ApiToken.user_id == user.id))
-    if row is None:
-        raise NotFound("API token")
+    row = _token_of(user, token_id)
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
+        row.revoked_at, row.revoked_reason = utcnow(), "admin"
         record("api_token_revoke", actor=actor, obj=row, user_id=user.id, by="admin")
     return row
 

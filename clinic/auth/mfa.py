@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.audit.services import record
-from clinic.auth.models import LoginSession
+from clinic.auth.credentials import end_credentials
 from clinic.database import UTCDateTime, utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
@@ -279,9 +279,7 @@ def _reset(actor, user):
         return ServiceError(f"{user.name} has not set up two-step login.")
     db.session.delete(credential)
     db.session.execute(sa.delete(MfaRecoveryCode).where(MfaRecoveryCode.user_id == user.id))
-    now = utcnow()
-    for login in db.session.scalars(sa.select(LoginSession).where(
-            LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))):
-        login.ended_at, login.end_reason = now, "mfa_reset"
-    record("mfa_reset", actor=actor, obj=user, was_enabled=credential.enabled_at is not None)
+    revoked = end_credentials(user, "mfa_reset")
+    record("mfa_reset", actor=actor, obj=user, was_enabled=credential.enabled_at is not None,
+           api_tokens_revoked=revoked)
     return None

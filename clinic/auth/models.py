@@ -124,3 +124,33 @@ class LoginSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(sa.String(32))
 
     user = relationship("User")
+
+
+class ApiToken(db.Model):
+    """One bearer token of one clinician."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # What its owner called it ("records system export"), shown on their token list.
+    name: Mapped[str] = mapped_column(sa.String(80), default="API token",
+                                      server_default="API token")
+    # Why it stopped: "owner", "admin", or the event that ended every credential of its user
+    # ("password_change", "password_reset", "mfa_reset", "deactivated").
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(32))
+
+    user = relationship("User")
+
+    def state(self, now):
+        """'active', 'expired' or 'revoked': what the admin page shows."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"

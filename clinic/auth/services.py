@@ -12,6 +12,7 @@ from flask import current_app
 
 from clinic.audit.services import record
 from clinic.auth import mfa
+from clinic.auth.credentials import end_credentials, end_sessions, key_hash
 from clinic.auth.models import Clinic, LoginSession, Role, User
 from clinic.auth.passwords import (
     burn_verification_time,
@@ -40,8 +41,6 @@ def normalise_email(email):
     return (email or "").strip().lower()
 
 
-def _key_hash(key):
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 # Logging in and sessions ---------------------------------------------------------------------
@@ -63,7 +62,7 @@ def _open_session(user, now, **detail):
     user.locked_until = None
     user.last_login_at = now
     key = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(user=user, key_hash=_key_hash(key), created_at=now,
+    db.session.add(LoginSession(user=user, key_hash=key_hash(key), created_at=now,
                                 last_seen_at=now))
     record("login", actor=user, obj=user, **detail)
     return key
@@ -178,7 +177,7 @@ def user_for_session(user_id, key):
     if not key or not user_id:
         return None
     login = db.session.scalar(
-        sa.select(LoginSession).where(LoginSession.key_hash == _key_hash(key),
+        sa.select(LoginSession).where(LoginSession.key_hash == key_hash(key),
                                       LoginSession.ended_at.is_(None))
     )
     if login is None or str(login.user_id) != str(user_id):
@@ -215,23 +214,12 @@ def _end_session(login_id, reason):
 def log_out(user, key):
     """End this login session on the server, so a copy of the cookie stops working."""
     login = db.session.scalar(
-        sa.select(LoginSession).where(LoginSession.key_hash == _key_hash(key))
+        sa.select(LoginSession).where(LoginSession.key_hash == key_hash(key))
     )
     if login is not None and login.ended_at is None:
         login.ended_at = utcnow()
         login.end_reason = "logout"
     record("logout", actor=user, obj=user)
-
-
-def _end_all_sessions(user, reason, keep_key=None):
-    keep = _key_hash(keep_key) if keep_key else None
-    for login in db.session.scalars(
-        sa.select(LoginSession).where(LoginSession.user_id == user.id,
-                                      LoginSession.ended_at.is_(None))
-    ):
-        if login.key_hash != keep:
-            login.ended_at = utcnow()
-            login.end_reason = reason
 
 
 @write_transaction
@@ -245,7 +233,7 @@ def change_own_password(user, current_password, new_password, keep_key):
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
             user.locked_until = utcnow() + current_app.config["LOGIN_LOCKOUT"]
             user.failed_logins = 0
-            _end_all_sessions(user, "lockout")
+            end_sessions(user, "lockout")
             record("lockout", actor=user, obj=user, outcome="denied",
                    until=user.locked_until.isoformat())
         return "That is not your current password."
@@ -253,8 +241,8 @@ def change_own_password(user, current_password, new_password, keep_key):
     if problem:
         return problem
     user.password_hash = hash_password(new_password)
-    _end_all_sessions(user, "password_change", keep_key=keep_key)
-    record("password_change", actor=user, obj=user)
+    revoked = end_credentials(user, "password_change", keep_key=keep_key)
+    record("password_change", actor=user, obj=user, api_tokens_revoked=revoked)
     return None
 
 
@@ -350,7 +338,7 @@ def update_user(actor, user, *, email, name, role):
     old_role = user.role
     user.email, user.name, user.role = email, name.strip(), role
     if "role" in changed:
-        _end_all_sessions(user, "role_change")  # new rights take effect at the next login
+        end_sessions(user, "role_change")  # new rights take effect at the next login
         record("role_change", actor=actor, obj=user, old=str(old_role), new=str(role))
     record("user_update", actor=actor, obj=user, fields=changed)
     return user
@@ -364,12 +352,13 @@ def set_user_active(actor, user, active):
     if not active and user.is_admin and user.active and not _other_active_admins(user):
         raise ServiceError("You cannot deactivate the clinic's last active admin.")
     user.active = active
+    detail = {}
     if not active:
-        _end_all_sessions(user, "deactivated")
+        detail["api_tokens_revoked"] = end_credentials(user, "deactivated")
     else:
         user.failed_logins = 0
         user.locked_until = None
-    record("user_activate" if active else "user_deactivate", actor=actor, obj=user)
+    record("user_activate" if active else "user_deactivate", actor=actor, obj=user, **detail)
     return user
 
 
@@ -383,8 +372,8 @@ def reset_password(actor, user, new_password):
     user.password_hash = hash_password(new_password)
     user.failed_logins = 0
     user.locked_until = None
-    _end_all_sessions(user, "password_reset")
-    record("password_reset", actor=actor, obj=user)
+    revoked = end_credentials(user, "password_reset")
+    record("password_reset", actor=actor, obj=user, api_tokens_revoked=revoked)
     return user
 
 

@@ -13,9 +13,11 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from clinic.auth import services
+from clinic.auth.api_tokens import own_tokens, revoke_own_token
 from clinic.auth.forms import LoginForm, PasswordChangeForm
 from clinic.auth.guards import SESSION_KEY, is_safe_next, public
 from clinic.auth.mfa_views import start_second_step
+from clinic.database import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import limiter
 
@@ -79,3 +81,20 @@ def change_password():
             return redirect(url_for("caseload.dashboard"), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status
+
+
+@bp.get("/account/tokens")
+def api_tokens():
+    """Your own API tokens: what each is for, when made and last used, until when; revoke."""
+    me = current_user._get_current_object()
+    now = utcnow()
+    return render_template("auth/tokens.html",
+                           tokens=[(row, row.state(now)) for row in own_tokens(me)])
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_api_token(token_id):
+    """Revoke one of your own API tokens; it stops working at once (another's id: 404)."""
+    row = revoke_own_token(current_user._get_current_object(), token_id)
+    flash(f"The API token \u201c{row.name}\u201d is revoked.", "success")
+    return redirect(url_for("auth.api_tokens"), code=303)
