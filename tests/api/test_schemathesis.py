@@ -12,6 +12,7 @@ runs derandomized (same cases every run); the number of cases is printed.
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -20,6 +21,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.conftest import basic
 from clinic.api.docs import METHODS, openapi_document
+from clinic.auth.models import ApiToken
 from clinic.extensions import db
 
 EXAMPLES_PER_OPERATION = 20
@@ -27,7 +29,10 @@ FEWER_EXAMPLES = {"/api/v1/patients/{patient_id}/report.pdf": 8}  # WeasyPrint t
 
 
 def path_ids(world):
-    return {"patient_id": world.patient.id, "alert_id": world.alert_id,
+    world.token("therapist")  # a token of the therapist's own, for DELETE /tokens/{token_id}
+    own_token_id = db.session.scalar(sa.select(sa.func.max(ApiToken.id)).where(
+        ApiToken.user_id == world.therapist.id))
+    return {"token_id": own_token_id, "patient_id": world.patient.id, "alert_id": world.alert_id,
             "exercise_id": world.own_exercise_id, "template_id": world.template_id,
             "level_id": world.level_id, "assignment_id": world.assignment_id,
             "invitation_id": world.invitation_id, "response_id": world.response_id,
