@@ -161,17 +161,22 @@ def make_immutable(model, error_class, message):
             raise error_class(message)
 
 
+def _owned_row(model, object_id, owner_column, owner_id):
+    """The row of ``model`` with ``object_id`` whose ``owner_column`` is ``owner_id``."""
+    session = current_app.extensions["sqlalchemy"].session
+    row = session.scalar(sa.select(model).where(model.id == object_id,
+                                                getattr(model, owner_column) == owner_id))
+    if row is None:
+        raise NotFound(model.__name__)
+    return row
+
+
 def get_in_clinic(model, object_id, clinic_id):
     """The row of ``model`` with ``object_id`` if it belongs to ``clinic_id``.
 
     :raises NotFound: for a missing id and for another clinic's row alike.
     """
-    session = current_app.extensions["sqlalchemy"].session
-    row = session.scalar(sa.select(model).where(model.id == object_id,
-                                                model.clinic_id == clinic_id))
-    if row is None:
-        raise NotFound(model.__name__)
-    return row
+    return _owned_row(model, object_id, "clinic_id", clinic_id)
 
 
 def child_of_patient(model, object_id, patient_id):
@@ -182,9 +187,4 @@ def child_of_patient(model, object_id, patient_id):
 
     :raises NotFound: for a missing id and for another patient's row alike.
     """
-    session = current_app.extensions["sqlalchemy"].session
-    row = session.scalar(sa.select(model).where(model.id == object_id,
-                                                model.patient_id == patient_id))
-    if row is None:
-        raise NotFound(model.__name__)
-    return row
+    return _owned_row(model, object_id, "patient_id", patient_id)
