@@ -63,6 +63,7 @@ def test_a_writer_killed_at_random_moments_leaves_only_whole_committed_rows(
     config = make_config(database_url)
     db.session.commit()
     reported, cut_short = [], 0
+    longest_run = LONGEST_RUN
     trial = -1
     while True:
         trial += 1
@@ -74,13 +75,17 @@ def test_a_writer_killed_at_random_moments_leaves_only_whole_committed_rows(
         pid = writer_forks.spawn(config, world, report_path, seed=trial * 10**6 + rng.randrange(
             10**6))
         wait_until_ready(report_path, writer_forks)
-        time.sleep(rng.uniform(0, LONGEST_RUN))
+        time.sleep(rng.uniform(0, longest_run))
         os.kill(pid, signal.SIGKILL)
         status = writer_forks.reap(pid)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
             f"trial {trial}: the writer ended by itself\n{writer_forks.stderr()}")
         report = read_report(report_path)
         reported += report
+        if sum(words[0] != "ready" for words in report) < 2:
+            # A loaded machine (PostgreSQL, other tests) writes slower: widen the window so
+            # that the kills still fall across several rounds of writes, not all in the first.
+            longest_run = min(longest_run * 1.5, 10 * LONGEST_RUN)
         cut_short += report[-1][0] in ("patient", "invitation")  # between an op's 2 commits
         where = f"trial {trial} of seed {seed}"
         checks = sqlite_checks(database_url)
