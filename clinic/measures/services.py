@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from clinic import tokens
+from clinic import limits, tokens
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import record
 from clinic.auth.models import Clinic
@@ -160,6 +160,12 @@ def save_schedule(actor, patient_id, data):
     existing = db.session.scalar(sa.select(MeasureSchedule).where(
         MeasureSchedule.patient_id == patient.id,
         MeasureSchedule.instrument_code == instrument.code))
+    if existing is None or existing.starts_on != data.starts_on:  # an unchanged start stays
+        problem = limits.schedule_start_problem(
+            data.starts_on, patient.episode_started_at.astimezone(patient.clinic.zone).date(),
+            patient.clinic.today())
+        if problem:
+            raise ServiceError(problem, field="starts_on")
     if existing is None:
         existing = MeasureSchedule(patient_id=patient.id, instrument_code=instrument.code,
                                    created_by_id=actor.id)

@@ -57,6 +57,10 @@ def assignment(assignment_id):
     """A patient's program: link, level, adherence, sessions, suggestions, strength trend."""
     item = services.visible_assignment(_me(), assignment_id)
     record_read("assignment_view", actor=_me(), obj=item, patient_id=item.patient_id)
+    return _assignment_page(item)
+
+
+def _assignment_page(item, status=200):
     url = services.program_link(item) if item.link_revoked_at is None else None
     qr = None
     if url:
@@ -72,7 +76,8 @@ def assignment(assignment_id):
         level_form=level_form, post_form=EmptyForm(),
         suggestions=progress_review.suggestions(item),
         readiness=progress_review.readiness(item, summary),
-        strength=progress_review.strength_rows(item), skip_labels=rules.SKIP_REASON_LABELS)
+        strength=progress_review.strength_rows(item), skip_labels=rules.SKIP_REASON_LABELS
+    ), status
 
 
 @bp.post("/assignments/<dbid:assignment_id>/level")
@@ -132,8 +137,12 @@ def target(assignment_id, index):
 def decline_suggestion(assignment_id, index):
     """Decline a suggestion; it returns only if new sessions call for it again."""
     _require_post_form()
-    services.decline_suggestion(_me(), assignment_id, index, request.form.get("kind", ""),
-                                request.form.get("reason", ""))
+    try:
+        services.decline_suggestion(_me(), assignment_id, index, request.form.get("kind", ""),
+                                    request.form.get("reason", ""))
+    except ServiceError as error:  # the page again, with the message, nothing saved
+        flash(error.message, "error")
+        return _assignment_page(services.visible_assignment(_me(), assignment_id), 422)
     flash("Suggestion declined.", "success")
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
 
