@@ -53,7 +53,7 @@ def save_schedule(patient_id):
         try:
             services.save_schedule(_me(), patient_id, services.ScheduleInput(
                 form.instrument.data, form.every_weeks.data, form.weekday.data,
-                form.starts_on.data, form.ends_on.data))
+                form.starts_on.data, form.ends_on.data), within_window=True)
         except ServiceError as error:
             error.show_on(form)
         else:
