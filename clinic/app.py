@@ -13,6 +13,7 @@ def create_app(config=None):
                 instance_relative_config=False)
     app.config.from_mapping(config_module.build(config))
     register_extensions(app)
+    register_input_checks(app)
     register_template_helpers(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -41,6 +42,13 @@ def register_extensions(app):
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+
+
+def register_input_checks(app):
+    from clinic import inputs
+
+    # Ids (<dbid:...>), page numbers, control characters, nested JSON: a 4xx, never a 500.
+    inputs.init_app(app)
 
 
 def register_template_helpers(app):

@@ -64,6 +64,11 @@ def _respond(status, title, message, headers=None):
     return response, status, headers or {}
 
 
+def bad_request(message):
+    """A 400 with a message of our own (the page's layout, the API's shape)."""
+    return _respond(400, "Bad request", message)
+
+
 def handle_http_exception(error):
     messages = {
         400: ("Bad request", "The request could not be understood."),

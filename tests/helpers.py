@@ -9,6 +9,7 @@ import html
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -17,13 +18,15 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from clinic.audit.models import AuditEvent
+from clinic.auth.api_tokens import ApiToken
+from clinic.database import utcnow
 from clinic.extensions import db
 from clinic.patients.models import CareTeamMember
 
@@ -265,3 +268,14 @@ def stop_gunicorn(process):
     except subprocess.TimeoutExpired:
         process.kill()
         return process.communicate(timeout=10)[0].decode(errors="replace")
+
+
+def make_token(user, *, expires_in=timedelta(days=30), revoked=False):
+    """A token row as the service writes one (only the SHA-256 stored); returns the token."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(ApiToken(user_id=user.id, token_hash=hashed(token),
+                            created_at=now - timedelta(days=1), expires_at=now + expires_in,
+                            revoked_at=now if revoked else None))
+    db.session.commit()
+    return token

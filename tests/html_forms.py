@@ -1,5 +1,7 @@
 """Reading a page's forms as a browser would submit them (for HTTP tests of forms)."""
 
+import html
+import re
 from html.parser import HTMLParser
 
 
@@ -55,3 +57,18 @@ def form_of(response):
     parser = FormValues()
     parser.feed(response.get_data(as_text=True))
     return parser
+
+
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"', re.I)
+
+
+def forms_of(response):
+    """Each <form> of a page: (method, action as written, what a browser would submit)."""
+    forms = []
+    for attributes, body in _FORM.findall(response.get_data(as_text=True)):
+        attrs = {k.lower(): html.unescape(v) for k, v in _ATTRIBUTE.findall(attributes)}
+        parser = FormValues()
+        parser.feed(body)
+        forms.append((attrs.get("method", "get").upper(), attrs.get("action", ""), parser.values))
+    return forms

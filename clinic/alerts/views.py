@@ -8,6 +8,7 @@ from clinic.alerts.forms import AcknowledgeForm
 from clinic.alerts.models import ALERT_LABELS
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.inputs import page_arg
 
 bp = Blueprint("alerts", __name__)
 
@@ -29,13 +30,14 @@ def open_alert_badge():
 def index():
     """Open alerts of the patients in my care (or, with ?show=all, their history)."""
     show_all = request.args.get("show") == "all"
-    page = db.paginate(services.alerts_query(_me(), open_only=not show_all), per_page=30,
+    page = db.paginate(services.alerts_query(_me(), open_only=not show_all),
+                       page=page_arg(), per_page=30,
                        error_out=False)
     return render_template("alerts/index.html", page=page, show_all=show_all,
                            labels=ALERT_LABELS)
 
 
-@bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
+@bp.route("/alerts/<dbid:alert_id>", methods=["GET", "POST"])
 def detail(alert_id):
     """One alert: what raised it, and acknowledging it with a note."""
     form = AcknowledgeForm()

@@ -11,9 +11,8 @@ The views are written into the OpenAPI document when it is first asked for, not 
 import threading
 
 import flask_smorest
-from werkzeug.routing import IntegerConverter
 
-from clinic.api.fields import MAX_ID
+from clinic.inputs import MAX_ID, DatabaseId
 
 API_SETTINGS = {
     "API_TITLE": "LiftClinic API",
@@ -26,13 +25,6 @@ API_SETTINGS = {
                                 "send it as `Authorization: Bearer <token>`."},
     },
 }
-
-
-class DatabaseId(IntegerConverter):
-    """``<dbid:...>``: a positive id that fits the database's integer column."""
-
-    def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=MAX_ID)
 
 
 class Api(flask_smorest.Api):
@@ -92,7 +84,7 @@ def init_app(app):
 
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
-    app.url_map.converters["dbid"] = DatabaseId
+    # The ``dbid`` converter is the whole app's (clinic.inputs, registered by create_app).
     Api.ERROR_SCHEMA = schemas.ErrorOut
     api = Api()
     api.register_converter(DatabaseId, lambda converter: {

@@ -8,7 +8,7 @@ import numbers
 
 from marshmallow import ValidationError, fields, validate
 
-MAX_ID = 2**31 - 1  # PostgreSQL integer
+from clinic.inputs import MAX_ID  # PostgreSQL integer; defined once there
 
 
 class Text(fields.String):

@@ -123,7 +123,7 @@ def save_schedule(data, patient_id):
     """Create or change the schedule of one instrument (links are then sent by ``send-due``)."""
     return services.save_schedule(me(), patient_id, services.ScheduleInput(
         data["instrument"], data["every_weeks"], data["weekday"], data["starts_on"],
-        data["ends_on"]))
+        data["ends_on"]), within_window=True)
 
 
 @blp.route("/<dbid:patient_id>/schedules/<dbid:schedule_id>/stop", methods=["POST"])

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from clinic.audit.services import events_for_clinic, export_csv, record_export
 from clinic.extensions import db
+from clinic.inputs import id_arg, page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -36,9 +37,9 @@ def _filters():
         abort(403)
     errors = {}
     filters = {
-        "user_id": request.args.get("user_id", type=int),
+        "user_id": id_arg("user_id"),
         "user_email": request.args.get("user", "").strip()[:254],
-        "patient_id": request.args.get("patient_id", type=int),
+        "patient_id": id_arg("patient_id"),
         "patient_reference": request.args.get("patient", "").strip()[:40],
         "date_from": _date_arg("from", errors),
         "date_to": _date_arg("to", errors),
@@ -55,7 +56,8 @@ def index():
     query = events_for_clinic(current_user.clinic_id, **filters)
     if errors:
         query = query.where(False)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=current_app.config["PER_PAGE"] * 2,
+                       error_out=False)
     return render_template("audit/index.html", page=page, filters=filters, errors=errors,
                            raw={"from": request.args.get("from", ""),
                                 "to": request.args.get("to", "")}), 422 if errors else 200

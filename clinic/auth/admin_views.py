@@ -9,6 +9,7 @@ from clinic.auth.guards import role_required
 from clinic.auth.models import Role, User
 from clinic.database import get_in_clinic, utcnow
 from clinic.errors import ServiceError
+from clinic.inputs import id_arg
 
 bp = Blueprint("users", __name__, url_prefix="/admin")
 
@@ -45,7 +46,7 @@ def create():
     return render_template("users/form.html", form=form, user=None), status
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<dbid:user_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit(user_id):
     """Change a user's name, email or role."""
@@ -65,14 +66,14 @@ def edit(user_id):
                            reset_form=PasswordResetForm()), status
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<dbid:user_id>/deactivate")
 @role_required(Role.ADMIN)
 def deactivate(user_id):
     """Deactivate an account; its sessions end at once."""
     return _set_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/reactivate")
+@bp.post("/users/<dbid:user_id>/reactivate")
 @role_required(Role.ADMIN)
 def reactivate(user_id):
     """Let a deactivated account log in again."""
@@ -90,7 +91,7 @@ def _set_active(user_id, active):
     return redirect(url_for("users.index"), code=303)
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<dbid:user_id>/password")
 @role_required(Role.ADMIN)
 def reset_password(user_id):
     """Set a new password for a user (for instance after a lockout)."""
@@ -118,12 +119,12 @@ def api_tokens_of(user):
             for token in api_tokens.tokens_of(current_user._get_current_object(), user)]
 
 
-@bp.post("/users/<int:user_id>/api-tokens/revoke")
+@bp.post("/users/<dbid:user_id>/api-tokens/revoke")
 @role_required(Role.ADMIN)
 def revoke_api_token(user_id):
     """Revoke one of a user's API tokens (the form names it); it stops working at once."""
     user = _clinic_user(user_id)
-    token_id = request.form.get("token_id", type=int)
+    token_id = id_arg("token_id", request.form)
     if token_id is None:
         flash("Choose a token to revoke.", "error")
     else:

@@ -194,7 +194,7 @@ def recovery_codes():
 # An admin's reset -----------------------------------------------------------------------------
 
 
-@bp.post("/admin/users/<int:user_id>/mfa/reset")
+@bp.post("/admin/users/<dbid:user_id>/mfa/reset")
 @role_required(Role.ADMIN)
 def reset(user_id):
     """Remove a user's authenticator (lost phone): they set it up again at their next login."""

@@ -92,7 +92,7 @@ def api_tokens():
                            tokens=[(row, row.state(now)) for row in own_tokens(me)])
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<dbid:token_id>/revoke")
 def revoke_api_token(token_id):
     """Revoke one of your own API tokens; it stops working at once (another's id: 404)."""
     row = revoke_own_token(current_user._get_current_object(), token_id)

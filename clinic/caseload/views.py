@@ -7,6 +7,7 @@ from wtforms import SelectChoice
 from clinic.alerts.models import ALERT_LABELS
 from clinic.caseload.services import dashboard_rows, patient_overview
 from clinic.extensions import db
+from clinic.inputs import page_arg
 from clinic.measures.forms import InstrumentsForm, ScheduleForm
 from clinic.measures.instruments import INSTRUMENT_CODES
 from clinic.measures.schedule import WEEKDAYS
@@ -25,13 +26,13 @@ def _me():
 @bp.get("/")
 def dashboard():
     """My active patients at a glance: latest scores, change, alerts, due questionnaires."""
-    page = db.paginate(patients.caseload(_me(), status=ACTIVE),
+    page = db.paginate(patients.caseload(_me(), status=ACTIVE), page=page_arg(),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("caseload/dashboard.html", page=page,
                            rows=dashboard_rows(page.items))
 
 
-@bp.get("/patients/<int:patient_id>")
+@bp.get("/patients/<dbid:patient_id>")
 def patient(patient_id):
     """A patient's overview: details, care team, alerts, scores and charts, schedules, links.
 

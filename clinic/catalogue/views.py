@@ -60,7 +60,7 @@ def exercises():
                            post_form=EmptyForm()), status
 
 
-@bp.post("/exercises/<int:exercise_id>/retire")
+@bp.post("/exercises/<dbid:exercise_id>/retire")
 def retire_exercise(exercise_id):
     """Retire a clinic exercise (kept for the logs that refer to it)."""
     _require_post_form()
@@ -71,7 +71,7 @@ def retire_exercise(exercise_id):
     return redirect(url_for("catalogue.exercises"), code=303)
 
 
-@bp.post("/exercises/<int:exercise_id>/restore")
+@bp.post("/exercises/<dbid:exercise_id>/restore")
 def restore_exercise(exercise_id):
     """Bring a retired clinic exercise back."""
     _require_post_form()
@@ -111,7 +111,7 @@ def add_starters():
     return redirect(url_for("catalogue.templates"), code=303)
 
 
-@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+@bp.route("/templates/<dbid:template_id>", methods=["GET", "POST"])
 def template(template_id):
     """A program: its name and description, and its levels."""
     form = TemplateForm()
@@ -132,7 +132,7 @@ def template(template_id):
                            post_form=EmptyForm()), status
 
 
-@bp.post("/templates/<int:template_id>/levels")
+@bp.post("/templates/<dbid:template_id>/levels")
 def add_level(template_id):
     """Add a level at the end."""
     _require_post_form()
@@ -179,7 +179,7 @@ def _saved_values(level):
     return values
 
 
-@bp.route("/templates/<int:template_id>/levels/<int:level_id>", methods=["GET", "POST"])
+@bp.route("/templates/<dbid:template_id>/levels/<dbid:level_id>", methods=["GET", "POST"])
 def level(template_id, level_id):
     """Edit a level: its name, weeks, sessions a week, criteria and exercise rows."""
     form = LevelForm()
@@ -210,7 +210,7 @@ def level(template_id, level_id):
                            load_kinds=LOAD_KINDS, post_form=EmptyForm()), status
 
 
-@bp.post("/templates/<int:template_id>/levels/<int:level_id>/remove")
+@bp.post("/templates/<dbid:template_id>/levels/<dbid:level_id>/remove")
 def remove_level(template_id, level_id):
     """Remove a level (a program keeps at least one)."""
     _require_post_form()
@@ -221,7 +221,7 @@ def remove_level(template_id, level_id):
     return redirect(url_for("catalogue.template", template_id=template_id), code=303)
 
 
-@bp.post("/templates/<int:template_id>/clone")
+@bp.post("/templates/<dbid:template_id>/clone")
 def clone_template(template_id):
     """Copy a program to adapt it."""
     _require_post_form()
@@ -230,7 +230,7 @@ def clone_template(template_id):
     return redirect(url_for("catalogue.template", template_id=clone.id), code=303)
 
 
-@bp.post("/templates/<int:template_id>/archive")
+@bp.post("/templates/<dbid:template_id>/archive")
 def archive_template(template_id):
     """Archive a program: it can no longer be assigned; assignments keep their snapshot."""
     _require_post_form()
@@ -238,7 +238,7 @@ def archive_template(template_id):
     return redirect(url_for("catalogue.templates"), code=303)
 
 
-@bp.post("/templates/<int:template_id>/restore")
+@bp.post("/templates/<dbid:template_id>/restore")
 def restore_template(template_id):
     """Bring an archived program back."""
     _require_post_form()

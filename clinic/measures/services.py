@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from clinic import tokens
+from clinic import limits, tokens
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import record
 from clinic.auth.models import Clinic
@@ -149,8 +149,13 @@ def schedules_of(patient_id):
 
 
 @write_transaction
-def save_schedule(actor, patient_id, data):
-    """Create or change the schedule of one instrument for a patient."""
+def save_schedule(actor, patient_id, data, *, within_window=False):
+    """Create or change the schedule of one instrument for a patient.
+
+    ``within_window`` (the page and the API ask for it): a new start date must be in the
+    window of ``clinic.limits.schedule_start_problem`` (the episode start to a year ahead).
+    The seeding and the tests' factories write back-dated schedules without it.
+    """
     patient = visible_patient(actor, patient_id)
     instrument = _instruments([data.instrument_code])[0]
     if data.every_weeks not in schedule_rules.FREQUENCIES:
@@ -160,6 +165,13 @@ def save_schedule(actor, patient_id, data):
     existing = db.session.scalar(sa.select(MeasureSchedule).where(
         MeasureSchedule.patient_id == patient.id,
         MeasureSchedule.instrument_code == instrument.code))
+    if within_window and (existing is None or existing.starts_on != data.starts_on):
+        # (an unchanged start stays, as after a reactivation moved the episode start)
+        problem = limits.schedule_start_problem(
+            data.starts_on, patient.episode_started_at.astimezone(patient.clinic.zone).date(),
+            patient.clinic.today())
+        if problem:
+            raise ServiceError(problem, field="starts_on")
     if existing is None:
         existing = MeasureSchedule(patient_id=patient.id, instrument_code=instrument.code,
                                    created_by_id=actor.id)

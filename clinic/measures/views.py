@@ -45,7 +45,7 @@ def _require_button_post(patient_id):
 # Schedules and links --------------------------------------------------------------------------
 
 
-@bp.post("/patients/<int:patient_id>/schedules")
+@bp.post("/patients/<dbid:patient_id>/schedules")
 def save_schedule(patient_id):
     """Schedule a questionnaire for a patient (or change its schedule)."""
     form = ScheduleForm()
@@ -53,7 +53,7 @@ def save_schedule(patient_id):
         try:
             services.save_schedule(_me(), patient_id, services.ScheduleInput(
                 form.instrument.data, form.every_weeks.data, form.weekday.data,
-                form.starts_on.data, form.ends_on.data))
+                form.starts_on.data, form.ends_on.data), within_window=True)
         except ServiceError as error:
             error.show_on(form)
         else:
@@ -63,7 +63,7 @@ def save_schedule(patient_id):
                            patient=visible_patient(_me(), patient_id), form=form), 422
 
 
-@bp.post("/patients/<int:patient_id>/schedules/<int:schedule_id>/stop")
+@bp.post("/patients/<dbid:patient_id>/schedules/<dbid:schedule_id>/stop")
 def stop_schedule(patient_id, schedule_id):
     """Stop sending one questionnaire (another patient's or a missing schedule is a 404)."""
     _require_button_post(patient_id)
@@ -72,7 +72,7 @@ def stop_schedule(patient_id, schedule_id):
     return _back(patient_id, "schedules")
 
 
-@bp.post("/patients/<int:patient_id>/invitations")
+@bp.post("/patients/<dbid:patient_id>/invitations")
 def create_invitation(patient_id):
     """Make a questionnaire link now, to send or to hand over in the room."""
     form = InstrumentsForm()
@@ -89,7 +89,7 @@ def create_invitation(patient_id):
                            patient=visible_patient(_me(), patient_id), form=form), 422
 
 
-@bp.get("/patients/<int:patient_id>/invitations/<int:invitation_id>")
+@bp.get("/patients/<dbid:patient_id>/invitations/<dbid:invitation_id>")
 def invitation(patient_id, invitation_id):
     """A link with a copy button and a QR code, for as long as it can be used."""
     item = services.open_invitation(_me(), patient_id, invitation_id)
@@ -105,7 +105,7 @@ def invitation(patient_id, invitation_id):
                            post_form=EmptyForm())
 
 
-@bp.post("/patients/<int:patient_id>/invitations/<int:invitation_id>/revoke")
+@bp.post("/patients/<dbid:patient_id>/invitations/<dbid:invitation_id>/revoke")
 def revoke_invitation(patient_id, invitation_id):
     """Stop a link from working."""
     _require_button_post(patient_id)
@@ -141,7 +141,7 @@ def _completed_at(day):
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
-@bp.route("/patients/<int:patient_id>/responses/new", methods=["GET", "POST"])
+@bp.route("/patients/<dbid:patient_id>/responses/new", methods=["GET", "POST"])
 def enter_response(patient_id):
     """Enter a paper form a patient filled in during a session."""
     code = request.values.get("instrument", "")
@@ -169,7 +169,7 @@ def enter_response(patient_id):
                            correcting=None), status
 
 
-@bp.get("/patients/<int:patient_id>/responses/<int:response_id>")
+@bp.get("/patients/<dbid:patient_id>/responses/<dbid:response_id>")
 def response(patient_id, response_id):
     """Every answer of one response, with its score."""
     item = services.open_response(_me(), patient_id, response_id)
@@ -178,7 +178,7 @@ def response(patient_id, response_id):
                            superseded_by=services.superseded_by(item))
 
 
-@bp.route("/patients/<int:patient_id>/responses/<int:response_id>/correct",
+@bp.route("/patients/<dbid:patient_id>/responses/<dbid:response_id>/correct",
           methods=["GET", "POST"])
 def correct_response(patient_id, response_id):
     """Correct a response: a new one supersedes it, and both stay on record.
@@ -217,7 +217,7 @@ def correct_response(patient_id, response_id):
                            correcting=original), status
 
 
-@bp.get("/patients/<int:patient_id>/charts/<code>.svg")
+@bp.get("/patients/<dbid:patient_id>/charts/<code>.svg")
 def chart(patient_id, code):
     """The SVG chart of one instrument's scores, bands shaded."""
     responses = services.chart_responses(_me(), patient_id, code)

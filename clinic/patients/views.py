@@ -7,6 +7,7 @@ from wtforms import SelectChoice
 from clinic.auth.services import clinicians_of_clinic
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
+from clinic.inputs import id_arg, page_arg
 from clinic.patients import services
 from clinic.patients.forms import EmptyForm, NewPatientForm, PatientForm
 from clinic.patients.models import ACTIVE, DISCHARGED
@@ -29,6 +30,7 @@ def index():
     if status not in STATUS_FILTERS:
         status = "active"
     page = db.paginate(services.caseload(_me(), search=search, status=STATUS_FILTERS[status]),
+                       page=page_arg(),
                        per_page=current_app.config["PER_PAGE"], error_out=False, max_per_page=100)
     return render_template("patients/index.html", page=page, search=search, status=status,
                            can_create=services.can_create_patients(_me()))
@@ -56,7 +58,7 @@ def create():
     return render_template("patients/form.html", form=form, patient=None), status
 
 
-@bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
+@bp.route("/patients/<dbid:patient_id>/edit", methods=["GET", "POST"])
 def edit(patient_id):
     """Correct a patient's details."""
     form = PatientForm()
@@ -91,29 +93,29 @@ def _act(patient_id, action, success_message):
     return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
 
 
-@bp.post("/patients/<int:patient_id>/discharge")
+@bp.post("/patients/<dbid:patient_id>/discharge")
 def discharge(patient_id):
     """Discharge a patient (primary clinician or admin)."""
     return _act(patient_id, lambda: services.set_discharged(_me(), patient_id, True),
                 "The patient has been discharged.")
 
 
-@bp.post("/patients/<int:patient_id>/reactivate")
+@bp.post("/patients/<dbid:patient_id>/reactivate")
 def reactivate(patient_id):
     """Bring a discharged patient back into active care."""
     return _act(patient_id, lambda: services.set_discharged(_me(), patient_id, False),
                 "The patient is active again.")
 
 
-@bp.post("/patients/<int:patient_id>/care-team")
+@bp.post("/patients/<dbid:patient_id>/care-team")
 def add_member(patient_id):
     """Add a clinician to the care team."""
-    user_id = request.form.get("user_id", type=int)
+    user_id = id_arg("user_id", request.form)
     return _act(patient_id, lambda: services.add_to_care_team(_me(), patient_id, user_id),
                 "Added to the care team.")
 
 
-@bp.post("/patients/<int:patient_id>/care-team/<int:member_id>/remove")
+@bp.post("/patients/<dbid:patient_id>/care-team/<dbid:member_id>/remove")
 def remove_member(patient_id, member_id):
     """Take a clinician off the care team."""
     return _act(patient_id,
@@ -121,7 +123,7 @@ def remove_member(patient_id, member_id):
                 "Removed from the care team.")
 
 
-@bp.post("/patients/<int:patient_id>/care-team/<int:member_id>/primary")
+@bp.post("/patients/<dbid:patient_id>/care-team/<dbid:member_id>/primary")
 def make_primary(patient_id, member_id):
     """Make a care-team member the primary clinician."""
     return _act(patient_id, lambda: services.make_primary(_me(), patient_id, member_id),

@@ -230,7 +230,7 @@ def program():
         editing=None), 422 if errors else status
 
 
-@bp.route("/p/sessions/<int:session_id>", methods=["GET", "POST"])
+@bp.route("/p/sessions/<dbid:session_id>", methods=["GET", "POST"])
 @limiter.limit(_link_limit, methods=["POST"])
 @public
 def edit_session(session_id):

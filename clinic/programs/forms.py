@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from clinic.limits import REASON_MAX
 from clinic.validators import strip
 
 
@@ -15,7 +16,7 @@ class AssignForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", filters=[strip],
-                           validators=[DataRequired("Say why."), Length(max=1000)])
+                           validators=[DataRequired("Say why."), Length(max=REASON_MAX)])
 
 
 class LevelChangeForm(ReasonForm):

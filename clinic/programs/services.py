@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy.exc import IntegrityError
 
-from clinic import tokens
+from clinic import limits, tokens
 from clinic.alerts.models import Alert
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import record
@@ -114,6 +114,9 @@ def assign_program(actor, patient_id, template_id, start_date):
     template = template_in_clinic(actor.clinic_id, template_id)
     if template.archived_at is not None:
         raise ServiceError("This program is archived.", field="template_id")
+    problem = limits.program_start_problem(start_date, patient.clinic.today())
+    if problem:
+        raise ServiceError(problem, field="start_date")
     if db.session.scalar(sa.select(Assignment.id).where(
             Assignment.patient_id == patient.id, Assignment.status != "completed")):
         raise ServiceError("The patient already has a program: complete it first.",
@@ -203,6 +206,8 @@ def change_target(actor, assignment_id, index, changes, reason, confirm_jump=Fal
 def decline_suggestion(actor, assignment_id, index, kind, reason):
     """Say no to a suggestion: it stays away until new sessions call for it again."""
     assignment = visible_assignment(actor, assignment_id)
+    if len(reason or "") > limits.REASON_MAX:
+        raise ServiceError(f"Keep the reason to {limits.REASON_MAX} characters.", field="reason")
     name = current_exercise(assignment, index)["name"]
     _event(assignment, "suggestion_declined", actor, (reason or "").strip(), index=index,
            suggestion=kind, exercise=name)

@@ -32,7 +32,7 @@ def _require_post_form():
 # Assignments -----------------------------------------------------------------------------
 
 
-@bp.post("/patients/<int:patient_id>/assign")
+@bp.post("/patients/<dbid:patient_id>/assign")
 def assign(patient_id):
     """Assign a program to a patient: a snapshot, level 1, a program link."""
     form = AssignForm()
@@ -52,11 +52,15 @@ def assign(patient_id):
     return render_template("programs/assign.html", patient=patient, form=form), 422
 
 
-@bp.get("/assignments/<int:assignment_id>")
+@bp.get("/assignments/<dbid:assignment_id>")
 def assignment(assignment_id):
     """A patient's program: link, level, adherence, sessions, suggestions, strength trend."""
     item = services.visible_assignment(_me(), assignment_id)
     record_read("assignment_view", actor=_me(), obj=item, patient_id=item.patient_id)
+    return _assignment_page(item)
+
+
+def _assignment_page(item, status=200):
     url = services.program_link(item) if item.link_revoked_at is None else None
     qr = None
     if url:
@@ -72,10 +76,11 @@ def assignment(assignment_id):
         level_form=level_form, post_form=EmptyForm(),
         suggestions=progress_review.suggestions(item),
         readiness=progress_review.readiness(item, summary),
-        strength=progress_review.strength_rows(item), skip_labels=rules.SKIP_REASON_LABELS)
+        strength=progress_review.strength_rows(item), skip_labels=rules.SKIP_REASON_LABELS
+    ), status
 
 
-@bp.post("/assignments/<int:assignment_id>/level")
+@bp.post("/assignments/<dbid:assignment_id>/level")
 def change_level(assignment_id):
     """Move the patient to another level (always a clinician's decision)."""
     form = LevelChangeForm()
@@ -92,7 +97,7 @@ def change_level(assignment_id):
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
 
 
-@bp.route("/assignments/<int:assignment_id>/targets/<int:index>", methods=["GET", "POST"])
+@bp.route("/assignments/<dbid:assignment_id>/targets/<int(max=99):index>", methods=["GET", "POST"])
 def target(assignment_id, index):
     """Change one exercise's target (approving a suggestion, or by hand), with a reason."""
     form = TargetForm()
@@ -128,17 +133,21 @@ def target(assignment_id, index):
                            index=index, form=form, suggestion=suggestion), status
 
 
-@bp.post("/assignments/<int:assignment_id>/suggestions/<int:index>/decline")
+@bp.post("/assignments/<dbid:assignment_id>/suggestions/<int(max=99):index>/decline")
 def decline_suggestion(assignment_id, index):
     """Decline a suggestion; it returns only if new sessions call for it again."""
     _require_post_form()
-    services.decline_suggestion(_me(), assignment_id, index, request.form.get("kind", ""),
-                                request.form.get("reason", ""))
+    try:
+        services.decline_suggestion(_me(), assignment_id, index, request.form.get("kind", ""),
+                                    request.form.get("reason", ""))
+    except ServiceError as error:  # the page again, with the message, nothing saved
+        flash(error.message, "error")
+        return _assignment_page(services.visible_assignment(_me(), assignment_id), 422)
     flash("Suggestion declined.", "success")
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
 
 
-@bp.post("/assignments/<int:assignment_id>/status/<any(paused, active, completed):status>")
+@bp.post("/assignments/<dbid:assignment_id>/status/<any(paused, active, completed):status>")
 def set_status(assignment_id, status):
     """Pause, resume or complete the program."""
     _require_post_form()
@@ -149,7 +158,7 @@ def set_status(assignment_id, status):
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
 
 
-@bp.post("/assignments/<int:assignment_id>/link/rotate")
+@bp.post("/assignments/<dbid:assignment_id>/link/rotate")
 def rotate_link(assignment_id):
     """A new program link; the old one stops working."""
     _require_post_form()
@@ -162,7 +171,7 @@ def rotate_link(assignment_id):
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
 
 
-@bp.post("/assignments/<int:assignment_id>/link/revoke")
+@bp.post("/assignments/<dbid:assignment_id>/link/revoke")
 def revoke_link(assignment_id):
     """Stop the program link from working."""
     _require_post_form()
@@ -171,7 +180,7 @@ def revoke_link(assignment_id):
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
 
 
-@bp.route("/assignments/<int:assignment_id>/sessions/new", methods=["GET", "POST"])
+@bp.route("/assignments/<dbid:assignment_id>/sessions/new", methods=["GET", "POST"])
 def log_session(assignment_id):
     """Log a supervised session (marked as entered by a clinician)."""
     item = services.visible_assignment(_me(), assignment_id)
@@ -202,7 +211,7 @@ def log_session(assignment_id):
                            set_field=session_entry.set_field), 422 if errors else 200
 
 
-@bp.get("/assignments/<int:assignment_id>/strength/<int:exercise_id>.svg")
+@bp.get("/assignments/<dbid:assignment_id>/strength/<dbid:exercise_id>.svg")
 def strength_chart(assignment_id, exercise_id):
     """The weekly best estimated 1RM (or reps) of one exercise, as an SVG chart."""
     item = services.visible_assignment(_me(), assignment_id)

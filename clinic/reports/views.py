@@ -43,7 +43,7 @@ def _page(patient, form, status=200):
                            button_form=EmptyForm()), status
 
 
-@bp.get("/patients/<int:patient_id>/reports")
+@bp.get("/patients/<dbid:patient_id>/reports")
 def export_page(patient_id):
     """The export form: the period (default: the current episode of care) and a summary."""
     patient = visible_patient(_me(), patient_id)
@@ -51,7 +51,7 @@ def export_page(patient_id):
     return _page(patient, ReportForm(data={"start": period.start, "end": period.end}))
 
 
-@bp.post("/patients/<int:patient_id>/reports/pdf")
+@bp.post("/patients/<dbid:patient_id>/reports/pdf")
 @exports_limit
 def export_pdf(patient_id):
     """Download the PDF progress report; bad input shows the form again, values kept."""
@@ -66,21 +66,21 @@ def export_pdf(patient_id):
     return _page(visible_patient(_me(), patient_id), form, 422)
 
 
-@bp.post("/patients/<int:patient_id>/exports/responses.csv")
+@bp.post("/patients/<dbid:patient_id>/exports/responses.csv")
 @exports_limit
 def export_responses(patient_id):
     """Download every questionnaire answer of the patient, one row per item."""
     return _download(services.export_responses_csv(_me(), patient_id))
 
 
-@bp.post("/patients/<int:patient_id>/exports/sessions.csv")
+@bp.post("/patients/<dbid:patient_id>/exports/sessions.csv")
 @exports_limit
 def export_sessions(patient_id):
     """Download every logged training set of the patient."""
     return _download(services.export_sessions_csv(_me(), patient_id))
 
 
-@bp.post("/patients/<int:patient_id>/exports/fhir.json")
+@bp.post("/patients/<dbid:patient_id>/exports/fhir.json")
 @exports_limit
 def export_fhir(patient_id):
     """Download the patient's questionnaires as a FHIR R4 Bundle."""

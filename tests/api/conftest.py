@@ -5,9 +5,7 @@ service's own hashing (creating them through ``POST /api/v1/tokens`` is tested o
 """
 
 import base64
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from factories import (
@@ -24,26 +22,12 @@ from factories import (
     level,
     level_row,
 )
-from helpers import hashed
+from helpers import hashed, make_token  # noqa: F401  (the API tests import it from here)
 
 from clinic.alerts.services import alerts_of
-from clinic.auth.api_tokens import ApiToken
 from clinic.auth.models import Role
-from clinic.database import utcnow
-from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.programs import services as programs
-
-
-def make_token(user, *, expires_in=timedelta(days=30), revoked=False):
-    """A token row as the service writes one (only the SHA-256 stored); returns the token."""
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    db.session.add(ApiToken(user_id=user.id, token_hash=hashed(token),
-                            created_at=now - timedelta(days=1), expires_at=now + expires_in,
-                            revoked_at=now if revoked else None))
-    db.session.commit()
-    return token
 
 
 def bearer(token):

@@ -7,8 +7,7 @@ Inputs reject unknown fields (marshmallow's RAISE) and say so in the OpenAPI doc
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from clinic.api.fields import Text, not_blank
-
-MAX_PAGE = 1_000_000
+from clinic.inputs import MAX_PAGE  # defined once there
 
 
 class In(Schema):

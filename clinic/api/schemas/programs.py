@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from clinic.api.fields import Id, Int, Text
 from clinic.api.schemas.common import In, moment_in_range, optional_text, required_text
 from clinic.catalogue import rules
+from clinic.limits import REASON_MAX
 from clinic.programs.models import SESSION_STATUSES
 from clinic.programs.services import program_link
 
@@ -43,7 +44,7 @@ class TargetIn(In):
     reps_max = Int(required=True, validate=validate.Range(1, 200))
     load_kg = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 500),
                            metadata={"description": "kg, at most two decimals"})
-    reason = required_text(1000)
+    reason = required_text(REASON_MAX)
     confirm_jump = fields.Boolean(load_default=False, metadata={
         "description": "Needed for a load increase of more than 10%"})
 
@@ -72,19 +73,19 @@ class SuggestionOut(Schema):
 
 class DeclineIn(In):
     kind = required_text(32, metadata={"description": "The suggestion's kind"})
-    reason = Text(load_default="", validate=validate.Length(max=1000))
+    reason = Text(load_default="", validate=validate.Length(max=REASON_MAX))
 
 
 class LevelChangeIn(In):
     level = Int(required=True, validate=validate.Range(1, 100),
                 metadata={"description": "1 is the first level"})
-    reason = required_text(1000)
+    reason = required_text(REASON_MAX)
 
 
 class StatusIn(In):
     status = fields.String(required=True, validate=validate.OneOf(["active", "paused",
                                                                    "completed"]))
-    reason = Text(load_default="", validate=validate.Length(max=1000))
+    reason = Text(load_default="", validate=validate.Length(max=REASON_MAX))
 
 
 class SetIn(In):
