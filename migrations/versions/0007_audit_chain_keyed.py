@@ -33,7 +33,12 @@ down_revision = '0006'
 branch_labels = None
 depends_on = None
 
-POSTGRES_TRIGGERS = ("audit_event_no_update_delete",)
+# The append-only triggers of 0005, set aside for the re-chain only.
+DISABLE_POSTGRES_TRIGGER = "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update_delete"
+ENABLE_POSTGRES_TRIGGER = "ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_update_delete"
+SQLITE_TRIGGERS = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' " \
+                  "AND tbl_name = 'audit_event'"
+DROP_SQLITE_TRIGGERS = ("DROP TRIGGER audit_event_no_update", "DROP TRIGGER audit_event_no_delete")
 
 
 def _rechain(link_of):
@@ -46,14 +51,13 @@ def _rechain(link_of):
     )
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
-        triggers = bind.execute(sa.text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND tbl_name = 'audit_event'")).all()
-        for name, _ in triggers:
-            bind.execute(sa.text(f'DROP TRIGGER "{name}"'))
+        stored = [sql for _, sql in bind.execute(sa.text(SQLITE_TRIGGERS))]
+        if len(stored) != len(DROP_SQLITE_TRIGGERS):
+            raise RuntimeError("audit_event's append-only triggers (0005) are not in place")
+        for statement in DROP_SQLITE_TRIGGERS:
+            bind.execute(sa.text(statement))
     else:
-        for name in POSTGRES_TRIGGERS:
-            bind.execute(sa.text(f"ALTER TABLE audit_event DISABLE TRIGGER {name}"))
+        bind.execute(sa.text(DISABLE_POSTGRES_TRIGGER))
     previous = GENESIS
     for row in bind.execute(sa.select(audit).order_by(audit.c.seq)).mappings().all():
         values = dict(row)
@@ -62,11 +66,10 @@ def _rechain(link_of):
         previous = link_of(previous, values)
         bind.execute(audit.update().where(audit.c.id == row["id"]).values(hash=previous))
     if sqlite:
-        for _, sql in triggers:
+        for sql in stored:  # the triggers' own stored SQL, as 0005 created them
             bind.exec_driver_sql(sql)
     else:
-        for name in POSTGRES_TRIGGERS:
-            bind.execute(sa.text(f"ALTER TABLE audit_event ENABLE TRIGGER {name}"))
+        bind.execute(sa.text(ENABLE_POSTGRES_TRIGGER))
 
 
 def upgrade():
