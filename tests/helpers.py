@@ -265,3 +265,12 @@ def stop_gunicorn(process):
     except subprocess.TimeoutExpired:
         process.kill()
         return process.communicate(timeout=10)[0].decode(errors="replace")
+
+
+def training_alert(patient, kind="pain_reported"):
+    """An open alert of a kind training logs raise (a trainer may acknowledge it); its id."""
+    from clinic.alerts.services import raise_alert
+
+    alert = raise_alert(patient, kind, pain=7)
+    db.session.commit()
+    return alert.id
