@@ -112,6 +112,8 @@ def from_env(environ=None):
         config["MAIL_DEFAULT_SENDER"] = environ["MAIL_FROM"]
     if environ.get("MFA_ENCRYPTION_KEY"):
         config["MFA_ENCRYPTION_KEY"] = environ["MFA_ENCRYPTION_KEY"]
+    if environ.get("AUDIT_KEY"):
+        config["AUDIT_KEY"] = environ["AUDIT_KEY"]
     return config
 
 
@@ -125,6 +127,27 @@ def derived_mfa_key(secret_key):
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                 info=b"liftclinic mfa secret encryption")
     return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode())).decode()
+
+
+def derived_audit_key(secret_key):
+    """The audit chain's HMAC key derived from SECRET_KEY (HKDF-SHA256, its own ``info``, so it
+    is independent of the MFA key) for when AUDIT_KEY is unset: 64 hex digits."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"liftclinic audit chain key")
+    return hkdf.derive(secret_key.encode()).hex()
+
+
+MIN_AUDIT_KEY_BYTES = 32
+
+
+def validate_audit_key(value):
+    if len(value.encode()) < MIN_AUDIT_KEY_BYTES:
+        raise ConfigError(
+            f"AUDIT_KEY must be at least {MIN_AUDIT_KEY_BYTES} bytes long: "
+            'python -c "import secrets; print(secrets.token_hex(32))"')
 
 
 def validate_mfa_key(value):
@@ -184,6 +207,9 @@ def build(overrides=None, environ=None):
     if not config.get("MFA_ENCRYPTION_KEY"):
         config["MFA_ENCRYPTION_KEY"] = derived_mfa_key(config["SECRET_KEY"])
     validate_mfa_key(config["MFA_ENCRYPTION_KEY"])
+    if not config.get("AUDIT_KEY"):
+        config["AUDIT_KEY"] = derived_audit_key(config["SECRET_KEY"])
+    validate_audit_key(config["AUDIT_KEY"])
     return config
 
 

@@ -91,6 +91,11 @@ def handle_not_found(error):
     return handle_http_exception(WerkzeugNotFound())
 
 
+def handle_not_allowed(error):
+    """A service's ``NotAllowed`` no view turned into a form message: 403 with its reason."""
+    return _respond(403, "Not allowed", error.message)
+
+
 def handle_csrf_error(error):
     return _respond(400, "Form expired",
                     "This form expired or was sent from elsewhere. Go back, reload the page "
@@ -111,6 +116,7 @@ def handle_server_error(error):
 
 def register_error_handlers(app):
     app.register_error_handler(NotFound, handle_not_found)
+    app.register_error_handler(NotAllowed, handle_not_allowed)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_server_error)
     app.register_error_handler(HTTPException, handle_http_exception)

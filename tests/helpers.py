@@ -279,3 +279,12 @@ def make_token(user, *, expires_in=timedelta(days=30), revoked=False):
                             revoked_at=now if revoked else None))
     db.session.commit()
     return token
+
+
+def training_alert(patient, kind="pain_reported"):
+    """An open alert of a kind training logs raise (a trainer may acknowledge it); its id."""
+    from clinic.alerts.services import raise_alert
+
+    alert = raise_alert(patient, kind, pain=7)
+    db.session.commit()
+    return alert.id

@@ -65,3 +65,16 @@ def test_production_cookies_are_secure_httponly_lax_and_never_remembered(tmp_pat
 def test_an_unknown_environment_name_is_refused():
     with pytest.raises(config.ConfigError):
         config.build(environ={"LIFTCLINIC_ENV": "staging", "SECRET_KEY": STRONG_KEY})
+
+
+def test_audit_key_is_derived_from_the_secret_key_unless_set():
+    from clinic.config import ConfigError, build, derived_audit_key
+
+    secret = "s" * 40
+    derived = build({"SECRET_KEY": secret}, environ={})["AUDIT_KEY"]
+    assert derived == derived_audit_key(secret) and len(derived) == 64
+    assert derived != build({"SECRET_KEY": "t" * 40}, environ={})["AUDIT_KEY"]
+    assert derived != build({"SECRET_KEY": secret}, environ={})["MFA_ENCRYPTION_KEY"]
+    assert build({"SECRET_KEY": secret}, environ={"AUDIT_KEY": "a" * 32})["AUDIT_KEY"] == "a" * 32
+    with pytest.raises(ConfigError, match="AUDIT_KEY must be at least 32 bytes"):
+        build({"SECRET_KEY": secret}, environ={"AUDIT_KEY": "short"})

@@ -73,12 +73,15 @@ ACCESS = {
     "measures.create_invitation": "patient",
     "measures.invitation": "patient",
     "measures.revoke_invitation": "patient",
-    "measures.enter_response": "patient",
-    "measures.response": "patient",
-    "measures.correct_response": "patient",
+    # Item-level answers and their entry are not for clinical trainers (minimum necessary).
+    "measures.enter_response": "patient_not_trainer",
+    "measures.response": "patient_not_trainer",
+    "measures.correct_response": "patient_not_trainer",
     "measures.chart": "patient",
     "alerts.index": "clinician",
-    "alerts.detail": "patient",  # an alert is seen by whoever may see its patient
+    # An alert is seen by whoever may see its patient; the world's is a risk alert, which a
+    # clinical trainer sees (with "tell the therapist") but does not acknowledge.
+    "alerts.detail": {"GET": "patient", "POST": "patient_not_trainer"},
     # Programs: the exercise library and the template list are clinic-wide pages of any
     # clinician; one template or clinic exercise is the clinic's (another clinic gets 404);
     # assignments are the patient's, scoped like every patient record.
@@ -170,9 +173,9 @@ ACCESS = {
     # pseudonymised export is the clinic admin's (always their own clinic).
     "reports.export_page": "patient",
     "reports.export_pdf": "patient",
-    "reports.export_responses": "patient",
+    "reports.export_responses": "patient_not_trainer",
     "reports.export_sessions": "patient",
-    "reports.export_fhir": "patient",
+    "reports.export_fhir": "patient_not_trainer",
     "reports.clinic_page": "admin",
     "reports.export_clinic": "admin",
 }
@@ -200,6 +203,10 @@ EXPECTED = {
               "therapist": 403, "trainer": 403, "therapist2": 403},
     "patient": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": ALLOWED,
                 "therapist2": 404, "admin_b": 404},
+    # Item-level questionnaire answers, paper forms, corrections, answer exports, symptom and
+    # risk alerts: a clinical trainer on the care team is refused (403), off it 404 as ever.
+    "patient_not_trainer": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": 403,
+                            "therapist2": 404, "admin_b": 404},
     "patient_manage": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": 403,
                        "therapist2": 404, "admin_b": 404},
     "patient_create": {"admin": ALLOWED, "therapist": ALLOWED, "therapist2": ALLOWED,
@@ -215,6 +222,12 @@ EXPECTED = {
     # The JSON API: a login cookie authenticates nothing there (bearer tokens only).
     "api": dict.fromkeys(ACTORS, 401),
 }
+
+
+def access_of(endpoint, method):
+    """The access class of ``endpoint`` for ``method`` (a row may give one per method)."""
+    access = ACCESS[endpoint]
+    return access[method] if isinstance(access, dict) else access
 
 
 def _rules_of_the_app():
@@ -414,7 +427,9 @@ def test_every_endpoint_has_an_access_class(app):
     stale = sorted(ACCESS.keys() - endpoints)
     assert not missing, f"endpoints with no row in ACCESS (add one): {missing}"
     assert not stale, f"rows in ACCESS for endpoints that no longer exist: {stale}"
-    assert set(ACCESS.values()) <= EXPECTED.keys()
+    classes = {access for row in ACCESS.values()
+               for access in (row.values() if isinstance(row, dict) else [row])}
+    assert classes <= EXPECTED.keys()
 
 
 def test_collection_saw_the_same_rules_as_the_test_app(app):
@@ -443,7 +458,7 @@ def test_route_access(app, endpoint, method):
 
 def check_access(app, client, auth, world, endpoint, method, actor):
     """One case of the table: ``actor`` asks for ``endpoint`` with ``method``."""
-    access = ACCESS[endpoint]
+    access = access_of(endpoint, method)
     url = build_url(app, endpoint, world)
 
     if actor != "anonymous":

@@ -21,6 +21,11 @@ ALERT_KINDS = (
     "high_rpe",
     "low_mood_skips",
 )
+# Alerts raised by training logs: a clinical trainer on the care team may acknowledge these.
+# The others (risk items, symptom change, missed questionnaires) are the therapist's: a trainer
+# sees that they are open and is told to tell the therapist (minimum necessary).
+TRAINING_ALERT_KINDS = frozenset(
+    {"missed_sessions", "pain_reported", "high_rpe", "low_mood_skips"})
 ALERT_LABELS = {
     "risk_item": "Risk item answered",
     "risk_item_unanswered": "Risk item unanswered",

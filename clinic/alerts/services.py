@@ -5,15 +5,15 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from clinic.alerts.models import ALERT_LABELS, Alert
+from clinic.alerts.models import ALERT_LABELS, TRAINING_ALERT_KINDS, Alert
 from clinic.audit.services import record
 from clinic.auth.models import User
 from clinic.database import utcnow, write_transaction
-from clinic.errors import NotFound, ServiceError
+from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
 from clinic.mailer import mail_enabled, send_mail
 from clinic.patients.models import CareTeamMember, Patient
-from clinic.patients.scope import visible_patients
+from clinic.patients.scope import is_trainer, visible_patients
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,29 @@ def open_alert(user, alert_id):
     return alert
 
 
+def may_acknowledge(user, alert):
+    """Clinical trainers acknowledge training alerts only; symptom and risk alerts are the
+    therapist's (or an admin's)."""
+    return not is_trainer(user) or alert.kind in TRAINING_ALERT_KINDS
+
+
+def acknowledgeable_alert(user, alert_id):
+    """The alert if ``user`` may see and acknowledge it.
+
+    :raises NotFound: the alert is missing or out of scope.
+    :raises NotAllowed: a clinical trainer and a symptom or risk alert.
+    """
+    alert = alert_of(user, alert_id)
+    if not may_acknowledge(user, alert):
+        raise NotAllowed("Clinical trainers cannot acknowledge symptom or risk alerts: tell "
+                         "the patient's therapist.")
+    return alert
+
+
 @write_transaction
 def acknowledge_alert(actor, alert_id, note):
     """A clinician has looked and acted: the alert leaves the inbox but stays in history."""
-    alert = alert_of(actor, alert_id)
+    alert = acknowledgeable_alert(actor, alert_id)
     note = (note or "").strip()
     if not note:
         raise ServiceError("Write a short note on what you did.", field="note")

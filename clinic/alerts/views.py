@@ -41,6 +41,8 @@ def index():
 def detail(alert_id):
     """One alert: what raised it, and acknowledging it with a note."""
     form = AcknowledgeForm()
+    if request.method == "POST":
+        services.acknowledgeable_alert(_me(), alert_id)  # 404 off the team, 403 a trainer's
     if form.validate_on_submit():
         try:
             services.acknowledge_alert(_me(), alert_id, form.note.data)
@@ -55,4 +57,5 @@ def detail(alert_id):
         item = services.alert_of(_me(), alert_id)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template("alerts/detail.html", alert=item, form=form,
-                           label=ALERT_LABELS[item.kind]), status
+                           label=ALERT_LABELS[item.kind],
+                           may_acknowledge=services.may_acknowledge(_me(), item)), status

@@ -31,6 +31,8 @@ def list_alerts(args):
 @blp.route("/<dbid:alert_id>/acknowledge", methods=["POST"])
 @blp.arguments(schemas.AcknowledgeIn)
 @blp.response(200, schemas.AlertOut)
+@blp.alt_response(403, schema=schemas.ErrorOut,
+                  description="A clinical trainer and a symptom or risk alert")
 @blp.alt_response(404, schema=schemas.ErrorOut)
 @blp.alt_response(409, schema=schemas.ErrorOut, description="Already acknowledged")
 @blp.alt_response(422, schema=schemas.ErrorOut)

@@ -7,7 +7,7 @@ from clinic.api.errors import error_response
 from clinic.audit.services import record_api_read
 from clinic.database import utcnow
 from clinic.measures import services
-from clinic.patients.scope import visible_patient
+from clinic.patients.scope import can_see_item_answers, visible_patient
 
 blp = ApiBlueprint("api_measures", __name__, url_prefix="/api/v1/patients",
                    description="Outcome measures: questionnaire links and responses")
@@ -31,16 +31,34 @@ def create_invitation(data, patient_id):
 @blp.response(200, schemas.page_of(schemas.ResponseOut, "ResponsePage"))
 @blp.alt_response(404, schema=schemas.ErrorOut)
 def list_responses(args, patient_id):
-    """The patient's responses, newest first (a corrected response shows its correction)."""
+    """The patient's responses, newest first (a corrected response shows its correction).
+
+    A clinical trainer gets totals, bands, flags and change only: ``answers`` is null.
+    """
     patient = visible_patient(me(), patient_id)
     responses = list(reversed(services.current_responses(patient.id)))
     record_api_read(me(), "responses.list", patient_id=patient.id)
+    if not can_see_item_answers(me()):
+        responses = [WithoutAnswers(response) for response in responses]
     return paginate(responses, args)
+
+
+class WithoutAnswers:
+    """A response as a clinical trainer sees it: everything but the item-level answers."""
+
+    answers = None
+
+    def __init__(self, response):
+        self._response = response
+
+    def __getattr__(self, name):
+        return getattr(self._response, name)
 
 
 @blp.route("/<dbid:patient_id>/responses", methods=["POST"])
 @blp.arguments(schemas.ResponseIn)
 @blp.response(201, schemas.ResponseOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="A clinical trainer")
 @blp.alt_response(404, schema=schemas.ErrorOut)
 @blp.alt_response(422, schema=schemas.ErrorOut)
 @service_errors
@@ -88,6 +106,7 @@ def revoke_invitation(patient_id, invitation_id):
 @blp.route("/<dbid:patient_id>/responses/<dbid:response_id>/correct", methods=["POST"])
 @blp.arguments(schemas.CorrectionIn)
 @blp.response(201, schemas.ResponseOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="A clinical trainer")
 @blp.alt_response(404, schema=schemas.ErrorOut)
 @blp.alt_response(409, schema=schemas.ErrorOut, description="Already corrected")
 @blp.alt_response(422, schema=schemas.ErrorOut)

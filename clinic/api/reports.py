@@ -56,6 +56,7 @@ def report_pdf(args, patient_id):
 @blp.route("/<dbid:patient_id>/fhir", methods=["GET"])
 @blp.doc(responses=_binary("application/fhir+json", "A FHIR R4 Bundle (collection)",
                            {"type": "object"}))
+@blp.alt_response(403, schema=schemas.ErrorOut, description="A clinical trainer")
 @blp.alt_response(404, schema=schemas.ErrorOut)
 @blp.alt_response(429, schema=schemas.ErrorOut)
 @exports_limit

@@ -1,13 +1,20 @@
 """The audit hash chain, pure: the canonical form of a row, the link hash and the verifier.
 
-``hash = SHA-256(previous hash + canonical row)``, where the canonical row is sorted-key JSON of
-every column but ``id`` and ``hash`` (times as UTC ISO 8601 with microseconds). ``seq`` numbers
-the chain 1, 2, 3... without gaps, so a deleted row shows as a missing number and a reordered
-one as a number out of place. This format is stored: changing it needs a migration that
-re-chains, or every existing row would fail verification.
+``hash = HMAC-SHA256(AUDIT_KEY, previous hash + canonical row)``, where the canonical row is
+sorted-key JSON of every column but ``id`` and ``hash`` (times as UTC ISO 8601 with microseconds).
+``seq`` numbers the chain 1, 2, 3... without gaps, so a deleted row shows as a missing number and a
+reordered one as a number out of place. This format is stored: changing it needs a migration that
+re-chains, or every existing row would fail verification (migration 0007 re-chained the unkeyed
+SHA-256 rows of 0005 under the key).
+
+The key is not in the database, so someone who can write the database but not read the app's
+configuration cannot rewrite a row and re-chain everything after it. Cutting off the chain's end
+leaves a shorter chain that still verifies: a signed :func:`checkpoint` of the head, kept outside
+the database, catches that.
 """
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC
@@ -38,9 +45,50 @@ def canonical(row):
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def link(previous_hash, row):
-    """The hash of ``row`` chained to the row before it."""
+def key_bytes(key):
+    """The HMAC key from the configured ``AUDIT_KEY`` text; refuses an empty one."""
+    if not key:
+        raise ValueError("the audit chain needs AUDIT_KEY")
+    return key.encode() if isinstance(key, str) else bytes(key)
+
+
+def link(key, previous_hash, row):
+    """The hash of ``row`` chained to the row before it, keyed by ``key`` (AUDIT_KEY)."""
+    return hmac.new(key_bytes(key), previous_hash.encode("ascii") + canonical(row),
+                    hashlib.sha256).hexdigest()
+
+
+def sha256_link(previous_hash, row):
+    """The unkeyed link of migration 0005 (and of 0007's downgrade): a stored, retired format."""
     return hashlib.sha256(previous_hash.encode("ascii") + canonical(row)).hexdigest()
+
+
+# Checkpoints: the signed head, kept outside the database -----------------------------------
+
+CHECKPOINT_FIELDS = ("seq", "hash", "at")
+
+
+def _checkpoint_message(seq, head_hash, at):
+    payload = json.dumps({"seq": int(seq), "hash": head_hash, "at": at}, sort_keys=True,
+                         separators=(",", ":"))
+    return b"liftclinic audit checkpoint\n" + payload.encode()
+
+
+def checkpoint(key, seq, head_hash, at):
+    """A checkpoint record: the head (seq, hash), the time (UTC ISO 8601 text) and an HMAC
+    signature of those three (domain-separated from the chain's own links)."""
+    signature = hmac.new(key_bytes(key), _checkpoint_message(seq, head_hash, at),
+                         hashlib.sha256).hexdigest()
+    return {"seq": int(seq), "hash": head_hash, "at": at, "signature": signature}
+
+
+def checkpoint_signature_ok(key, record):
+    """Whether ``record`` (a parsed checkpoint) carries a valid signature under ``key``."""
+    try:
+        expected = checkpoint(key, record["seq"], record["hash"], record["at"])["signature"]
+        return hmac.compare_digest(expected, str(record["signature"]))
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -65,7 +113,7 @@ class Verdict:
         return self.problem is None
 
 
-def verify(rows, row_id_of_seq):
+def verify(key, rows, row_id_of_seq):
     """Walk ``rows`` (mappings with ``id``, ``hash`` and the chained fields, in ``id`` order).
 
     ``row_id_of_seq(seq)`` returns the id of the row holding ``seq`` (or None): it tells a
@@ -93,7 +141,7 @@ def verify(rows, row_id_of_seq):
             problem = Problem("reordered", row_id, seq,
                               f"row {row_id} (seq {seq}) is out of order: it comes after "
                               f"seq {previous_seq}")
-        elif link(previous_hash, row) != row["hash"]:
+        elif not hmac.compare_digest(link(key, previous_hash, row), row["hash"]):
             problem = Problem("altered", row_id, seq,
                               f"row {row_id} (seq {seq}) was altered: its content or its "
                               "link to the row before does not match its hash")

@@ -1,9 +1,11 @@
 """Audit events. Rows are written, never changed: the ORM refuses updates and deletes, the
 database's triggers refuse them too (migration 0005), and each row is chained to the one before
-by a SHA-256 hash (:mod:`clinic.audit.chain`) so a change made around both shows.
+by an HMAC-SHA256 keyed with AUDIT_KEY (:mod:`clinic.audit.chain`) so a change made around both
+shows, and cannot be re-chained without the key.
 """
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -33,7 +35,8 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    # The hash chain: 1, 2, 3... without gaps, and SHA-256(previous hash + canonical row).
+    # The hash chain: 1, 2, 3... without gaps, and HMAC-SHA256(AUDIT_KEY, previous hash +
+    # canonical row).
     seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
     hash: Mapped[str] = mapped_column(sa.String(64))
 
@@ -54,6 +57,11 @@ class AuditTrailIsAppendOnly(RuntimeError):
 
 
 make_immutable(AuditEvent, AuditTrailIsAppendOnly, "audit events cannot be changed or deleted")
+
+
+def audit_key():
+    """The chain's HMAC key: the app's AUDIT_KEY (never stored in the database)."""
+    return current_app.config["AUDIT_KEY"]
 
 
 def chain_head(connection):
@@ -79,6 +87,7 @@ def _chain_new_events(session, flush_context, instances):
     if not new:
         return
     new.sort(key=lambda obj: sa.inspect(obj).insert_order)  # the order the INSERTs will run
+    key = audit_key()
     seq, previous_hash = chain_head(session.connection())
     for audit_event in new:
         seq += 1
@@ -88,6 +97,6 @@ def _chain_new_events(session, flush_context, instances):
         if audit_event.outcome is None:
             audit_event.outcome = "success"  # the column default, needed now for the hash
         audit_event.detail = chain.normalise_detail(audit_event.detail)
-        audit_event.hash = chain.link(previous_hash, {
+        audit_event.hash = chain.link(key, previous_hash, {
             field: getattr(audit_event, field) for field in chain.CHAINED_FIELDS})
         previous_hash = audit_event.hash

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 
 from clinic.audit import chain
-from clinic.audit.models import AuditEvent
+from clinic.audit.models import AuditEvent, audit_key
 from clinic.database import write_transaction
 from clinic.extensions import db
 
@@ -139,6 +139,51 @@ def verify_chain():
     result = connection.execute(
         sa.select(table).order_by(table.c.id).execution_options(yield_per=1000))
     try:
-        return chain.verify(result.mappings(), row_id_of_seq)
+        return chain.verify(audit_key(), result.mappings(), row_id_of_seq)
     finally:
         result.close()  # the verdict may come before the last row: free the server cursor
+
+
+def hash_at_seq(seq):
+    """The stored hash of the row numbered ``seq`` (None if there is no such row)."""
+    table = AuditEvent.__table__
+    return db.session.connection().execute(
+        sa.select(table.c.hash).where(table.c.seq == seq)).scalar()
+
+
+def make_checkpoint(verdict, at=None):
+    """A signed checkpoint of an intact chain's head (a dict, one JSON line in the file)."""
+    at = (at or datetime.now(UTC)).isoformat(timespec="microseconds")
+    return chain.checkpoint(audit_key(), verdict.head_seq, verdict.head_hash, at)
+
+
+def check_checkpoints(verdict, lines):
+    """Problems (texts) of the chain measured against checkpoint ``lines`` (JSON, one each).
+
+    Each checkpoint must carry a valid signature, its seq must still be in the chain (not past
+    its end: the end was cut off) and the row there must still have the recorded hash.
+    """
+    problems, seen = [], 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        seen += 1
+        try:
+            record = json.loads(line)
+            seq, head_hash = int(record["seq"]), str(record["hash"])
+        except (ValueError, TypeError, KeyError):
+            problems.append(f"checkpoint line {number} is not a checkpoint record")
+            continue
+        if not chain.checkpoint_signature_ok(audit_key(), record):
+            problems.append(f"checkpoint line {number} (seq {seq}): its signature is wrong "
+                            "(forged, altered, or made with another AUDIT_KEY)")
+        elif seq > verdict.head_seq:
+            problems.append(
+                f"checkpoint line {number} (seq {seq}, {record['at']}): rows after seq "
+                f"{verdict.head_seq} are missing, the chain's end was cut off")
+        elif seq > 0 and hash_at_seq(seq) != head_hash:
+            problems.append(f"checkpoint line {number} (seq {seq}): the row at seq {seq} "
+                            "differs from the checkpoint's")
+    if not seen:
+        problems.append("the checkpoint file holds no checkpoint")
+    return problems

@@ -24,7 +24,7 @@ from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.measures.scoring import InvalidAnswers, score
 from clinic.patients.models import Patient
-from clinic.patients.scope import visible_patient
+from clinic.patients.scope import require_item_access, visible_patient
 
 ALERT_FOR_FLAG = {
     "risk_item": "risk_item",
@@ -390,7 +390,7 @@ def _paper_moment(patient, completed_at):
 @write_transaction
 def record_clinician_response(actor, patient_id, code, answers, completed_at, extra=None):
     """A paper form entered by a clinician: marked as such, with the date it was filled in."""
-    patient = visible_patient(actor, patient_id)
+    patient = answering_patient(actor, patient_id)
     instrument = _instruments([code])[0]
     completed_at = _paper_moment(patient, completed_at)
     result = score_all([code], {code: answers}, allow_missing=True)[code]
@@ -404,7 +404,7 @@ def record_clinician_response(actor, patient_id, code, answers, completed_at, ex
 @write_transaction
 def correct_response(actor, patient_id, response_id, answers, completed_at, reason, extra=None):
     """Supersede a response with a corrected one; both stay, and the audit trail says why."""
-    patient = visible_patient(actor, patient_id)
+    patient = answering_patient(actor, patient_id, "correct questionnaires")
     original = child_of_patient(Response, response_id, patient.id)
     if db.session.scalar(sa.select(Response.id).where(Response.supersedes_id == original.id)):
         raise ServiceError("This response has already been corrected; correct the newer one.")
@@ -431,13 +431,25 @@ def superseded_by(response):
     return db.session.scalar(sa.select(Response).where(Response.supersedes_id == response.id))
 
 
+def answering_patient(actor, patient_id, what="enter questionnaires"):
+    """The patient, if ``actor`` may see them and their item-level answers.
+
+    :raises NotFound: the patient is out of scope.
+    :raises NotAllowed: ``actor`` is a clinical trainer on the care team (minimum necessary).
+    """
+    patient = visible_patient(actor, patient_id)
+    require_item_access(actor, what)
+    return patient
+
+
 def response_of(actor, patient_id, response_id):
-    """One of a patient's responses, if ``actor`` may see the patient.
+    """One of a patient's responses with its answers, if ``actor`` may see them.
 
     :raises NotFound: the patient is out of scope, or the response is missing or another
         patient's.
+    :raises NotAllowed: ``actor`` is a clinical trainer (they see totals, not answers).
     """
-    patient = visible_patient(actor, patient_id)
+    patient = answering_patient(actor, patient_id, "see item-level questionnaire answers")
     return child_of_patient(Response, response_id, patient.id)
 
 

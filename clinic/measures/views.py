@@ -8,6 +8,7 @@ from flask import (
     Response,
     abort,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -22,13 +23,22 @@ from clinic.measures.chart import instrument_chart_svg
 from clinic.measures.forms import InstrumentsForm, ResponseMetaForm, ScheduleForm
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.patients.forms import EmptyForm
-from clinic.patients.scope import visible_patient
+from clinic.patients.scope import can_see_item_answers, visible_patient
 
 bp = Blueprint("measures", __name__)
 
 
 def _me():
     return current_user._get_current_object()
+
+
+@bp.app_context_processor
+def item_answer_rights():
+    """``item_answers_allowed`` for every page: False for a clinical trainer, whose pages show
+    totals, bands and change but no answers and no paper-form entry or correction."""
+    if has_request_context() and current_user.is_authenticated:
+        return {"item_answers_allowed": can_see_item_answers(_me())}
+    return {"item_answers_allowed": False}
 
 
 def _back(patient_id, anchor="measures"):
@@ -148,6 +158,7 @@ def enter_response(patient_id):
     if code not in INSTRUMENT_CODES:
         abort(404)
     instrument = get_instrument(code)
+    patient = services.answering_patient(_me(), patient_id)  # 404 off the team, 403 a trainer
     form = ResponseMetaForm()
     errors = {}
     if form.validate_on_submit():
@@ -163,7 +174,6 @@ def enter_response(patient_id):
             flash(f"{code} saved.", "success")
             return _back(patient_id)
     status = 422 if (errors or form.errors) else 200
-    patient = visible_patient(_me(), patient_id)
     return render_template("measures/response_form.html", patient=patient, instrument=instrument,
                            form=form, errors=errors, form_values=request.form,
                            correcting=None), status

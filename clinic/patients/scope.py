@@ -2,7 +2,11 @@
 
 - a clinic admin sees every patient of their clinic;
 - a therapist or trainer sees a patient only while on that patient's care team;
-- nobody sees another clinic's patients.
+- nobody sees another clinic's patients;
+- minimum necessary (HIPAA 164.502(b)): a clinical trainer on the care team sees symptom
+  totals, bands, change and that a risk alert is open, never item-level answers, and does not
+  enter, correct or export questionnaires (``require_item_access``: 403 for a trainer on the
+  team, 404 still for anyone off it).
 
 Every view and service that touches a patient goes through ``visible_patients`` or
 ``visible_patient``; a patient outside the caller's scope answers 404, never 403.
@@ -53,3 +57,19 @@ def require_manage(user, patient):
     """:raises NotAllowed: ``user`` may see the patient but not manage their care."""
     if not can_manage(user, patient):
         raise NotAllowed("Only the primary clinician or a clinic admin can do this.")
+
+
+def is_trainer(user):
+    return getattr(user, "role", None) == "trainer"
+
+
+def can_see_item_answers(user):
+    """Item-level questionnaire answers: admins and therapists, never clinical trainers."""
+    return not is_trainer(user)
+
+
+def require_item_access(user, what="see item-level questionnaire answers"):
+    """:raises NotAllowed: ``user`` is a clinical trainer (call after ``visible_patient``)."""
+    if not can_see_item_answers(user):
+        raise NotAllowed(f"Clinical trainers cannot {what}: totals, bands and change only. "
+                         "Ask the patient's therapist.")

@@ -25,7 +25,7 @@ from clinic.extensions import db
 from clinic.measures.models import Response
 from clinic.measures.services import current_responses, in_episode
 from clinic.patients.models import ACTIVE, Patient
-from clinic.patients.scope import visible_patient, visible_patients
+from clinic.patients.scope import require_item_access, visible_patient, visible_patients
 from clinic.programs.models import Assignment, SessionLog, SetLog
 from clinic.reports import assemble, fhir, pdf, tables
 
@@ -191,8 +191,10 @@ def active_patient_ids(*, clinician=None, clinic_id=None):
 
 
 def export_responses_csv(actor, patient_id):
-    """Every current questionnaire response of a patient, one row per answered item."""
+    """Every current questionnaire response of a patient, one row per answered item (not for
+    clinical trainers: item-level answers)."""
     patient = visible_patient(actor, patient_id)
+    require_item_access(actor, "export questionnaire answers")
     body = tables.to_csv(tables.RESPONSE_COLUMNS,
                          tables.response_rows(current_responses(patient.id)))
     _audit("responses_export", body, actor=actor, clinic_id=patient.clinic_id,
@@ -254,6 +256,7 @@ def export_fhir_bundle(actor, patient_id):
     (``application/fhir+json``); ``json.loads(export.body)`` gives the dict.
     """
     patient = visible_patient(actor, patient_id)
+    require_item_access(actor, "export questionnaires as FHIR (item-level answers)")
     now = utcnow()
     responses = current_responses(patient.id)
     body = fhir.bundle_json(fhir.patient_bundle(patient, responses, now))

@@ -16,7 +16,8 @@ from datetime import UTC
 import sqlalchemy as sa
 from alembic import op
 
-from clinic.audit.chain import CHAINED_FIELDS, GENESIS, link
+from clinic.audit.chain import CHAINED_FIELDS, GENESIS
+from clinic.audit.chain import sha256_link as link  # 0005's unkeyed format (0007 keys it)
 
 UTC_DATETIME = sa.DateTime(timezone=True)
 

@@ -82,7 +82,7 @@ def test_a_clinician_enters_a_paper_form_and_gets_the_score(client, world):
 
 def test_a_risk_answer_says_risk_and_raises_an_alert(client, world):
     response = client.post(f"/api/v1/patients/{world.patient.id}/responses",
-                           headers=world.headers("trainer"), json={
+                           headers=world.headers("therapist"), json={
                                "instrument": "PHQ-9", "answers": [0, 0, 0, 0, 0, 0, 0, 0, 2],
                                "completed_at": datetime.now(UTC).isoformat()})
     assert response.status_code == 201
@@ -130,7 +130,7 @@ def test_a_blank_item_within_the_missing_item_rule_is_prorated(client, world):
 
 
 def test_responses_are_listed_newest_first_and_the_read_is_audited(client, world):
-    headers = world.headers("trainer")
+    headers = world.headers("therapist")
     for days, code, answers in ((3, "GAD-7", [0] * 7), (2, "WHO-5", [5] * 5)):
         client.post(f"/api/v1/patients/{world.patient.id}/responses", headers=headers, json={
             "instrument": code, "answers": answers,
@@ -143,7 +143,7 @@ def test_responses_are_listed_newest_first_and_the_read_is_audited(client, world
     db.session.commit()
     [read] = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "api.responses.list")).all()
-    assert (read.actor_id, read.patient_id) == (world.trainer.id, world.patient.id)
+    assert (read.actor_id, read.patient_id) == (world.therapist.id, world.patient.id)
 
 
 # Alerts ----------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
-"""The audit trail you can prove: a SHA-256 chain that `flask audit verify` recomputes, triggers
-and PostgreSQL grants that refuse changes, and a chain that stays whole under concurrent writers.
+"""The audit trail you can prove: a keyed (HMAC-SHA256, AUDIT_KEY) chain that `flask audit verify`
+recomputes (with signed checkpoints of its head), triggers and PostgreSQL grants that refuse
+changes, and a chain that stays whole under concurrent writers.
 
 To tamper, a test switches the triggers off for one transaction, as someone with the database
-owner's rights could: on PostgreSQL ``session_replication_role = replica`` (transaction-local),
-on SQLite dropping the triggers and re-creating them from their stored SQL before the commit.
+owner's rights could: on PostgreSQL ``session_replication_role = replica`` (transaction-local), on
+SQLite dropping the triggers and re-creating them from their stored SQL before the commit.
 """
 
 import re
@@ -86,7 +87,7 @@ def test_every_event_is_chained_to_the_one_before(app, runner):
     assert [r["seq"] for r in rows] == list(range(1, 11))
     previous = chain.GENESIS
     for row in rows:
-        assert row["hash"] == chain.link(previous, row)
+        assert row["hash"] == chain.link(app.config["AUDIT_KEY"], previous, row)
         previous = row["hash"]
     result = run_verify(runner)
     assert result.exit_code == 0, result.output
@@ -102,7 +103,7 @@ def test_the_canonical_row_is_sorted_json_with_utc_times(app):
     assert text.startswith('{"action":"patient_view","actor_id":null,"actor_kind":"system",')
     assert '"detail":{"a":[1,"x"],"b":2}' in text
     assert re.search(r'"at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00"', text)
-    assert row["hash"] == chain.link(chain.GENESIS, row)
+    assert row["hash"] == chain.link(app.config["AUDIT_KEY"], chain.GENESIS, row)
 
 
 def test_verify_reports_an_altered_row(app, runner):
@@ -119,7 +120,7 @@ def test_verify_reports_an_altered_row(app, runner):
         previous = connection.execute(
             sa.select(audit.c.hash).where(audit.c.id == ids[3])).scalar()
         connection.execute(audit.update().where(audit.c.id == ids[4]).values(
-            hash=chain.link(previous, row)))
+            hash=chain.link(app.config["AUDIT_KEY"], previous, row)))
     result = run_verify(runner)
     assert result.exit_code == 1 and f"BROKEN at row {ids[5]} (altered)" in result.output
 
@@ -279,9 +280,185 @@ def test_migration_0005_chains_the_rows_written_before_it():
                 actor_kind="system", action=action, outcome="success",
                 detail={"n": minute, "b": [1, 2]}))
     upgrade(revision="0005")
-    verdict = verify_chain()
-    assert verdict.intact and verdict.rows == 3 and verdict.head_seq == 3
+    assert sha256_chain_is_whole() == 3  # 0005's unkeyed chain; 0007 keys it
     db.session.remove()
     downgrade(revision="0004")
     with db.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM audit_event")).scalar() == 3
+
+
+def sha256_chain_is_whole():
+    """The number of rows when the trail is chained with 0005's unkeyed SHA-256 (else fails)."""
+    rows = db.session.execute(sa.select(audit).order_by(audit.c.seq)).mappings().all()
+    previous = chain.GENESIS
+    for row in rows:
+        assert row["hash"] == chain.sha256_link(previous, row), row["id"]
+        previous = row["hash"]
+    return len(rows)
+
+
+# The keyed chain and its checkpoints (issue 14, item 8) --------------------------------------
+
+
+def rechain_from(connection, first_id, link_of):
+    """A database-level attacker's re-chain: every row from ``first_id`` on gets a fresh hash."""
+    rows = connection.execute(sa.select(audit).order_by(audit.c.seq)).mappings().all()
+    previous = chain.GENESIS
+    for row in rows:
+        if row["id"] >= first_id:
+            connection.execute(audit.update().where(audit.c.id == row["id"]).values(
+                hash=link_of(previous, row)))
+            previous = link_of(previous, row)
+        else:
+            previous = row["hash"]
+
+
+@pytest.mark.parametrize("scheme", ["sha256", "another key"])
+def test_a_rewritten_row_re_chained_without_the_key_fails(app, runner, scheme):
+    """Rewrite a row and re-chain everything after it, as the unkeyed chain allowed: the
+    recomputed links do not match, whether plain SHA-256 or an HMAC under a guessed key."""
+    link_of = (chain.sha256_link if scheme == "sha256"
+               else lambda previous, row: chain.link("x" * 64, previous, row))
+    ids = write_events(8)
+    with tampering() as connection:
+        connection.execute(audit.update().where(audit.c.id == ids[4]).values(outcome="failure"))
+    with tampering() as connection:
+        rechain_from(connection, ids[4], link_of)
+    result = run_verify(runner)
+    assert result.exit_code == 1, result.output
+    assert f"BROKEN at row {ids[4]} (altered)" in result.output
+
+
+def test_the_chain_key_comes_from_the_config_not_the_database(migrated_schema, app):
+    """Another app with another AUDIT_KEY cannot verify (or extend unseen) this app's chain."""
+    write_events(3)
+    other = create_app(make_config(migrated_schema, AUDIT_KEY="k" * 40))
+    with other.app_context():
+        verdict = verify_chain()
+        assert not verdict.intact and verdict.problem.seq == 1
+        db.session.remove()
+        db.engine.dispose()
+    assert verify_chain().intact
+
+
+def checkpoint(runner, path):
+    db.session.commit()
+    result = runner.invoke(args=["audit", "checkpoint", "--out", str(path)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def verify_since(runner, path):
+    db.session.commit()
+    return runner.invoke(args=["audit", "verify", "--since-checkpoint", str(path)])
+
+
+def test_a_checkpoint_is_a_signed_json_line_appended_to_the_file(app, runner, tmp_path):
+    import json
+
+    path = tmp_path / "checkpoints.jsonl"
+    write_events(4)
+    result = checkpoint(runner, path)
+    assert f"checkpoint seq 4 written to {path}" in result.output
+    write_events(2)  # one more event per factory user: 4 + 2 rows, the user writes none
+    checkpoint(runner, path)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["seq"] for line in lines] == [4, 6]
+    head = db.session.execute(sa.select(audit.c.seq, audit.c.hash).where(
+        audit.c.seq == 6)).one()
+    assert lines[1]["hash"] == head.hash
+    assert set(lines[1]) == {"seq", "hash", "at", "signature"}
+    assert chain.checkpoint_signature_ok(app.config["AUDIT_KEY"], lines[1])
+    assert not chain.checkpoint_signature_ok("x" * 64, lines[1])
+    # Later rows are fine: the checkpoints are still reached.
+    write_events(3)
+    result = verify_since(runner, path)
+    assert result.exit_code == 0, result.output
+    assert "intact: 9 rows" in result.output and "matches the checkpoints" in result.output
+
+
+def test_deleting_the_last_rows_is_caught_only_with_a_checkpoint(app, runner, tmp_path):
+    path = tmp_path / "checkpoints.jsonl"
+    ids = write_events(8)
+    checkpoint(runner, path)
+    with tampering() as connection:
+        connection.execute(audit.delete().where(audit.c.id.in_(ids[-2:])))
+    result = run_verify(runner)
+    assert result.exit_code == 0 and "intact: 6 rows, head seq 6" in result.output
+    result = verify_since(runner, path)
+    assert result.exit_code == 1, result.output
+    assert "rows after seq 6 are missing, the chain's end was cut off" in result.output
+    assert "checkpoint line 1 (seq 8" in result.output
+
+
+def test_a_checkpoint_with_a_wrong_signature_or_another_row_fails(app, runner, tmp_path):
+    import json
+
+    path = tmp_path / "checkpoints.jsonl"
+    write_events(5)
+    checkpoint(runner, path)
+    good = json.loads(path.read_text())
+    # The head moved back by someone who rewrote the file without the key.
+    forged = dict(good, seq=3)
+    path.write_text(json.dumps(forged) + "\n")
+    result = verify_since(runner, path)
+    assert result.exit_code == 1
+    assert "checkpoint line 1 (seq 3): its signature is wrong" in result.output
+    # Validly signed, but the row at its seq holds another hash (the chain was rebuilt).
+    other = chain.checkpoint(app.config["AUDIT_KEY"], 5, "f" * 64, good["at"])
+    path.write_text(json.dumps(good) + "\n" + json.dumps(other) + "\n")
+    result = verify_since(runner, path)
+    assert result.exit_code == 1
+    assert "checkpoint line 2 (seq 5): the row at seq 5 differs" in result.output
+    assert "line 1" not in result.output
+    path.write_text("\n")
+    result = verify_since(runner, path)
+    assert result.exit_code == 1 and "holds no checkpoint" in result.output
+
+
+def test_no_checkpoint_of_a_broken_chain(app, runner, tmp_path):
+    path = tmp_path / "checkpoints.jsonl"
+    ids = write_events(4)
+    with tampering() as connection:
+        connection.execute(audit.update().where(audit.c.id == ids[1]).values(outcome="failure"))
+    db.session.commit()
+    result = runner.invoke(args=["audit", "checkpoint", "--out", str(path)])
+    assert result.exit_code == 1 and "BROKEN" in result.output
+    assert not path.exists()
+
+
+@pytest.mark.usefixtures("empty_app")
+def test_migration_0007_re_chains_existing_rows_under_the_key_and_back():
+    """0005 chained old rows with SHA-256; 0007 re-chains them with the app's AUDIT_KEY (the
+    triggers stay in place afterwards), and its downgrade restores the unkeyed chain."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+
+    upgrade(revision="0004")
+    old = sa.table("audit_event", sa.column("at", sa.DateTime(timezone=True)),
+                   sa.column("actor_kind"), sa.column("action"), sa.column("outcome"),
+                   sa.column("detail", sa.JSON))
+    with db.engine.begin() as connection:
+        for minute, action in enumerate(("login", "patient_view", "logout")):
+            connection.execute(old.insert().values(
+                at=datetime(2025, 5, 1, 9, minute, 30, 123456, tzinfo=UTC),
+                actor_kind="system", action=action, outcome="success", detail={"n": minute}))
+    upgrade(revision="0006")
+    assert sha256_chain_is_whole() == 3
+    assert not verify_chain().intact
+    db.session.remove()
+    upgrade(revision="0007")
+    verdict = verify_chain()
+    assert verdict.intact and verdict.rows == 3 and verdict.head_seq == 3
+    record("system_check", actor_kind="system")  # the app goes on from the keyed head
+    db.session.commit()
+    assert verify_chain().intact and verify_chain().rows == 4
+    with db.engine.connect() as connection, pytest.raises(DBAPIError, match="append-only"):
+        connection.execute(sa.text("UPDATE audit_event SET action = 'tampered'"))
+    db.session.remove()
+    downgrade(revision="0006")
+    assert sha256_chain_is_whole() == 4
+    with db.engine.connect() as connection, pytest.raises(DBAPIError, match="append-only"):
+        connection.execute(sa.text("DELETE FROM audit_event"))
+    db.session.remove()

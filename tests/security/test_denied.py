@@ -24,11 +24,11 @@ from factories import (
 from helpers import count
 from html_forms import form_of
 from test_route_access import (
-    ACCESS,
     ALLOWED,
     EXPECTED,
     OPENED_LINK,
     RULE_CASES,
+    access_of,
     build_url,
     build_world,
     is_login_redirect,
@@ -85,7 +85,7 @@ def test_every_denied_request_answers_its_status_and_holds_no_canary(app, client
 
     checked, problems = 0, []
     for endpoint, method in RULE_CASES:
-        access = ACCESS[endpoint]
+        access = access_of(endpoint, method)
         if actor == "anonymous":
             if access == "public":
                 continue

@@ -15,11 +15,11 @@ from conftest import TEST_PASSWORD, csrf_token, make_config
 from flask import Blueprint
 from helpers import free_port, start_gunicorn, stop_gunicorn
 from test_route_access import (
-    ACCESS,
     ALLOWED,
     EXPECTED,
     OPENED_LINK,
     RULE_CASES,
+    access_of,
     build_url,
     build_world,
 )
@@ -69,7 +69,7 @@ def header_problems(response, *, endpoint=None, secure=False):
 
 
 def actor_for(endpoint):
-    access = ACCESS[endpoint]
+    access = access_of(endpoint, "GET")
     if access == "public":
         return "anonymous"
     if access == "api":  # bearer tokens only; the therapist's token reaches P's records
@@ -119,7 +119,7 @@ def test_every_route_and_every_error_carries_the_security_headers(app, client, a
             browser = app.test_client()
             assert browser.get(OPENED_LINK[endpoint].format(world=world)).status_code == 303
         url = build_url(app, endpoint, world)
-        if ACCESS[endpoint] == "api":
+        if access_of(endpoint, "GET") == "api":
             response = app.test_client().get(url, headers=api_auth)
         else:
             response = browser.get(url)

@@ -61,7 +61,9 @@ class ResponseOut(Schema):
     instrument_version = fields.String(required=True)
     supersedes_id = fields.Integer(allow_none=True, required=True,
                                    metadata={"description": "The response this one corrects"})
-    answers = fields.List(fields.Integer(allow_none=True), required=True)
+    answers = fields.List(fields.Integer(allow_none=True), required=True, allow_none=True,
+                          metadata={"description": "Item-level answers; null for a clinical "
+                                    "trainer (minimum necessary: totals, bands and change)"})
     total = fields.Integer(required=True)
     band = fields.String(allow_none=True, required=True)
     risk = fields.Function(lambda r: "risk_item" in (r.flags or []), required=True,
