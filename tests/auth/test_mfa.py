@@ -11,11 +11,11 @@ import sqlalchemy as sa
 import time_machine
 from conftest import TEST_PASSWORD, AuthActions, csrf_token, make_config, reload
 from factories import UserFactory
-from helpers import audit_events, is_logged_in
+from helpers import audit_events, hashed, is_logged_in
 
 from clinic.app import create_app
-from clinic.auth import mfa
-from clinic.auth.models import LoginSession, Role
+from clinic.auth import mfa, services
+from clinic.auth.models import LoginSession, PendingLogin, Role
 from clinic.config import ConfigError, derived_mfa_key
 from clinic.extensions import db
 
@@ -362,3 +362,61 @@ def test_nobody_resets_their_own_and_only_admins_reset(app, client, auth, therap
     assert other_auth.post(f"/admin/users/{admin.id}/mfa/reset").status_code == 303
     assert not mfa.is_enabled(admin)
     assert [e.outcome for e in audit_events("mfa_reset")] == ["denied", "success"]
+
+
+# The pending login is a server-side record -------------------------------------------------
+
+
+def forged_session(app, data):
+    """A session cookie signed with the app's own SECRET_KEY, holding ``data``."""
+    return app.session_interface.get_signing_serializer(app).dumps(data)
+
+
+@pytest.mark.parametrize("claim", [
+    {"user_id": "ADMIN", "step": "enrol", "since": T0.timestamp(), "next": None},
+    {"user_id": "ADMIN", "step": "verify", "since": T0.timestamp(), "next": None},
+    {"key": "a-guessed-key", "next": None},
+])
+def test_a_forged_cookie_claiming_a_pending_login_gets_nothing(app, admin, clock, claim):
+    claim = {k: (admin.id if v == "ADMIN" else v) for k, v in claim.items()}
+    thief = app.test_client()
+    thief.set_cookie(COOKIE, forged_session(app, {"mfa_pending": claim}))
+    for path in ("/login/mfa/setup", "/login/mfa"):
+        response = thief.get(path)
+        assert response.status_code == 303 and response.headers["Location"] == "/login", path
+    assert not mfa.is_enabled(admin)
+    assert db.session.scalar(sa.select(sa.func.count(LoginSession.id))) == 0
+
+
+def test_the_cookie_holds_only_the_pending_logins_random_key(app, client, therapist, enrolled):
+    password_step(client, therapist.email)
+    data = app.session_interface.get_signing_serializer(app).loads(
+        client.get_cookie(COOKIE).value)
+    assert set(data["mfa_pending"]) == {"key", "next"}
+    [pending] = db.session.scalars(sa.select(PendingLogin)).all()
+    assert pending.user_id == therapist.id and pending.step == "verify"
+    assert pending.key_hash == hashed(data["mfa_pending"]["key"])  # only its hash is stored
+
+
+def test_a_pending_login_is_used_once(therapist, enrolled):
+    secret, codes = enrolled
+    _, key, pending_key = services.authenticate(therapist.email, TEST_PASSWORD)
+    assert key is None
+    user, key = services.log_in_second_step(pending_key, code_at(secret, T0 + 2 * STEP))
+    assert user == therapist and key
+    assert services.log_in_second_step(pending_key, codes[0]) == (None, None)
+    assert audit_events("mfa_verify", outcome="denied")[-1].detail["reason"] == (
+        "no_pending_login")
+    assert mfa.recovery_codes_left(therapist) == len(codes)  # the code was not spent
+
+
+def test_a_used_pending_login_cookie_reaches_no_second_step(app, client, auth, therapist,
+                                                            enrolled):
+    secret, _ = enrolled
+    password_step(client, therapist.email)
+    copied = client.get_cookie(COOKIE).value
+    assert auth.enter_code(therapist.email, code_at(secret, T0 + 2 * STEP)).status_code == 303
+    replay = app.test_client()
+    replay.set_cookie(COOKIE, copied)
+    response = replay.get("/login/mfa")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
