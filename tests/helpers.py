@@ -265,3 +265,9 @@ def stop_gunicorn(process):
     except subprocess.TimeoutExpired:
         process.kill()
         return process.communicate(timeout=10)[0].decode(errors="replace")
+
+
+def forged_session(app, data):
+    """A session cookie signed with the app's own SECRET_KEY holding ``data``: what anyone who
+    knows the key could send."""
+    return app.session_interface.get_signing_serializer(app).dumps(data)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import time_machine
 from conftest import TEST_PASSWORD, AuthActions, csrf_token, make_config, reload
 from factories import UserFactory
-from helpers import audit_events, hashed, is_logged_in
+from helpers import audit_events, forged_session, hashed, is_logged_in
 
 from clinic.app import create_app
 from clinic.auth import mfa, services
@@ -365,11 +365,6 @@ def test_nobody_resets_their_own_and_only_admins_reset(app, client, auth, therap
 
 
 # The pending login is a server-side record -------------------------------------------------
-
-
-def forged_session(app, data):
-    """A session cookie signed with the app's own SECRET_KEY, holding ``data``."""
-    return app.session_interface.get_signing_serializer(app).dumps(data)
 
 
 @pytest.mark.parametrize("claim", [
