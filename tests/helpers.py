@@ -9,6 +9,7 @@ import html
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -238,7 +239,7 @@ def start_gunicorn(database_url, port, **environ):
     """The real gunicorn with the project's gunicorn.conf.py, on 127.0.0.1:``port``."""
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
            "LIFTCLINIC_ENV": "production", "DATABASE_URL": database_url,
-           "SECRET_KEY": "gunicorn-test-secret-key-0123456789-abcdefgh",
+           "SECRET_KEY": secrets.token_urlsafe(48),
            "BASE_URL": "https://clinic.test", **environ}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
