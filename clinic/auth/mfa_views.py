@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from clinic.auth import mfa, services
@@ -41,6 +41,13 @@ NEW_CODES = "mfa_new_codes"
 
 class CodeForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter the code."), Length(max=40)])
+
+
+class AccountSetupForm(CodeForm):
+    """Turning two-step login on from the account page: the current password again, too."""
+
+    password = PasswordField("Your current password", validators=[
+        InputRequired("Enter your current password."), Length(max=1024)])
 
 
 def _mfa_limit():
@@ -171,14 +178,18 @@ def account():
 @bp.route("/account/mfa/setup", methods=["GET", "POST"])
 @limiter.limit(_mfa_limit, methods=["POST"])
 def account_setup():
-    """Turn two-step login on for your own account."""
+    """Turn two-step login on for your own account (your password again, and a first code).
+
+    A wrong password shows the form again and counts as on the password-change page; a
+    lockout ends this session too.
+    """
     me = current_user._get_current_object()
     if mfa.is_enabled(me):
         return redirect(url_for("mfa.account"), code=303)
-    form = CodeForm()
+    form = AccountSetupForm()
     if form.validate_on_submit():
         try:
-            codes = mfa.confirm_enrolment(me, form.code.data)
+            codes = services.enable_own_mfa(me, form.password.data, form.code.data)
         except ServiceError as error:
             error.show_on(form)
         else:

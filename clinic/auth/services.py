@@ -263,21 +263,54 @@ def log_out(user, key):
     record("logout", actor=user, obj=user)
 
 
+WRONG_CURRENT = "That is not your current password."
+
+
+def _count_own_password_failure(user):
+    """A logged-in user typed a wrong current password (inside the caller's transaction).
+
+    Guessing here is guessing the password: it counts towards the same lockout, and a
+    lockout ends every session (whoever holds this cookie may not be its owner).
+    """
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = utcnow() + current_app.config["LOGIN_LOCKOUT"]
+        user.failed_logins = 0
+        end_sessions(user, "lockout")
+        record("lockout", actor=user, obj=user, outcome="denied",
+               until=user.locked_until.isoformat())
+
+
+@write_transaction
+def _confirm_own_password(user, password, action):
+    """Whether ``password`` is the user's own; a wrong one is audited as a failed ``action``
+    and counted as on the password-change page."""
+    if verify_password(user.password_hash, password or ""):
+        return True
+    record(action, actor=user, obj=user, outcome="failure", reason="wrong_password")
+    _count_own_password_failure(user)
+    return False
+
+
+def enable_own_mfa(user, password, code):
+    """Turn two-step login on from the account page: the current password again, then the
+    first code. Returns the recovery codes; raises ``ServiceError`` on the field at fault.
+
+    Asking for the password means a copied session cookie cannot enrol the thief's
+    authenticator.
+    """
+    if not _confirm_own_password(user, password, "mfa_enrol"):
+        raise ServiceError(WRONG_CURRENT, field="password")
+    return mfa.confirm_enrolment(user, code)
+
+
 @write_transaction
 def change_own_password(user, current_password, new_password, keep_key):
     """Change a password after checking the current one; every other session ends."""
     if not verify_password(user.password_hash, current_password):
         record("password_change", actor=user, obj=user, outcome="failure")
-        # Guessing here is guessing the password: it counts towards the same lockout, and a
-        # lockout ends every session (whoever holds this cookie may not be its owner).
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = utcnow() + current_app.config["LOGIN_LOCKOUT"]
-            user.failed_logins = 0
-            end_sessions(user, "lockout")
-            record("lockout", actor=user, obj=user, outcome="denied",
-                   until=user.locked_until.isoformat())
-        return "That is not your current password."
+        _count_own_password_failure(user)
+        return WRONG_CURRENT
     problem = password_problem(new_password)
     if problem:
         return problem

@@ -80,13 +80,15 @@ def test_setting_up_shows_a_qr_code_and_the_key_and_needs_a_right_code(client, a
     # A reload shows the same key: the QR code already scanned stays valid.
     assert secret in client.get("/account/mfa/setup").get_data(as_text=True).replace(" ", "")
 
-    wrong = auth.post("/account/mfa/setup", {"code": "000000"}, token_page="/account/mfa/setup")
+    wrong = auth.post("/account/mfa/setup", {"code": "000000", "password": TEST_PASSWORD},
+                      token_page="/account/mfa/setup")
     assert wrong.status_code == 422
     assert "That code is not right" in wrong.get_data(as_text=True)
     assert [e.outcome for e in audit_events("mfa_enrol")] == ["failure"]
     assert not mfa.is_enabled(therapist)
 
-    right = auth.post("/account/mfa/setup", {"code": code_at(secret, T0)},
+    right = auth.post("/account/mfa/setup", {"code": code_at(secret, T0),
+                                             "password": TEST_PASSWORD},
                       token_page="/account/mfa/setup")
     assert right.status_code == 303
     codes_page = client.get(right.headers["Location"])
@@ -120,6 +122,45 @@ def test_the_secret_is_encrypted_with_the_configured_key(migrated_schema):
     assert derived != "test-secret-key-that-is-at-least-32-bytes-long"
     with pytest.raises(ConfigError, match="MFA_ENCRYPTION_KEY"):
         create_app(make_config(migrated_schema, MFA_ENCRYPTION_KEY="not-a-fernet-key"))
+
+
+def test_turning_it_on_asks_for_the_password_again(client, auth, therapist, clock):
+    auth.login(therapist.email)
+    body = client.get("/account/mfa/setup").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="password"[^>]*type="password"', body)
+    secret = re.search(r'<code id="mfa-key">([A-Z2-7 ]+)</code>', body).group(1).replace(" ", "")
+    code = code_at(secret, T0)
+
+    # A copied session cookie alone (no password) enrols nothing.
+    missing = auth.post("/account/mfa/setup", {"code": code}, token_page="/account/mfa/setup")
+    assert missing.status_code == 422
+    assert "Enter your current password." in missing.get_data(as_text=True)
+    wrong = auth.post("/account/mfa/setup", {"code": code, "password": "not my password"},
+                      token_page="/account/mfa/setup")
+    assert wrong.status_code == 422
+    assert "That is not your current password." in wrong.get_data(as_text=True)
+    assert not mfa.is_enabled(therapist)
+    # Counted as a wrong password on the password-change page, and audited.
+    assert reload(therapist).failed_logins == 1
+    [failed] = audit_events("mfa_enrol")
+    assert (failed.outcome, failed.detail) == ("failure", {"reason": "wrong_password"})
+
+    right = auth.post("/account/mfa/setup", {"code": code, "password": TEST_PASSWORD},
+                      token_page="/account/mfa/setup")
+    assert right.status_code == 303 and mfa.is_enabled(therapist)
+
+
+def test_wrong_passwords_at_set_up_lock_the_account_and_end_the_session(app, client, auth,
+                                                                         therapist, clock):
+    auth.login(therapist.email)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        auth.post("/account/mfa/setup", {"code": "123456", "password": "guess"},
+                  token_page="/account/mfa/setup")
+        if not is_logged_in(client):
+            break
+    assert reload(therapist).locked_until is not None
+    assert not is_logged_in(client)
+    assert not mfa.is_enabled(therapist)
 
 
 # Logging in with it --------------------------------------------------------------------------
