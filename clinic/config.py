@@ -13,6 +13,21 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_DIR / "instance"
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
 MIN_SECRET_KEY_BYTES = 32
+# A random key of 32+ characters has far more distinct characters than this (token_urlsafe(48)
+# has about 40); fewer means a word, a repeated pattern or a hand-typed string.
+MIN_SECRET_KEY_DISTINCT = 20
+RANDOM_KEY_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+# Keys that are in the code, the tests or the docs, so anyone could sign a session with them.
+PUBLISHED_SECRET_KEYS = frozenset({
+    "dev-only-secret-key-do-not-use-in-production!",
+    "test-secret-key-that-is-at-least-32-bytes-long",
+    "collection-only-secret-key-0123456789abcdef",
+    "gunicorn-test-secret-key-0123456789-abcdefgh",
+    "Zq3vXk9-tT1mPw8_LrB4sN6yHc2JdE5fGa7uKo0iVx",
+})
+# Words of placeholder keys ("changeme", "my-secret-key", "not-a-real-password"...).
+PLACEHOLDER_WORDS = ("changeme", "change-me", "change_me", "secret", "password", "example",
+                     "do-not-use", "replace")
 # Argon2 parameters (clinic.auth.passwords): "fast" is the cheapest Argon2 there is, for the
 # test suite; it protects nothing, so it is refused outside development and testing.
 PASSWORD_HASH_PROFILES = ("standard", "fast")
@@ -226,6 +241,11 @@ def validate(config):
         )
     if len(key.encode()) < MIN_SECRET_KEY_BYTES:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long.")
+    if config["ENV_NAME"] == "production":
+        problem = secret_key_problem(key)
+        if problem:
+            raise ConfigError(f"SECRET_KEY {problem}: production refuses to start with it. "
+                              f"Make a random one with {RANDOM_KEY_COMMAND}")
     profile = config.get("PASSWORD_HASH_PROFILE", "standard")
     if profile not in PASSWORD_HASH_PROFILES:
         raise ConfigError("PASSWORD_HASH_PROFILE must be one of: "
@@ -233,3 +253,17 @@ def validate(config):
     if profile != "standard" and config["ENV_NAME"] not in ("development", "testing"):
         raise ConfigError(f"PASSWORD_HASH_PROFILE {profile!r} is for tests only: production "
                           "hashes passwords with the standard profile.")
+
+
+def secret_key_problem(key):
+    """Why ``key`` is no secret (published, a placeholder, low in entropy), or None."""
+    if key in PUBLISHED_SECRET_KEYS:
+        return "is a published default (it is in the code, tests or docs)"
+    lowered = key.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "is a placeholder, not a random key"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return (f"is too simple (fewer than {MIN_SECRET_KEY_DISTINCT} different characters)")
+    if any(key[period:] == key[:-period] for period in range(1, len(key) // 2 + 1)):
+        return "is a repeated pattern"
+    return None

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,7 +100,14 @@ def database_url(tmp_path_factory):
     admin.dispose()
 
 
+# A production-mode test app's key: made for this run (a key written in the repo is published,
+# and production refuses to start with one).
+PRODUCTION_SECRET_KEY = secrets.token_urlsafe(48)
+
+
 def make_config(database_url, **overrides):
+    if overrides.get("ENV_NAME") == "production":
+        overrides.setdefault("SECRET_KEY", PRODUCTION_SECRET_KEY)
     config = {
         "ENV_NAME": "testing",
         "TESTING": True,

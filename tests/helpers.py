@@ -241,7 +241,7 @@ def start_gunicorn(database_url, port, **environ):
     """The real gunicorn with the project's gunicorn.conf.py, on 127.0.0.1:``port``."""
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
            "LIFTCLINIC_ENV": "production", "DATABASE_URL": database_url,
-           "SECRET_KEY": "gunicorn-test-secret-key-0123456789-abcdefgh",
+           "SECRET_KEY": secrets.token_urlsafe(48),
            "BASE_URL": "https://clinic.test", **environ}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
@@ -288,3 +288,9 @@ def training_alert(patient, kind="pain_reported"):
     alert = raise_alert(patient, kind, pain=7)
     db.session.commit()
     return alert.id
+
+
+def forged_session(app, data):
+    """A session cookie signed with the app's own SECRET_KEY holding ``data``: what anyone who
+    knows the key could send."""
+    return app.session_interface.get_signing_serializer(app).dumps(data)

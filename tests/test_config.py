@@ -1,11 +1,13 @@
 """Configuration comes from the environment when the app is built; unsafe setups refuse to start."""
 
+import secrets
+
 import pytest
 
 from clinic import config
 from clinic.app import create_app
 
-STRONG_KEY = "k" * 32
+STRONG_KEY = secrets.token_urlsafe(48)  # made per run: a key in the repo is published
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -70,11 +72,44 @@ def test_an_unknown_environment_name_is_refused():
 def test_audit_key_is_derived_from_the_secret_key_unless_set():
     from clinic.config import ConfigError, build, derived_audit_key
 
-    secret = "s" * 40
+    secret, other = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
     derived = build({"SECRET_KEY": secret}, environ={})["AUDIT_KEY"]
     assert derived == derived_audit_key(secret) and len(derived) == 64
-    assert derived != build({"SECRET_KEY": "t" * 40}, environ={})["AUDIT_KEY"]
+    assert derived != build({"SECRET_KEY": other}, environ={})["AUDIT_KEY"]
     assert derived != build({"SECRET_KEY": secret}, environ={})["MFA_ENCRYPTION_KEY"]
     assert build({"SECRET_KEY": secret}, environ={"AUDIT_KEY": "a" * 32})["AUDIT_KEY"] == "a" * 32
     with pytest.raises(ConfigError, match="AUDIT_KEY must be at least 32 bytes"):
         build({"SECRET_KEY": secret}, environ={"AUDIT_KEY": "short"})
+
+
+@pytest.mark.parametrize(("key", "why"), [
+    ("dev-only-secret-key-do-not-use-in-production!", "published default"),
+    ("test-secret-key-that-is-at-least-32-bytes-long", "published default"),
+    ("Zq3vXk9-tT1mPw8_LrB4sN6yHc2JdE5fGa7uKo0iVx", "published default"),
+    ("changeme-changeme-changeme-changeme-1234", "placeholder"),
+    ("my-super-Secret-key-for-the-clinic-2026", "placeholder"),
+    ("k" * 32, "too simple"),
+    ("abcdefghij" * 4, "too simple"),
+    ("abcdefghijklmnopqrstuvwxy" * 2, "repeated pattern"),
+])
+def test_production_refuses_a_published_or_weak_secret_key_with_how_to_make_one(key, why):
+    with pytest.raises(config.ConfigError, match=why) as refused:
+        config.build(environ={"SECRET_KEY": key})
+    assert "secrets.token_urlsafe(48)" in str(refused.value)
+
+
+def test_production_refuses_a_weak_key_when_the_app_is_created(tmp_path):
+    with pytest.raises(config.ConfigError, match="published default"):
+        create_app({"ENV_NAME": "production",
+                    "SECRET_KEY": "test-secret-key-that-is-at-least-32-bytes-long",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+
+
+def test_development_and_testing_keep_their_published_keys():
+    assert config.build(environ={"LIFTCLINIC_ENV": "development"})["SECRET_KEY"]
+    assert config.build(environ={"LIFTCLINIC_ENV": "testing", "SECRET_KEY": "k" * 32})
+
+
+def test_a_random_key_passes():
+    for _ in range(50):
+        assert config.secret_key_problem(secrets.token_urlsafe(48)) is None

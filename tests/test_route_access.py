@@ -115,7 +115,7 @@ ACCESS = {
     "portal.edit_session": "public",
     # The JSON API takes bearer tokens only ("api": anonymous and a login cookie alike get
     # 401 JSON); per-role and per-scope checks of the API live in tests/api/. Its docs pages
-    # are clinician pages.
+    # take a bearer token or a clinician's login ("api_or_clinician": anonymous gets 401 JSON).
     "api_tokens.create_token": "api",
     "api_tokens.list_tokens": "api",
     "api_tokens.revoke_token": "api",
@@ -165,8 +165,8 @@ ACCESS = {
     "api_catalogue.remove_level": "api",
     "api_catalogue.add_starters": "api",
     "api_measures.list_invitations": "api",
-    "api_docs.openapi_json": "clinician",
-    "api_docs.docs": "clinician",
+    "api_docs.openapi_json": "api_or_clinician",
+    "api_docs.docs": "api_or_clinician",
     "audit.index": "admin",
     "audit.export": "admin",
     # Reports and exports: a patient's are scoped like every patient record; the clinic-wide
@@ -199,6 +199,8 @@ ALLOWED = None  # marker: the actor may use the route
 EXPECTED = {
     "public": dict.fromkeys(ACTORS, ALLOWED),
     "clinician": dict.fromkeys(ACTORS[1:], ALLOWED),
+    # A bearer token or a login: every clinician; anonymous gets the API's 401 JSON.
+    "api_or_clinician": dict.fromkeys(ACTORS[1:], ALLOWED),
     "admin": {"admin": ALLOWED, "admin_b": ALLOWED,
               "therapist": 403, "trainer": 403, "therapist2": 403},
     "patient": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": ALLOWED,
@@ -475,7 +477,7 @@ def check_access(app, client, auth, world, endpoint, method, actor):
         response = client.post(url, data={"csrf_token": csrf_token(client, token_page)})
 
     where = f"{method} {url} as {actor} ({access})"
-    if access == "api":
+    if access == "api" or (access == "api_or_clinician" and actor == "anonymous"):
         assert response.status_code == 401 and response.is_json, f"{where}: {response.status_code}"
         assert "WWW-Authenticate" in response.headers, f"{where}: no challenge"
         return

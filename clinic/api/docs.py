@@ -1,14 +1,42 @@
 """The OpenAPI document and a plain HTML page generated from it (no script, nothing remote).
 
-Both are clinician pages behind the usual login: the document describes the API, and a
-production deployment shows it only to people with an account.
+Both answer the API's own clients (a valid bearer token) as well as a clinician's page login:
+the document describes the API, and a production deployment shows it only to people with an
+account. Anyone else gets the API's 401 JSON with ``WWW-Authenticate``, not the login page.
 """
 
+import functools
+
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user
+
+from clinic.api.auth import bearer_token, unauthorized
+from clinic.auth.api_tokens import user_for_token
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
 
 METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def token_or_login(view):
+    """Run ``view`` for a live bearer token or a clinician's login session; else 401 JSON.
+
+    A request that sends a bearer token is judged by the token alone (an expired or revoked
+    one gets 401 even from a browser that is logged in).
+    """
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if bearer_token() is not None:
+            user, _token = user_for_token(bearer_token())
+            if user is None:
+                return unauthorized()
+        elif not current_user.is_authenticated:
+            return unauthorized("Log in, or send a valid API token.")
+        return view(*args, **kwargs)
+
+    guarded.is_public = True  # the cookie guard steps aside: this wrapper decides
+    return guarded
 
 
 def openapi_document():
@@ -16,6 +44,7 @@ def openapi_document():
 
 
 @bp.get("/openapi.json")
+@token_or_login
 def openapi_json():
     """The OpenAPI 3 document, generated from the schemas."""
     return jsonify(openapi_document())
@@ -90,6 +119,7 @@ def operations(spec):
 
 
 @bp.get("/docs")
+@token_or_login
 def docs():
     """Every operation of the API, read from the OpenAPI document."""
     spec = openapi_document()

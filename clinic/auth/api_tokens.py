@@ -44,11 +44,11 @@ def issue_token(email, password, code=None, name=None):
 
     :raises LoginFailed: any failure, one message for all (after it was counted and audited).
     """
-    user, key = auth_services.authenticate(email, password)
+    user, key, pending_key = auth_services.authenticate(email, password)
     if key is None:  # two-step login: the code decides, and counts towards the lockout
         if not code:
             raise SecondStepNeeded()
-        user, key = auth_services.log_in_second_step(user.id, code)
+        user, key = auth_services.log_in_second_step(pending_key, code)
         if user is None:
             raise auth_services.LoginFailed()
     return _create_token(user, key, (name or "").strip() or DEFAULT_NAME)

@@ -1,10 +1,11 @@
 """Two-step login pages: the code step of a login, setting up an authenticator, recovery codes,
 and an admin's reset.
 
-A right password alone opens no login session: it leaves a *pending* login in the signed
-session cookie (user id, which step, when; nothing secret). That cookie reaches only the two
-pages of the second step, for ``MFA_PENDING_TIMEOUT``; the login session (and its cookie key)
-is made only when the code is right.
+A right password alone opens no login session: it makes a *pending* login on the server
+(``PendingLogin``: user, step, when, used once), and the signed session cookie holds only that
+record's random key. Only the two pages of the second step accept it, for
+``MFA_PENDING_TIMEOUT``; the login session (and its cookie key) is made only when the code is
+right. A cookie signed with the app's key that names a user id reaches nothing.
 """
 
 import segno
@@ -22,7 +23,7 @@ from flask import (
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from clinic.auth import mfa, services
@@ -42,6 +43,13 @@ class CodeForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter the code."), Length(max=40)])
 
 
+class AccountSetupForm(CodeForm):
+    """Turning two-step login on from the account page: the current password again, too."""
+
+    password = PasswordField("Your current password", validators=[
+        InputRequired("Enter your current password."), Length(max=1024)])
+
+
 def _mfa_limit():
     return current_app.config["RATELIMIT_MFA"]
 
@@ -54,24 +62,30 @@ def mfa_enabled(user):
 # The pending login ----------------------------------------------------------------------------
 
 
-def start_second_step(user, next_url):
-    """After a right password: remember the pending login and send the browser to its step."""
+def start_second_step(user, pending_key, next_url):
+    """After a right password: keep the pending login's key, send the browser to its step."""
     step = mfa.second_step(user)
-    session[PENDING] = {"user_id": user.id, "step": step, "since": utcnow().timestamp(),
+    session[PENDING] = {"key": pending_key,
                         "next": next_url if is_safe_next(next_url) else None}
     return redirect(url_for("mfa.verify" if step == "verify" else "mfa.login_setup"), code=303)
 
 
 def _pending(step):
-    """The pending login of this browser for ``step``, while it is fresh; else None."""
+    """(key, next URL, user) of this browser's live pending login for ``step``; else None."""
     pending = session.get(PENDING)
-    if not pending or pending.get("step") != step:
+    if not isinstance(pending, dict):
         return None
-    age = utcnow().timestamp() - pending["since"]
-    if not 0 <= age <= current_app.config["MFA_PENDING_TIMEOUT"].total_seconds():
-        session.pop(PENDING, None)
+    # The code step's page opens for a live pending login (a locked user's wrong codes are
+    # refused and audited by the step itself); setting up needs a user who may log in.
+    now = utcnow()
+    if step == "verify":
+        record = services.pending_login(pending.get("key"), step, now)
+        user = record.user if record is not None else None
+    else:
+        user = services.pending_user(pending.get("key"), step, now)
+    if user is None:
         return None
-    return pending
+    return pending["key"], pending.get("next"), user
 
 
 def _back_to_login():
@@ -79,12 +93,12 @@ def _back_to_login():
     return redirect(url_for("auth.login"), code=303)
 
 
-def _finish_login(user, key, pending):
+def _finish_login(user, key, next_url):
     """The second step is done: a fresh session holding only the new login key."""
     session.clear()
     session[SESSION_KEY] = key
     login_user(user, remember=False)
-    return pending.get("next") or url_for("caseload.dashboard")
+    return next_url if is_safe_next(next_url) else url_for("caseload.dashboard")
 
 
 def _qr(user, secret):
@@ -105,11 +119,12 @@ def verify():
     pending = _pending("verify")
     if pending is None:
         return _back_to_login()
+    pending_key, next_url, _user = pending
     form = CodeForm()
     if form.validate_on_submit():
-        user, key = services.log_in_second_step(pending["user_id"], form.code.data)
+        user, key = services.log_in_second_step(pending_key, form.code.data)
         if user is not None:
-            return redirect(_finish_login(user, key, pending), code=303)
+            return redirect(_finish_login(user, key, next_url), code=303)
         form.code.errors.append(mfa.WRONG_CODE)
     status = 422 if form.errors else 200
     return render_template("auth/mfa_verify.html", form=form), status
@@ -123,17 +138,17 @@ def login_setup():
     if current_user.is_authenticated:
         return redirect(url_for("caseload.dashboard"), code=303)
     pending = _pending("enrol")
-    user = services.pending_user(pending["user_id"], utcnow()) if pending else None
-    if user is None:
+    if pending is None:
         return _back_to_login()
+    pending_key, next_url, user = pending
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            user, key, codes = services.enrol_and_log_in(user.id, form.code.data)
+            user, key, codes = services.enrol_and_log_in(pending_key, form.code.data)
         except ServiceError as error:
             error.show_on(form)
         else:
-            target = _finish_login(user, key, pending)
+            target = _finish_login(user, key, next_url)
             session[NEW_CODES] = mfa.seal(codes)
             return redirect(url_for("mfa.recovery_codes", next=target), code=303)
     return _setup_page(user, form, required=True)
@@ -163,14 +178,18 @@ def account():
 @bp.route("/account/mfa/setup", methods=["GET", "POST"])
 @limiter.limit(_mfa_limit, methods=["POST"])
 def account_setup():
-    """Turn two-step login on for your own account."""
+    """Turn two-step login on for your own account (your password again, and a first code).
+
+    A wrong password shows the form again and counts as on the password-change page; a
+    lockout ends this session too.
+    """
     me = current_user._get_current_object()
     if mfa.is_enabled(me):
         return redirect(url_for("mfa.account"), code=303)
-    form = CodeForm()
+    form = AccountSetupForm()
     if form.validate_on_submit():
         try:
-            codes = mfa.confirm_enrolment(me, form.code.data)
+            codes = services.enable_own_mfa(me, form.password.data, form.code.data)
         except ServiceError as error:
             error.show_on(form)
         else:

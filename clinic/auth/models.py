@@ -126,6 +126,28 @@ class LoginSession(db.Model):
     user = relationship("User")
 
 
+class PendingLogin(db.Model):
+    """A login half done: the password was right, the second step (a code, or setting one up)
+    is still to come.
+
+    Made by the password step; the browser's signed cookie holds only its random key (the
+    hash is stored here), so a cookie forged with the app's SECRET_KEY that names a user
+    reaches nothing. Used once (``used_at``), and only within ``MFA_PENDING_TIMEOUT`` of
+    ``created_at``.
+    """
+
+    __tablename__ = "pending_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    step: Mapped[str] = mapped_column(sa.String(16))  # "verify" or "enrol"
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+
+
 class ApiToken(db.Model):
     """One bearer token of one clinician."""
 

@@ -6,6 +6,7 @@ audit events. They raise ``ServiceError`` with the form field a message belongs 
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,7 +14,7 @@ from flask import current_app
 from clinic.audit.services import record
 from clinic.auth import mfa
 from clinic.auth.credentials import end_credentials, end_sessions, key_hash
-from clinic.auth.models import Clinic, LoginSession, Role, User
+from clinic.auth.models import Clinic, LoginSession, PendingLogin, Role, User
 from clinic.auth.passwords import (
     burn_verification_time,
     hash_password,
@@ -70,11 +71,13 @@ def _open_session(user, now, **detail):
 
 @write_transaction
 def log_in(email, password):
-    """Check the credentials and open a login session; returns (user, session key).
+    """Check the credentials and open a login session; returns (user, session key, pending key).
 
-    When the user has (or must set up) two-step login, the key is None and the second step
-    decides: ``mfa.second_step(user)`` says which. The failure count is not reset by a right
-    password alone, or password + a few wrong codes, repeated, would never lock.
+    When the user has (or must set up) two-step login, the session key is None and the second
+    step decides: a server-side ``PendingLogin`` is made for it (its step is
+    ``mfa.second_step(user)``), and its random key is returned for the browser's cookie.
+    The failure count is not reset by a right password alone, or password + a few wrong
+    codes, repeated, would never lock.
     Failures count towards a lockout; the commit after a failure still happens, so the count
     and the audit event are kept, then ``LoginFailed`` is raised by the caller's wrapper.
     """
@@ -85,84 +88,122 @@ def log_in(email, password):
         burn_verification_time(password)
         record("login", outcome="failure", reason="unknown_email",
                email_sha256=hashlib.sha256(email.encode()).hexdigest())
-        return None, None
+        return None, None, None
     if not user.active or user.is_locked(now):
         burn_verification_time(password)
         reason = "inactive" if not user.active else "locked"
         record("login", actor=user, obj=user, outcome="denied", reason=reason)
-        return None, None
+        return None, None, None
     if not verify_password(user.password_hash, password):
         record("login", actor=user, obj=user, outcome="failure", reason="wrong_password")
         _count_failure(user, now)
-        return None, None
+        return None, None, None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     step = mfa.second_step(user)
     if step is not None:
         record("mfa_challenge", actor=user, obj=user, step=step)
-        return user, None
-    return user, _open_session(user, now)
+        pending_key = secrets.token_urlsafe(32)
+        db.session.add(PendingLogin(user=user, key_hash=key_hash(pending_key), step=step,
+                                    created_at=now))
+        return user, None, pending_key
+    return user, _open_session(user, now), None
 
 
 def authenticate(email, password):
     """Log in or raise ``LoginFailed`` (after the failure has been counted and audited).
 
-    Returns (user, key); key is None when a second step (code or enrolment) must follow.
+    Returns (user, key, pending key); key is None when a second step (code or enrolment) must
+    follow, and the pending key (for the browser's cookie, or the API's own second step)
+    names the server-side pending login that step needs.
     """
-    user, key = log_in(email, password)
+    user, key, pending_key = log_in(email, password)
     if user is None:
         raise LoginFailed()
-    return user, key
+    return user, key, pending_key
 
 
-def pending_user(user_id, now):
-    """The user a pending login belongs to, if they may still log in."""
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.is_locked(now):
+def pending_login(pending_key, step, now):
+    """The live pending login of ``pending_key`` for ``step``, or None.
+
+    Live: made by a password step for this step, not used yet, younger than
+    ``MFA_PENDING_TIMEOUT``. Nothing but the random key of a pending login made by the
+    password step is accepted: a user id is not. Whether its user may still log in is
+    ``pending_user``'s question (and the second step's).
+    """
+    if not isinstance(pending_key, str) or not pending_key:
         return None
-    return user
+    pending = db.session.scalar(sa.select(PendingLogin).where(
+        PendingLogin.key_hash == key_hash(pending_key)))
+    if pending is None or pending.step != step or pending.used_at is not None:
+        return None
+    age = now - pending.created_at
+    if not timedelta(0) <= age <= current_app.config["MFA_PENDING_TIMEOUT"]:
+        return None
+    return pending
+
+
+def _may_log_in(user, now):
+    return user.active and not user.is_locked(now)
+
+
+def pending_user(pending_key, step, now):
+    """The user of a live pending login (see ``pending_login``) who may still log in; or None."""
+    pending = pending_login(pending_key, step, now)
+    if pending is None or not _may_log_in(pending.user, now):
+        return None
+    return pending.user
 
 
 @write_transaction
-def log_in_second_step(user_id, code):
+def log_in_second_step(pending_key, code):
     """The second step of a login: a TOTP or recovery code. Returns (user, key) or (None, None).
 
-    A wrong or replayed code counts towards the same lockout as a wrong password.
+    ``pending_key`` is the key of the pending login the password step made; it is used up by
+    a right code. A wrong or replayed code counts towards the same lockout as a wrong password.
     """
     now = utcnow()
-    user = pending_user(user_id, now)
-    if user is None:
+    pending = pending_login(pending_key, "verify", now)
+    if pending is None:
+        record("mfa_verify", clinic_id=None, outcome="denied", reason="no_pending_login")
+        return None, None
+    user = pending.user
+    if not _may_log_in(user, now):
         record("mfa_verify", clinic_id=None, outcome="denied", reason="not_allowed",
-               user_id=user_id)
+               user_id=user.id)
         return None, None
     method, reason = mfa.check_code(user, code, now)
     if method is None:
         record("mfa_verify", actor=user, obj=user, outcome="failure", reason=reason)
         _count_failure(user, now)
         return None, None
+    pending.used_at = now
     detail = {"remaining": mfa.recovery_codes_left(user)} if method == "recovery_code" else {}
     record("mfa_verify", actor=user, obj=user, method=method, **detail)
     return user, _open_session(user, now, mfa=method)
 
 
 @write_transaction
-def _enrol_and_log_in(user_id, code):
+def _enrol_and_log_in(pending_key, code):
     now = utcnow()
-    user = pending_user(user_id, now)
+    user = pending_user(pending_key, "enrol", now)
     if user is None:
         raise ServiceError("Please log in again.")
+    pending = pending_login(pending_key, "enrol", now)
     codes = mfa.enable(user, code, now)
     if codes is None:
         return user, None, None
+    pending.used_at = now
     return user, _open_session(user, now, mfa="enrolled"), codes
 
 
-def enrol_and_log_in(user_id, code):
+def enrol_and_log_in(pending_key, code):
     """Finish a login that had to set up two-step login first: returns (user, key, codes).
 
+    ``pending_key`` is the key of the pending login the password step made (used up here).
     A wrong code is audited (the transaction commits) and then raised as a form error.
     """
-    user, key, codes = _enrol_and_log_in(user_id, code)
+    user, key, codes = _enrol_and_log_in(pending_key, code)
     if key is None:
         raise ServiceError(mfa.WRONG_SETUP_CODE, field="code")
     return user, key, codes
@@ -222,21 +263,54 @@ def log_out(user, key):
     record("logout", actor=user, obj=user)
 
 
+WRONG_CURRENT = "That is not your current password."
+
+
+def _count_own_password_failure(user):
+    """A logged-in user typed a wrong current password (inside the caller's transaction).
+
+    Guessing here is guessing the password: it counts towards the same lockout, and a
+    lockout ends every session (whoever holds this cookie may not be its owner).
+    """
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = utcnow() + current_app.config["LOGIN_LOCKOUT"]
+        user.failed_logins = 0
+        end_sessions(user, "lockout")
+        record("lockout", actor=user, obj=user, outcome="denied",
+               until=user.locked_until.isoformat())
+
+
+@write_transaction
+def _confirm_own_password(user, password, action):
+    """Whether ``password`` is the user's own; a wrong one is audited as a failed ``action``
+    and counted as on the password-change page."""
+    if verify_password(user.password_hash, password or ""):
+        return True
+    record(action, actor=user, obj=user, outcome="failure", reason="wrong_password")
+    _count_own_password_failure(user)
+    return False
+
+
+def enable_own_mfa(user, password, code):
+    """Turn two-step login on from the account page: the current password again, then the
+    first code. Returns the recovery codes; raises ``ServiceError`` on the field at fault.
+
+    Asking for the password means a copied session cookie cannot enrol the thief's
+    authenticator.
+    """
+    if not _confirm_own_password(user, password, "mfa_enrol"):
+        raise ServiceError(WRONG_CURRENT, field="password")
+    return mfa.confirm_enrolment(user, code)
+
+
 @write_transaction
 def change_own_password(user, current_password, new_password, keep_key):
     """Change a password after checking the current one; every other session ends."""
     if not verify_password(user.password_hash, current_password):
         record("password_change", actor=user, obj=user, outcome="failure")
-        # Guessing here is guessing the password: it counts towards the same lockout, and a
-        # lockout ends every session (whoever holds this cookie may not be its owner).
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = utcnow() + current_app.config["LOGIN_LOCKOUT"]
-            user.failed_logins = 0
-            end_sessions(user, "lockout")
-            record("lockout", actor=user, obj=user, outcome="denied",
-                   until=user.locked_until.isoformat())
-        return "That is not your current password."
+        _count_own_password_failure(user)
+        return WRONG_CURRENT
     problem = password_problem(new_password)
     if problem:
         return problem

@@ -39,13 +39,14 @@ def login():
     next_url = request.args.get("next")
     if form.validate_on_submit():
         try:
-            user, key = services.authenticate(form.email.data, form.password.data)
+            user, key, pending_key = services.authenticate(form.email.data,
+                                                           form.password.data)
         except ServiceError as error:
             form.form_errors.append(error.message)
         else:
             session.clear()  # a fresh session: nothing set before login survives it
             if key is None:  # a second step (a code, or setting one up) must follow
-                return start_second_step(user, next_url)
+                return start_second_step(user, pending_key, next_url)
             session[SESSION_KEY] = key  # a browser-session cookie; the server times it out
             login_user(user, remember=False)
             target = next_url if is_safe_next(next_url) else url_for("caseload.dashboard")

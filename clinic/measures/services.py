@@ -4,6 +4,7 @@ Every writing function is one transaction (``write_transaction``) with its audit
 response, the alerts it raises and the completion of its link commit together or not at all.
 """
 
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -290,9 +291,18 @@ def link_invitation(token):
     )
 
 
-def invitation_for_portal(invitation_id):
-    """The invitation a portal session holds (by id: the token already left the URL)."""
-    return db.session.get(Invitation, invitation_id)
+def invitation_for_portal(invitation_id, token_hash):
+    """The invitation a portal session holds: its id and the hash of the link's token.
+
+    The token already left the URL; the session keeps the hash beside the id, so a session
+    that names only an invitation id (a cookie forged with the app's key) finds nothing.
+    """
+    if not isinstance(invitation_id, int) or not isinstance(token_hash, str):
+        return None
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, token_hash):
+        return None
+    return invitation
 
 
 RISK_ALERTS = frozenset({"risk_item", "risk_item_unanswered"})

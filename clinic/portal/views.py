@@ -1,7 +1,8 @@
 """The questionnaire link ``/q/<token>``: open, answer, done.
 
 The token leaves the address bar at once: ``GET /q/<token>`` checks it, keeps the invitation
-id in the signed session and answers 303 to ``/q/``, with ``Referrer-Policy: no-referrer``.
+id and the token's hash in the signed session (as the program link does; an id alone opens
+nothing) and answers 303 to ``/q/``, with ``Referrer-Policy: no-referrer``.
 A GET never consumes a link (mail scanners open links first); only a POST with a complete,
 valid set of answers completes it.
 """
@@ -48,7 +49,8 @@ def open_link(token):
     invitation = services.link_invitation(token)
     if invitation is None:
         abort(404)  # the same page as any unknown address: no hint that tokens exist
-    session[INVITATION_KEY] = invitation.id
+    # The link's hash goes with the id: a session naming an invitation id alone finds nothing.
+    session[INVITATION_KEY] = [invitation.id, invitation.token_hash]
     session.pop(DONE_KEY, None)
     response = redirect(url_for("portal.questionnaire"), code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -97,12 +99,13 @@ def _state_page(state, clinic):
 @public
 def questionnaire():
     """The questionnaire page of the link held in the session."""
-    invitation_id = session.get(INVITATION_KEY)
-    if invitation_id is None:
+    held = session.get(INVITATION_KEY)
+    if held is None:
         if session.get(DONE_KEY):  # a second tap after the first one completed the link
             return redirect(url_for("portal.done"), code=303)
         return render_template("portal/no_link.html"), 404
-    invitation = services.invitation_for_portal(invitation_id)
+    invitation_id, held_hash = held if isinstance(held, list) and len(held) == 2 else (None, None)
+    invitation = services.invitation_for_portal(invitation_id, held_hash)
     if invitation is None:
         session.pop(INVITATION_KEY, None)
         return render_template("portal/no_link.html"), 404

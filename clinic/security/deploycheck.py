@@ -17,15 +17,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from clinic.config import MIN_SECRET_KEY_BYTES, PROJECT_DIR
+from clinic.config import MIN_SECRET_KEY_BYTES, PROJECT_DIR, PUBLISHED_SECRET_KEYS
 
 GUNICORN_CONF = PROJECT_DIR / "gunicorn.conf.py"
-# Keys that are in the code or the docs, so anyone could sign a session with them.
-KNOWN_KEYS = frozenset({
-    "dev-only-secret-key-do-not-use-in-production!",
-    "test-secret-key-that-is-at-least-32-bytes-long",
-    "collection-only-secret-key-0123456789abcdef",
-})
+KNOWN_KEYS = PUBLISHED_SECRET_KEYS  # in the code, tests or docs: anyone could sign
 SAFE_SAMESITE = ("Lax", "Strict")
 
 

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 import time_machine
 from conftest import TEST_PASSWORD, AuthActions, csrf_token, make_config, reload
 from factories import UserFactory
-from helpers import audit_events, is_logged_in
+from helpers import audit_events, forged_session, hashed, is_logged_in
 
 from clinic.app import create_app
-from clinic.auth import mfa
-from clinic.auth.models import LoginSession, Role
+from clinic.auth import mfa, services
+from clinic.auth.models import LoginSession, PendingLogin, Role
 from clinic.config import ConfigError, derived_mfa_key
 from clinic.extensions import db
 
@@ -80,13 +80,15 @@ def test_setting_up_shows_a_qr_code_and_the_key_and_needs_a_right_code(client, a
     # A reload shows the same key: the QR code already scanned stays valid.
     assert secret in client.get("/account/mfa/setup").get_data(as_text=True).replace(" ", "")
 
-    wrong = auth.post("/account/mfa/setup", {"code": "000000"}, token_page="/account/mfa/setup")
+    wrong = auth.post("/account/mfa/setup", {"code": "000000", "password": TEST_PASSWORD},
+                      token_page="/account/mfa/setup")
     assert wrong.status_code == 422
     assert "That code is not right" in wrong.get_data(as_text=True)
     assert [e.outcome for e in audit_events("mfa_enrol")] == ["failure"]
     assert not mfa.is_enabled(therapist)
 
-    right = auth.post("/account/mfa/setup", {"code": code_at(secret, T0)},
+    right = auth.post("/account/mfa/setup", {"code": code_at(secret, T0),
+                                             "password": TEST_PASSWORD},
                       token_page="/account/mfa/setup")
     assert right.status_code == 303
     codes_page = client.get(right.headers["Location"])
@@ -120,6 +122,45 @@ def test_the_secret_is_encrypted_with_the_configured_key(migrated_schema):
     assert derived != "test-secret-key-that-is-at-least-32-bytes-long"
     with pytest.raises(ConfigError, match="MFA_ENCRYPTION_KEY"):
         create_app(make_config(migrated_schema, MFA_ENCRYPTION_KEY="not-a-fernet-key"))
+
+
+def test_turning_it_on_asks_for_the_password_again(client, auth, therapist, clock):
+    auth.login(therapist.email)
+    body = client.get("/account/mfa/setup").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="password"[^>]*type="password"', body)
+    secret = re.search(r'<code id="mfa-key">([A-Z2-7 ]+)</code>', body).group(1).replace(" ", "")
+    code = code_at(secret, T0)
+
+    # A copied session cookie alone (no password) enrols nothing.
+    missing = auth.post("/account/mfa/setup", {"code": code}, token_page="/account/mfa/setup")
+    assert missing.status_code == 422
+    assert "Enter your current password." in missing.get_data(as_text=True)
+    wrong = auth.post("/account/mfa/setup", {"code": code, "password": "not my password"},
+                      token_page="/account/mfa/setup")
+    assert wrong.status_code == 422
+    assert "That is not your current password." in wrong.get_data(as_text=True)
+    assert not mfa.is_enabled(therapist)
+    # Counted as a wrong password on the password-change page, and audited.
+    assert reload(therapist).failed_logins == 1
+    [failed] = audit_events("mfa_enrol")
+    assert (failed.outcome, failed.detail) == ("failure", {"reason": "wrong_password"})
+
+    right = auth.post("/account/mfa/setup", {"code": code, "password": TEST_PASSWORD},
+                      token_page="/account/mfa/setup")
+    assert right.status_code == 303 and mfa.is_enabled(therapist)
+
+
+def test_wrong_passwords_at_set_up_lock_the_account_and_end_the_session(app, client, auth,
+                                                                         therapist, clock):
+    auth.login(therapist.email)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        auth.post("/account/mfa/setup", {"code": "123456", "password": "guess"},
+                  token_page="/account/mfa/setup")
+        if not is_logged_in(client):
+            break
+    assert reload(therapist).locked_until is not None
+    assert not is_logged_in(client)
+    assert not mfa.is_enabled(therapist)
 
 
 # Logging in with it --------------------------------------------------------------------------
@@ -362,3 +403,56 @@ def test_nobody_resets_their_own_and_only_admins_reset(app, client, auth, therap
     assert other_auth.post(f"/admin/users/{admin.id}/mfa/reset").status_code == 303
     assert not mfa.is_enabled(admin)
     assert [e.outcome for e in audit_events("mfa_reset")] == ["denied", "success"]
+
+
+# The pending login is a server-side record -------------------------------------------------
+
+
+@pytest.mark.parametrize("claim", [
+    {"user_id": "ADMIN", "step": "enrol", "since": T0.timestamp(), "next": None},
+    {"user_id": "ADMIN", "step": "verify", "since": T0.timestamp(), "next": None},
+    {"key": "a-guessed-key", "next": None},
+])
+def test_a_forged_cookie_claiming_a_pending_login_gets_nothing(app, admin, clock, claim):
+    claim = {k: (admin.id if v == "ADMIN" else v) for k, v in claim.items()}
+    thief = app.test_client()
+    thief.set_cookie(COOKIE, forged_session(app, {"mfa_pending": claim}))
+    for path in ("/login/mfa/setup", "/login/mfa"):
+        response = thief.get(path)
+        assert response.status_code == 303 and response.headers["Location"] == "/login", path
+    assert not mfa.is_enabled(admin)
+    assert db.session.scalar(sa.select(sa.func.count(LoginSession.id))) == 0
+
+
+def test_the_cookie_holds_only_the_pending_logins_random_key(app, client, therapist, enrolled):
+    password_step(client, therapist.email)
+    data = app.session_interface.get_signing_serializer(app).loads(
+        client.get_cookie(COOKIE).value)
+    assert set(data["mfa_pending"]) == {"key", "next"}
+    [pending] = db.session.scalars(sa.select(PendingLogin)).all()
+    assert pending.user_id == therapist.id and pending.step == "verify"
+    assert pending.key_hash == hashed(data["mfa_pending"]["key"])  # only its hash is stored
+
+
+def test_a_pending_login_is_used_once(therapist, enrolled):
+    secret, codes = enrolled
+    _, key, pending_key = services.authenticate(therapist.email, TEST_PASSWORD)
+    assert key is None
+    user, key = services.log_in_second_step(pending_key, code_at(secret, T0 + 2 * STEP))
+    assert user == therapist and key
+    assert services.log_in_second_step(pending_key, codes[0]) == (None, None)
+    assert audit_events("mfa_verify", outcome="denied")[-1].detail["reason"] == (
+        "no_pending_login")
+    assert mfa.recovery_codes_left(therapist) == len(codes)  # the code was not spent
+
+
+def test_a_used_pending_login_cookie_reaches_no_second_step(app, client, auth, therapist,
+                                                            enrolled):
+    secret, _ = enrolled
+    password_step(client, therapist.email)
+    copied = client.get_cookie(COOKIE).value
+    assert auth.enter_code(therapist.email, code_at(secret, T0 + 2 * STEP)).status_code == 303
+    replay = app.test_client()
+    replay.set_cookie(COOKIE, copied)
+    response = replay.get("/login/mfa")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"

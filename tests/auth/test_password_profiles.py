@@ -1,6 +1,8 @@
 """The password hashing profiles: production's meets the OWASP floor; the test suite's cheap one
 is refused wherever patients are served, and a standard app upgrades the hashes it made."""
 
+import secrets
+
 import argon2
 import pytest
 from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
@@ -11,7 +13,7 @@ from clinic.auth import passwords
 from clinic.security import deploycheck
 
 PASSWORD = "correct horse battery staple"
-STRONG_KEY = "Zq3vXk9-tT1mPw8_LrB4sN6yHc2JdE5fGa7uKo0iVx"
+STRONG_KEY = secrets.token_urlsafe(48)  # made per run: a key in the repo is published
 PRODUCTION = {"ENV_NAME": "production", "SECRET_KEY": STRONG_KEY,
               "BASE_URL": "https://clinic.example.org",
               "SQLALCHEMY_DATABASE_URI": "postgresql://liftclinic@127.0.0.1/liftclinic",

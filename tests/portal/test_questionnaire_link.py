@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 from conftest import AuthActions
 from factories import ClinicFactory, InvitationFactory, PatientFactory, UserFactory, link_token
-from helpers import answers, fresh, open_link, rows, text
+from helpers import answers, forged_session, fresh, open_link, rows, text
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -120,6 +120,24 @@ def test_the_token_leaves_the_address_bar_at_once(browser, link):
     assert form_fields(page)["invitation"] == str(invitation_id)
     # The whole PHQ-9 (9 scored items, 4 options each) plus the optional item 10 (4 options).
     assert len(re.findall(r'type="radio" name="PHQ-9:\d+"', body)) == 9 * 4 + 4
+
+
+def test_a_session_naming_only_an_invitation_id_gets_nothing(browser, app, therapist, patient,
+                                                             link):
+    invitation_id, token = link
+    browser.set_cookie("liftclinic_session",
+                       forged_session(app, {"portal_invitation": invitation_id}))
+    page = browser.get("/q/")
+    assert page.status_code == 404 and "PHQ-9" not in text(page)
+    # The id with a made-up hash, or another link's hash, finds nothing either.
+    other_id, _ = make_link(therapist, patient.id)
+    other_hash = fresh(Invitation, other_id).token_hash
+    for held in ([invitation_id, "0" * 64], [invitation_id, other_hash]):
+        browser.set_cookie("liftclinic_session",
+                           forged_session(app, {"portal_invitation": held}))
+        assert browser.get("/q/").status_code == 404
+    assert browser.get(f"/q/{token}").status_code == 303  # the link itself still opens
+    assert browser.get("/q/").status_code == 200
 
 
 def test_opening_the_link_never_consumes_it(browser, app, patient, link):

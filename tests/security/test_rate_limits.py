@@ -82,7 +82,7 @@ def _mfa_login_setup(app, browser, world):
 def _mfa_account_setup(app, browser, world):
     """A therapist sets up two-step login from their account page."""
     assert AuthActions(browser).login(world.therapist.email).status_code == 303
-    return {"data": {"code": "000000",
+    return {"data": {"code": "000000", "password": TEST_PASSWORD,
                      "csrf_token": csrf_token(browser, "/account/mfa/setup")}}
 
 
