@@ -80,6 +80,10 @@ def handle_http_exception(error):
         429: ("Too many attempts", "Too many requests: please wait a moment and try again."),
     }
     title, message = messages.get(error.code, (error.name, error.description))
+    if error.code in (403, 404):
+        from clinic.audit.services import record_refusal
+
+        record_refusal(error.code)
     headers = dict(error.get_headers()) if error.code in (405, 429) else None
     if headers:
         headers.pop("Content-Type", None)

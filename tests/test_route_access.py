@@ -23,6 +23,7 @@ from helpers import hashed
 
 from clinic.alerts.services import alerts_of
 from clinic.app import create_app
+from clinic.audit.models import AuditEvent
 from clinic.auth.models import ApiToken, Role
 from clinic.catalogue import services as catalogue
 from clinic.catalogue.models import Exercise
@@ -191,6 +192,9 @@ OPENED_LINK = {"portal.questionnaire": "/q/{world.token}",
                "portal.program": "/p/{world.program_token}",
                "portal.edit_session": "/p/{world.program_token}"}
 
+# The world's API token (the therapist's): a live bearer token of the right shape.
+API_TOKEN = "route-access-token-" + "0" * 24
+
 ACTORS = ("anonymous", "admin", "therapist", "trainer", "therapist2", "admin_b")
 ALLOWED = None  # marker: the actor may use the route
 
@@ -332,7 +336,7 @@ def build_world():
         note=None, submission_key="world",
         sets={0: [{"reps": 10, "load_kg": None, "seconds": None}] * 2,
               1: [{"reps": 9, "load_kg": None, "seconds": None}] * 2}), source="patient")
-    api_token = ApiToken(user_id=therapist.id, token_hash=hashed("route-access-token"),
+    api_token = ApiToken(user_id=therapist.id, token_hash=hashed(API_TOKEN),
                          name="records export", expires_at=utcnow() + timedelta(days=30))
     db.session.add(api_token)
     db.session.commit()
@@ -594,3 +598,87 @@ def test_an_out_of_scope_program_is_indistinguishable_from_a_missing_one(app, cl
         missing = client.post(path.format(assignment + 10_000), data={"csrf_token": token})
         assert _shape(hidden)[:2] == (404, "Page not found"), path
         assert _shape(hidden) == _shape(missing), path
+
+
+# Audit without gaps (issue 14, item 5) ---------------------------------------------------------
+
+# Clinician pages that show patient data without a patient in the URL: the caseload list, the
+# dashboard and the alert list. API modules whose GET endpoints read patient data.
+PATIENT_DATA_PAGES = ("caseload.dashboard", "alerts.index", "patients.index")
+PATIENT_DATA_API = ("api_patients.", "api_measures.", "api_alerts.", "api_programs.",
+                    "api_reports.")
+
+
+def patient_data_reads():
+    """(endpoint, "page"/"api") of every GET route that shows patient data."""
+    reads = []
+    for endpoint, method in RULE_CASES:
+        if method != "GET":
+            continue
+        if ACCESS[endpoint] == "patient" or endpoint in PATIENT_DATA_PAGES:
+            reads.append((endpoint, "page"))
+        elif endpoint.startswith(PATIENT_DATA_API):
+            reads.append((endpoint, "api"))
+    return reads
+
+
+PATIENT_DATA_READS = patient_data_reads()
+
+
+def _audit_rows_of(user_id):
+    db.session.commit()
+    return db.session.execute(sa.select(AuditEvent.action, AuditEvent.outcome,
+                                        AuditEvent.patient_id, AuditEvent.detail)
+                              .where(AuditEvent.actor_id == user_id)
+                              .order_by(AuditEvent.id)).all()
+
+
+def test_the_walk_covers_every_kind_of_patient_data_read():
+    kinds = {kind for _, kind in PATIENT_DATA_READS}
+    assert kinds == {"page", "api"}
+    assert len(PATIENT_DATA_READS) == 27, PATIENT_DATA_READS  # a new read route: count it
+
+
+def test_every_patient_data_read_writes_one_read_row(app):
+    """The allowed therapist asks for each patient-data route once: each answer 200 writes a
+    ``success`` audit row of the therapist's (one, for a page view), and never a refusal."""
+    missing = []
+    for endpoint, kind in PATIENT_DATA_READS:
+        world = fresh_world()
+        client = app.test_client()
+        headers = {}
+        if kind == "page":
+            assert AuthActions(client).login(world.therapist.email).status_code == 303
+        else:
+            headers = {"Authorization": f"Bearer {API_TOKEN}"}
+        before = len(_audit_rows_of(world.therapist.id))
+        response = client.get(build_url(app, endpoint, world), headers=headers)
+        assert response.status_code == 200, (endpoint, response.status_code)
+        new = _audit_rows_of(world.therapist.id)[before:]
+        if len(new) != 1 or new[0].outcome != "success":
+            missing.append(f"{endpoint}: {[(r.action, r.outcome) for r in new]}")
+    assert not missing, "patient-data reads without exactly one read row:\n" + "\n".join(missing)
+
+
+def test_a_refused_patient_read_writes_a_denied_row_with_only_what_was_sent(app):
+    """therapist2 (not on the care team) gets 404 for each patient-scoped page: a ``denied`` row
+    naming the route and the ids of the URL, and no patient id from the database."""
+    missing = []
+    for endpoint, kind in PATIENT_DATA_READS:
+        if kind != "page" or ACCESS[endpoint] != "patient":
+            continue
+        world = fresh_world()
+        client = app.test_client()
+        assert AuthActions(client).login(world.therapist2.email).status_code == 303
+        before = len(_audit_rows_of(world.therapist2.id))
+        url = build_url(app, endpoint, world)
+        assert client.get(url).status_code == 404, endpoint
+        new = _audit_rows_of(world.therapist2.id)[before:]
+        sent = {name: str(value) for name, value in
+                app.url_map.bind("").match(urlsplit(url).path)[1].items()}
+        if [(r.action, r.outcome, r.patient_id) for r in new] != [("access_denied", "denied",
+                                                                    None)] \
+                or new[0].detail != {"route": endpoint, "method": "GET", "status": 404,
+                                  "sent": sent}:
+            missing.append(f"{endpoint}: {new}")
+    assert not missing, "refusals without one denied row:\n" + "\n".join(missing)

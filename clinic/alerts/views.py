@@ -6,6 +6,7 @@ from flask_login import current_user
 from clinic.alerts import services
 from clinic.alerts.forms import AcknowledgeForm
 from clinic.alerts.models import ALERT_LABELS
+from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.inputs import page_arg
@@ -33,8 +34,12 @@ def index():
     page = db.paginate(services.alerts_query(_me(), open_only=not show_all),
                        page=page_arg(), per_page=30,
                        error_out=False)
-    return render_template("alerts/index.html", page=page, show_all=show_all,
+    html = render_template("alerts/index.html", page=page, show_all=show_all,
                            labels=ALERT_LABELS)
+    # After rendering: the audit's commit would otherwise expire the rows the page reads.
+    record_read("alert_list_view", actor=_me(), count=len(page.items), page=page.page,
+                show="all" if show_all else "open")
+    return html
 
 
 @bp.route("/alerts/<dbid:alert_id>", methods=["GET", "POST"])
@@ -51,10 +56,9 @@ def detail(alert_id):
         else:
             flash("Alert acknowledged.", "success")
             return redirect(url_for("alerts.index"), code=303)
-    if request.method == "GET":  # what raised it is patient data: the read is audited
-        item = services.open_alert(_me(), alert_id)
-    else:
-        item = services.alert_of(_me(), alert_id)
+    # What raised it is patient data: every rendering is an audited read (a form re-shown
+    # after a failed acknowledge too).
+    item = services.open_alert(_me(), alert_id)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template("alerts/detail.html", alert=item, form=form,
                            label=ALERT_LABELS[item.kind],

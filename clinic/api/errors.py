@@ -51,6 +51,10 @@ def error_response(status, message=None, fields=None, headers=None):
 
 def handle_http_exception(error):
     """Any HTTP error raised inside an API view, including webargs' 422 and 400."""
+    if error.code in (403, 404):
+        from clinic.audit.services import record_refusal
+
+        record_refusal(error.code)
     headers = dict(error.get_headers()) if error.code in (401, 405, 429) else {}
     data = getattr(error, "data", None) or {}
     headers.update(data.get("headers") or {})

@@ -51,9 +51,54 @@ def record_read(action, *, actor, obj=None, patient_id=None, **detail):
     record(action, actor=actor, obj=obj, patient_id=patient_id, **detail)
 
 
+# Pages that embed a patient's charts as images: their one read row covers those images.
+CHART_PAGES = ("patient_view", "assignment_view")
+
+
+def covered_by_page_view(actor, patient_id, page_view):
+    """Whether ``page_view`` (the request id a page put in its chart's URL) names a page view of
+    ``actor``'s of this patient that embeds charts: the chart image is then part of that view and
+    writes no row of its own. A chart opened on its own (no or another marker) is a read."""
+    if not page_view or len(page_view) > 64:
+        return False
+    return db.session.scalar(sa.select(sa.exists().where(
+        AuditEvent.request_id == page_view, AuditEvent.actor_id == actor.id,
+        AuditEvent.patient_id == patient_id, AuditEvent.outcome == "success",
+        AuditEvent.action.in_(CHART_PAGES))))
+
+
 def record_api_read(actor, operation, patient_id=None, **detail):
     """Audit an API request that read patient data, as the event ``api.<operation>``."""
     record_read(f"api.{operation}", actor=actor, patient_id=patient_id, **detail)
+
+
+# URL arguments that name a patient or one of their records: a route with one is patient-scoped.
+PATIENT_SCOPED_ARGUMENTS = frozenset({"patient_id", "member_id", "schedule_id", "invitation_id",
+                                      "response_id", "alert_id", "assignment_id"})
+
+
+def record_refusal(status):
+    """Audit a 403/404 answer to a signed-in clinician (page login or API token) on a
+    patient-scoped route, as ``access_denied`` with outcome ``denied``.
+
+    The row holds only what the caller sent: the route, the method and the URL's arguments as
+    they came. No patient id is looked up, so a refusal says nothing the caller did not know.
+    """
+    from flask_login import current_user  # here: the audit package sits below auth
+
+    view_args = request.view_args or {}
+    if request.url_rule is None or not view_args.keys() & PATIENT_SCOPED_ARGUMENTS:
+        return
+    actor = g.get("api_user")
+    if actor is None and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    if actor is None:
+        return
+    db.session.rollback()  # the refused request's own reads (or a failed statement) end here
+    write_transaction(record)(
+        "access_denied", actor=actor, outcome="denied", route=request.endpoint,
+        method=request.method, status=status,
+        sent={name: str(value) for name, value in view_args.items()})
 
 
 def _day_start(day):

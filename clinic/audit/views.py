@@ -63,9 +63,13 @@ def index():
                                 "to": request.args.get("to", "")}), 422 if errors else 200
 
 
-@bp.get("/export.csv")
+@bp.post("/export.csv")
 def export():
-    """The filtered trail as CSV, oldest first; the export itself is audited first."""
+    """The filtered trail as CSV, oldest first; the export itself is audited first.
+
+    A POST with the CSRF token (checked app-wide): a download that writes an audit row is not
+    something a link or an image on another site may set off. The filters stay in the query.
+    """
     filters, errors = _filters()
     if errors:
         abort(422)

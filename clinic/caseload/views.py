@@ -5,6 +5,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic.alerts.models import ALERT_LABELS
+from clinic.audit.services import record_read
 from clinic.caseload.services import dashboard_rows, patient_overview
 from clinic.extensions import db
 from clinic.inputs import page_arg
@@ -28,8 +29,11 @@ def dashboard():
     """My active patients at a glance: latest scores, change, alerts, due questionnaires."""
     page = db.paginate(patients.caseload(_me(), status=ACTIVE), page=page_arg(),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("caseload/dashboard.html", page=page,
+    html = render_template("caseload/dashboard.html", page=page,
                            rows=dashboard_rows(page.items))
+    # After rendering: the audit's commit would otherwise expire the rows the page reads.
+    record_read("dashboard_view", actor=_me(), count=len(page.items), page=page.page)
+    return html
 
 
 @bp.get("/patients/<dbid:patient_id>")

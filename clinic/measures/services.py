@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from clinic import limits, tokens
 from clinic.alerts.services import raise_alert
-from clinic.audit.services import record
+from clinic.audit.services import covered_by_page_view, record
 from clinic.auth.models import Clinic
 from clinic.database import child_of_patient, utcnow, write_transaction
 from clinic.errors import NotFound, ServiceError
@@ -485,19 +485,20 @@ class InstrumentSummary:
 
 
 @write_transaction
-def _record_chart_view(actor, patient_id, code):
+def _record_chart_view(actor, patient_id, code, page_view):
     patient = visible_patient(actor, patient_id)
-    record("chart_view", actor=actor, obj=patient, patient_id=patient.id, instrument=code)
+    if not covered_by_page_view(actor, patient.id, page_view):
+        record("chart_view", actor=actor, obj=patient, patient_id=patient.id, instrument=code)
 
 
-def chart_responses(actor, patient_id, code):
+def chart_responses(actor, patient_id, code, page_view=None):
     """The current responses to one instrument, for its chart; the view of them is audited.
 
     :raises NotFound: an unknown instrument, or a patient outside ``actor``'s scope.
     """
     if code not in INSTRUMENT_CODES:
         raise NotFound("instrument")
-    _record_chart_view(actor, patient_id, code)
+    _record_chart_view(actor, patient_id, code, page_view)
     return current_responses(patient_id, code)
 
 

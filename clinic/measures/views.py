@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
+from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.measures import services
 from clinic.measures.chart import instrument_chart_svg
@@ -174,6 +175,8 @@ def enter_response(patient_id):
             flash(f"{code} saved.", "success")
             return _back(patient_id)
     status = 422 if (errors or form.errors) else 200
+    record_read("response_form_view", actor=_me(), obj=patient, patient_id=patient.id,
+                instrument=code)
     return render_template("measures/response_form.html", patient=patient, instrument=instrument,
                            form=form, errors=errors, form_values=request.form,
                            correcting=None), status
@@ -230,6 +233,8 @@ def correct_response(patient_id, response_id):
 @bp.get("/patients/<dbid:patient_id>/charts/<code>.svg")
 def chart(patient_id, code):
     """The SVG chart of one instrument's scores, bands shaded."""
-    responses = services.chart_responses(_me(), patient_id, code)
+    # An image of the patient page (its URL names that page's view) is audited by the page.
+    responses = services.chart_responses(_me(), patient_id, code,
+                                         page_view=request.args.get("view"))
     svg = instrument_chart_svg(get_instrument(code), responses)
     return Response(svg, mimetype="image/svg+xml")

@@ -8,8 +8,10 @@ from clinic.auth.models import Role, User
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
+from clinic.measures.models import Invitation
 from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
 from clinic.patients.scope import require_manage, visible_patient, visible_patients
+from clinic.programs.models import Assignment, AssignmentEvent
 
 PATIENT_FIELDS = ("display_name", "reference", "email", "date_of_birth")
 CARE_TEAM_ROLES = (Role.THERAPIST, Role.TRAINER)
@@ -135,11 +137,34 @@ def set_discharged(actor, patient_id, discharged):
     if discharged and patient.status != DISCHARGED:
         patient.status, patient.discharged_at = DISCHARGED, utcnow()
         record("patient_discharge", actor=actor, obj=patient, patient_id=patient.id)
+        _end_links(actor, patient, patient.discharged_at)
     elif not discharged and patient.status != ACTIVE:
         patient.status, patient.discharged_at = ACTIVE, None
         patient.episode_started_at = utcnow()  # a new episode of care: a new baseline
         record("patient_reactivate", actor=actor, obj=patient, patient_id=patient.id)
     return patient
+
+
+def _end_links(actor, patient, now):
+    """Discharge ends the patient's links: every open questionnaire link and every working
+    program link is revoked, each audited, in the discharge's transaction. Reactivation makes no
+    new ones: the clinician sends new links when care starts again."""
+    open_links = db.session.scalars(sa.select(Invitation).where(
+        Invitation.patient_id == patient.id, Invitation.completed_at.is_(None),
+        Invitation.revoked_at.is_(None), Invitation.expires_at > now).order_by(Invitation.id))
+    for invitation in open_links:
+        invitation.revoked_at = now
+        record("invitation_revoke", actor=actor, obj=invitation, patient_id=patient.id,
+               reason="discharge")
+    live_programs = db.session.scalars(sa.select(Assignment).where(
+        Assignment.patient_id == patient.id, Assignment.link_revoked_at.is_(None))
+        .order_by(Assignment.id))
+    for assignment in live_programs:
+        assignment.link_revoked_at = now
+        db.session.add(AssignmentEvent(assignment=assignment, kind="link_revoke",
+                                       reason="discharge", by_id=actor.id, detail={}))
+        record("program_link_revoke", actor=actor, obj=assignment, patient_id=patient.id,
+               reason="discharge")
 
 
 def candidates_for_care_team(patient):

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from clinic.audit.services import record_read
 from clinic.auth.services import clinicians_of_clinic
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
@@ -32,8 +33,12 @@ def index():
     page = db.paginate(services.caseload(_me(), search=search, status=STATUS_FILTERS[status]),
                        page=page_arg(),
                        per_page=current_app.config["PER_PAGE"], error_out=False, max_per_page=100)
-    return render_template("patients/index.html", page=page, search=search, status=status,
+    html = render_template("patients/index.html", page=page, search=search, status=status,
                            can_create=services.can_create_patients(_me()))
+    # After rendering: the audit's commit would otherwise expire the rows the page reads.
+    record_read("caseload_view", actor=_me(), count=len(page.items), page=page.page,
+                status=status, searched=bool(search))
+    return html
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -71,6 +76,7 @@ def edit(patient_id):
             flash("Saved.", "success")
             return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
     patient = visible_patient(_me(), patient_id)
+    record_read("patient_edit_view", actor=_me(), obj=patient, patient_id=patient.id)
     if request.method == "GET":
         form.process(obj=patient)  # the form starts from what is stored
     status = 422 if form.errors else 200

@@ -7,7 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectChoice
 
-from clinic.audit.services import record_read
+from clinic.audit.services import covered_by_page_view, record_read
 from clinic.catalogue import rules
 from clinic.catalogue.services import templates_of
 from clinic.errors import ServiceError
@@ -129,6 +129,7 @@ def target(assignment_id, index):
             data["reason"] = suggestion.reason
         form = TargetForm(data=data)
     status = 422 if (form.errors or form.form_errors) else 200
+    record_read("target_view", actor=_me(), obj=item, patient_id=item.patient_id, index=index)
     return render_template("programs/target.html", assignment=item, exercise=exercise,
                            index=index, form=form, suggestion=suggestion), status
 
@@ -204,6 +205,7 @@ def log_session(assignment_id):
             if not errors:
                 return redirect(url_for("programs.assignment", assignment_id=item.id), code=303)
     values = request.form if request.method == "POST" else None
+    record_read("session_form_view", actor=_me(), obj=item, patient_id=item.patient_id)
     return render_template("programs/log_session.html", assignment=item, level=level,
                            errors=errors, values=values, today=today,
                            submission_key=services.new_submission_key(),
@@ -218,6 +220,8 @@ def strength_chart(assignment_id, exercise_id):
     svg = progress_review.strength_chart_svg(item, exercise_id)
     if svg is None:
         abort(404)
-    record_read("chart_view", actor=_me(), obj=item, patient_id=item.patient_id,
-                exercise_id=exercise_id)
+    # An image of the assignment page (its URL names that page's view) is audited by the page.
+    if not covered_by_page_view(_me(), item.patient_id, request.args.get("view")):
+        record_read("chart_view", actor=_me(), obj=item, patient_id=item.patient_id,
+                    exercise_id=exercise_id)
     return Response(svg, mimetype="image/svg+xml")

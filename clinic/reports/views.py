@@ -8,6 +8,7 @@ export routes, and answered as an attachment that no cache keeps.
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user
 
+from clinic.audit.services import record_read
 from clinic.auth.guards import role_required
 from clinic.auth.models import Role
 from clinic.errors import ServiceError
@@ -39,6 +40,8 @@ def _download(export):
 
 
 def _page(patient, form, status=200):
+    """The export page: it shows the patient and their episode, so each rendering is a read."""
+    record_read("report_page_view", actor=_me(), obj=patient, patient_id=patient.id)
     return render_template("reports/export.html", patient=patient, form=form,
                            button_form=EmptyForm()), status
 

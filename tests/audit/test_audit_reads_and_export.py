@@ -91,16 +91,58 @@ def test_each_read_of_patient_data_writes_one_row_without_phi(client, auth, worl
         assert_no_phi(row, *PHI)
 
 
-def test_a_refused_read_writes_no_read_row(client, auth, world):
+def test_a_refused_read_writes_one_denied_row_and_no_read_row(client, auth, world):
+    """Each refusal: one ``access_denied`` row of the outsider's, with the URL's ids as sent and
+    no patient id (a refusal must not tell the trail's readers more than the caller knew)."""
     p = world["patient"]
     auth.login(world["outsider"].email)
     before = len(raw_audit_rows())
-    for path in (f"/patients/{p}", f"/patients/{p}/responses/{world['response']}",
-                 f"/patients/{p}/invitations/{world['invitation']}",
-                 f"/patients/{p}/charts/PHQ-9.svg",
-                 f"/programs/assignments/{world['assignment']}", f"/alerts/{world['alert']}"):
+    paths = (f"/patients/{p}", f"/patients/{p}/responses/{world['response']}",
+             f"/patients/{p}/invitations/{world['invitation']}",
+             f"/patients/{p}/charts/PHQ-9.svg",
+             f"/programs/assignments/{world['assignment']}", f"/alerts/{world['alert']}")
+    for path in paths:
         assert client.get(path).status_code == 404, path
-    assert len(raw_audit_rows()) == before
+    new = raw_audit_rows()[before:]
+    assert [(r["action"], r["outcome"], r["actor_id"], r["patient_id"]) for r in new] == [
+        ("access_denied", "denied", world["outsider"].id, None)] * len(paths)
+    assert [r["detail"]["sent"] for r in new][-2:] == [
+        {"assignment_id": str(world["assignment"])}, {"alert_id": str(world["alert"])}]
+    assert new[0]["detail"] == {"route": "caseload.patient", "method": "GET", "status": 404,
+                                "sent": {"patient_id": str(p)}}
+    # A missing id is refused alike: the row holds the id sent, nothing looked up.
+    assert client.get(f"/patients/{p + 999}").status_code == 404
+    [last] = raw_audit_rows()[before + len(paths):]
+    assert (last["patient_id"], last["detail"]["sent"]) == (None, {"patient_id": str(p + 999)})
+
+
+def test_the_patient_page_and_its_chart_images_are_one_read(client, auth, world):
+    """The charts of a page are images of that page view: the page's row covers them. A chart
+    opened on its own (or with someone else's page marker) is a read of its own."""
+    p = world["patient"]
+    auth.login(world["therapist"].email)
+    before = len(raw_audit_rows())
+    page = client.get(f"/patients/{p}")
+    assert page.status_code == 200
+    charts = re.findall(r'src="(/patients/\d+/charts/[^"]+)"', page.get_data(as_text=True))
+    assert charts and all(f"view={page.headers['X-Request-Id']}" in src for src in charts)
+    for src in charts:
+        assert client.get(src.replace("&amp;", "&")).status_code == 200
+    assert [r["action"] for r in raw_audit_rows()[before:]] == ["patient_view"]
+
+    program = client.get(f"/programs/assignments/{world['assignment']}")
+    strength = re.findall(r'src="(/programs/assignments/[^"]+\.svg[^"]*)"',
+                          program.get_data(as_text=True))
+    assert strength
+    for src in strength:
+        assert client.get(src.replace("&amp;", "&")).status_code == 200
+    assert [r["action"] for r in raw_audit_rows()[before:]] == ["patient_view",
+                                                               "assignment_view"]
+
+    # On its own, or with a marker that is not this user's page view of this patient: a read.
+    assert client.get(f"/patients/{p}/charts/PHQ-9.svg").status_code == 200
+    assert client.get(f"/patients/{p}/charts/PHQ-9.svg?view=0000").status_code == 200
+    assert [r["action"] for r in raw_audit_rows()[before + 2:]] == ["chart_view"] * 2
 
 
 # The admin's page and export ------------------------------------------------------------------
@@ -144,8 +186,7 @@ def test_the_admin_filters_by_date_range_user_and_patient(client, auth, history)
 
 def test_the_export_is_the_filtered_trail_as_csv_and_is_audited(client, auth, history):
     auth.login(history["admin"].email)
-    response = client.get("/admin/audit/export.csv",
-                          query_string={"user": "t1@a.test", "to": "2026-03-02"})
+    response = auth.post("/admin/audit/export.csv?user=t1%40a.test&to=2026-03-02")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-')
@@ -163,11 +204,24 @@ def test_the_export_is_the_filtered_trail_as_csv_and_is_audited(client, auth, hi
     assert date.fromisoformat(export["detail"]["date_to"]) == date(2026, 3, 2)
 
 
+def test_the_export_is_a_post_with_csrf_and_the_page_offers_it_so(client, auth, history):
+    """A download that writes an audit row is a POST with the CSRF token: a GET (a link or an
+    image on another site) is 405 and a POST without the token 400; neither writes a row."""
+    auth.login(history["admin"].email)
+    assert client.get("/admin/audit/export.csv").status_code == 405
+    assert client.post("/admin/audit/export.csv").status_code == 400
+    assert raw_audit_rows(action="audit_export") == []
+    page = client.get("/admin/audit/", query_string={"user": "t1@a.test"}).get_data(as_text=True)
+    assert re.search(r'<form method="post" action="/admin/audit/export.csv\?[^"]*user=t1@a.test'
+                     r'[^"]*"><input type="hidden" name="csrf_token"', page)
+    assert 'href="/admin/audit/export.csv' not in page
+
+
 @pytest.mark.parametrize("role", [Role.THERAPIST, Role.TRAINER])
 def test_only_admins_export(client, auth, role):
     user = UserFactory(role=role)
     auth.login(user.email)
-    assert client.get("/admin/audit/export.csv").status_code == 403
+    assert auth.post("/admin/audit/export.csv").status_code == 403
     assert raw_audit_rows(action="audit_export") == []
 
 

@@ -680,7 +680,7 @@ def test_the_program_page_suggests_a_load_increase_and_approving_it_changes_the_
     assert "Goblet squat <span class=\"muted\">kg (estimated 1RM)</span>" in body
     assert "Push-up <span class=\"muted\">best reps, ladder step 4</span>" in body
     assert "Plank <span class=\"muted\">best seconds, ladder step 3</span>" in body
-    assert f'src="{base}/strength/{world["squat"].id}.svg"' in body
+    assert f'src="{base}/strength/{world["squat"].id}.svg?view=' in body
 
     # Approve: the form comes filled with the suggestion.
     target = client.get(f"{base}/targets/0")

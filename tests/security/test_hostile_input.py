@@ -17,7 +17,13 @@ from conftest import AuthActions, csrf_token
 from flask import url_for
 from helpers import make_token
 from html_forms import forms_of
-from test_route_access import ACCESS, OPENED_LINK, RULE_CASES, build_url, fresh_world
+from test_route_access import (
+    OPENED_LINK,
+    RULE_CASES,
+    access_of,
+    build_url,
+    fresh_world,
+)
 
 from clinic.auth.models import User
 from clinic.extensions import db
@@ -71,7 +77,7 @@ class Sweep:
 
     def actor_of(self, endpoint):
         return {"api": "api", "public": "public", "own_token": "therapist"}.get(
-            ACCESS[endpoint], "admin")
+            access_of(endpoint, "GET"), "admin")
 
     def request(self, endpoint, method, url, data=None, what=""):
         actor = self.actor_of(endpoint)
@@ -101,7 +107,7 @@ class Sweep:
     def crawl(self):
         """Read the forms of every page the callers can open (the world's own ids)."""
         for endpoint, method in RULE_CASES:
-            if method != "GET" or ACCESS[endpoint] == "api":
+            if method != "GET" or access_of(endpoint, "GET") == "api":
                 continue
             response = self.clients[self.actor_of(endpoint)].get(
                 build_url(self.app, endpoint, self.world))
@@ -148,7 +154,7 @@ def test_no_hostile_input_is_a_server_error(app):
     form_cases = 0
     for endpoint, method in RULE_CASES:
         url = build_url(app, endpoint, world)
-        api = ACCESS[endpoint] == "api"
+        api = access_of(endpoint, "GET") == "api"
         # Ids out of every database's range in each integer URL argument: 404.
         for name in int_arguments(app, endpoint):
             for value in HUGE_IDS:
