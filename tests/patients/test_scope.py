@@ -81,10 +81,14 @@ def test_therapist_cannot_see_or_change_a_patient_outside_their_care_team(
 
     assert snapshot(patient.id) == before
     assert not any(m.user_id == me.id for m in db.session.get(Patient, patient.id).care_team)
-    # Only the login was recorded: no view, update or care-team event for that patient.
-    actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.id > (events_before or 0))).all()
-    assert actions == ["login"]
+    # Only the login and the refusals were recorded: no view, update or care-team event for
+    # that patient, and no refusal names them (it holds only the ids the request sent).
+    rows = db.session.execute(
+        sa.select(AuditEvent.action, AuditEvent.patient_id)
+        .where(AuditEvent.id > (events_before or 0)).order_by(AuditEvent.id)).all()
+    assert [action for action, _ in rows] == ["login"] + ["access_denied"] * (len(rows) - 1)
+    assert len(rows) == 1 + 2 + len(posts)  # the login, the two GETs and every POST
+    assert all(patient_id is None for _, patient_id in rows)
 
 
 def test_discharged_patient_outside_the_team_cannot_be_reactivated(client, auth, two_teams):
