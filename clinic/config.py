@@ -65,6 +65,9 @@ DEFAULTS = {
     # Login throttling: an account locks after this many consecutive failures.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT": timedelta(minutes=15),
+    # Always set: Flask-Limiter's init_app keeps the extension object's last value when the
+    # app's config lacks it, so one app built with limits off would leave the next one off.
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_LOGIN": "20 per minute;100 per hour",
     # The second login step (TOTP or recovery code), per address; wrong codes also count
