@@ -265,20 +265,11 @@ def test_a_second_app_sees_the_same_chain(migrated_schema, app):
 @pytest.mark.usefixtures("empty_app")
 def test_migration_0005_chains_the_rows_written_before_it():
     """Rows written before the chain existed are numbered and hashed in id order."""
-    from datetime import UTC, datetime
 
     from flask_migrate import downgrade, upgrade
 
     upgrade(revision="0004")
-    old = sa.table("audit_event", sa.column("at", sa.DateTime(timezone=True)),
-                   sa.column("actor_kind"), sa.column("action"), sa.column("outcome"),
-                   sa.column("detail", sa.JSON))
-    with db.engine.begin() as connection:
-        for minute, action in enumerate(("login", "patient_view", "logout")):
-            connection.execute(old.insert().values(
-                at=datetime(2025, 5, 1, 9, minute, 30, 123456, tzinfo=UTC),
-                actor_kind="system", action=action, outcome="success",
-                detail={"n": minute, "b": [1, 2]}))
+    write_rows_before_the_chain(lambda minute: {"n": minute, "b": [1, 2]})
     upgrade(revision="0005")
     assert sha256_chain_is_whole() == 3  # 0005's unkeyed chain; 0007 keys it
     db.session.remove()
@@ -431,19 +422,11 @@ def test_no_checkpoint_of_a_broken_chain(app, runner, tmp_path):
 def test_migration_0007_re_chains_existing_rows_under_the_key_and_back():
     """0005 chained old rows with SHA-256; 0007 re-chains them with the app's AUDIT_KEY (the
     triggers stay in place afterwards), and its downgrade restores the unkeyed chain."""
-    from datetime import UTC, datetime
 
     from flask_migrate import downgrade, upgrade
 
     upgrade(revision="0004")
-    old = sa.table("audit_event", sa.column("at", sa.DateTime(timezone=True)),
-                   sa.column("actor_kind"), sa.column("action"), sa.column("outcome"),
-                   sa.column("detail", sa.JSON))
-    with db.engine.begin() as connection:
-        for minute, action in enumerate(("login", "patient_view", "logout")):
-            connection.execute(old.insert().values(
-                at=datetime(2025, 5, 1, 9, minute, 30, 123456, tzinfo=UTC),
-                actor_kind="system", action=action, outcome="success", detail={"n": minute}))
+    write_rows_before_the_chain(lambda minute: {"n": minute})
     upgrade(revision="0006")
     assert sha256_chain_is_whole() == 3
     assert not verify_chain().intact
@@ -462,3 +445,18 @@ def test_migration_0007_re_chains_existing_rows_under_the_key_and_back():
     with db.engine.connect() as connection, pytest.raises(DBAPIError, match="append-only"):
         connection.execute(sa.text("DELETE FROM audit_event"))
     db.session.remove()
+
+
+def write_rows_before_the_chain(detail_of):
+    """Three audit rows as revision 0004 wrote them (no seq, no hash), one a minute."""
+    from datetime import UTC, datetime
+
+    old = sa.table("audit_event", sa.column("at", sa.DateTime(timezone=True)),
+                   sa.column("actor_kind"), sa.column("action"), sa.column("outcome"),
+                   sa.column("detail", sa.JSON))
+    with db.engine.begin() as connection:
+        for minute, action in enumerate(("login", "patient_view", "logout")):
+            connection.execute(old.insert().values(
+                at=datetime(2025, 5, 1, 9, minute, 30, 123456, tzinfo=UTC),
+                actor_kind="system", action=action, outcome="success",
+                detail=detail_of(minute)))
