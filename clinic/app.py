@@ -14,6 +14,7 @@ def create_app(config=None):
     app.config.from_mapping(config_module.build(config))
     register_extensions(app)
     register_input_checks(app)
+    register_delivery(app)
     register_template_helpers(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -51,11 +52,23 @@ def register_input_checks(app):
     inputs.init_app(app)
 
 
+def register_delivery(app):
+    from clinic import delivery
+
+    # Compression (never of a token-bearing page that echoes a query), static files cached by
+    # content hash, the favicon.
+    delivery.init_app(app)
+
+
 def register_template_helpers(app):
+    from clinic import limits
     from clinic.timefmt import clinic_time
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(clinic_time)
+    # Hand-written inputs take their maxlength/min/max from the limits the services enforce.
+    app.add_template_global(limits.TEXT_MAX, "text_max")
+    app.add_template_global(limits.NUMBER_RANGE, "number_range")
 
 
 def register_blueprints(app):

@@ -106,6 +106,12 @@ def normalise_database_url(url):
     return url
 
 
+# Rate limits a deployment may set from the environment (Flask-Limiter's notation, limits
+# separated by ";": "20 per minute;100 per hour").
+RATE_LIMIT_SETTINGS = ("RATELIMIT_LOGIN", "RATELIMIT_MFA", "RATELIMIT_PATIENT_LINKS",
+                       "RATELIMIT_EXPORTS", "RATELIMIT_TOKENS")
+
+
 def from_env(environ=None):
     """Read the settings a deployment may override from the environment."""
     environ = os.environ if environ is None else environ
@@ -132,7 +138,37 @@ def from_env(environ=None):
         config["MFA_ENCRYPTION_KEY"] = environ["MFA_ENCRYPTION_KEY"]
     if environ.get("AUDIT_KEY"):
         config["AUDIT_KEY"] = environ["AUDIT_KEY"]
+    for name in RATE_LIMIT_SETTINGS:
+        if environ.get(name):
+            config[name] = environ[name].strip()
+    if environ.get("RATELIMIT_ENABLED"):
+        # Off only for a load benchmark on a private machine; check-deploy refuses it.
+        config["RATELIMIT_ENABLED"] = environ_flag("RATELIMIT_ENABLED", environ)
     return config
+
+
+def environ_flag(name, environ):
+    value = environ[name].strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), not {value!r}.")
+
+
+def validate_rate_limits(config):
+    """Each RATELIMIT_* setting parses as Flask-Limiter's notation, so a typo stops the app at
+    start instead of silently leaving a door without a limit."""
+    from limits import parse_many
+
+    for name in RATE_LIMIT_SETTINGS:
+        try:
+            if not parse_many(str(config[name])):
+                raise ValueError(name)
+        except ValueError as error:
+            raise ConfigError(
+                f"{name} must be limits like \"20 per minute;100 per hour\", "
+                f"not {config[name]!r}.") from error
 
 
 def derived_mfa_key(secret_key):
@@ -222,6 +258,7 @@ def build(overrides=None, environ=None):
             if name not in (overrides or {}):
                 config[name] = plain
     validate(config)
+    validate_rate_limits(config)
     if not config.get("MFA_ENCRYPTION_KEY"):
         config["MFA_ENCRYPTION_KEY"] = derived_mfa_key(config["SECRET_KEY"])
     validate_mfa_key(config["MFA_ENCRYPTION_KEY"])

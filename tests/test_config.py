@@ -6,6 +6,7 @@ import pytest
 
 from clinic import config
 from clinic.app import create_app
+from clinic.extensions import db
 
 STRONG_KEY = secrets.token_urlsafe(48)  # made per run: a key in the repo is published
 
@@ -113,3 +114,41 @@ def test_development_and_testing_keep_their_published_keys():
 def test_a_random_key_passes():
     for _ in range(50):
         assert config.secret_key_problem(secrets.token_urlsafe(48)) is None
+
+
+def test_every_rate_limit_can_be_set_from_the_environment():
+    environ = {"SECRET_KEY": STRONG_KEY}
+    for number, name in enumerate(config.RATE_LIMIT_SETTINGS, 2):
+        environ[name] = f"{number} per minute;{number * 10} per hour"
+    settings = config.build(environ=environ)
+    for number, name in enumerate(config.RATE_LIMIT_SETTINGS, 2):
+        assert settings[name] == f"{number} per minute;{number * 10} per hour"
+    assert settings["RATELIMIT_ENABLED"] is True
+
+
+@pytest.mark.parametrize("name", config.RATE_LIMIT_SETTINGS)
+def test_a_rate_limit_that_does_not_parse_stops_the_app_at_start(name):
+    with pytest.raises(config.ConfigError, match=f"{name} must be limits like"):
+        config.build(environ={"SECRET_KEY": STRONG_KEY, name: "twenty a minute"})
+
+
+def test_rate_limits_are_turned_off_only_by_an_explicit_setting():
+    off = config.build(environ={"SECRET_KEY": STRONG_KEY, "RATELIMIT_ENABLED": "false"})
+    assert off["RATELIMIT_ENABLED"] is False
+    with pytest.raises(config.ConfigError, match="RATELIMIT_ENABLED must be true or false"):
+        config.build(environ={"SECRET_KEY": STRONG_KEY, "RATELIMIT_ENABLED": "maybe"})
+
+
+def test_a_rate_limit_from_the_environment_is_the_one_enforced(tmp_path):
+    """Two logins a minute from the environment: the third attempt is a 429."""
+    app = create_app(config.build(environ={
+        "LIFTCLINIC_ENV": "testing", "RATELIMIT_LOGIN": "2 per minute",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.sqlite'}"}) | {
+            "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    statuses = [client.post("/login", data={"email": "a@b.test", "password": "x"}).status_code
+                for _ in range(3)]
+    assert statuses[-1] == 429
+    assert all(status < 429 for status in statuses[:2]), statuses

@@ -36,6 +36,7 @@ from clinic.programs.entry import SessionEntry
 
 ACCESS = {
     "health.healthz": "public",
+    "favicon": "public",
     "auth.login": "public",
     "auth.logout": "clinician",
     "auth.change_password": "clinician",

@@ -2,11 +2,13 @@
 
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
+
+from clinic import limits
 
 
 class AcknowledgeForm(FlaskForm):
     note = TextAreaField("What did you do?",
                          validators=[InputRequired("Write a short note on what you did."),
-                                     Length(max=2000)],
+                                     limits.length("note")],
                          description="For example: phoned the patient, safety plan reviewed.")

@@ -26,7 +26,8 @@ blp = ApiBlueprint("api_programs", __name__, url_prefix="/api/v1",
 def assign_program(data, patient_id):
     """Give the patient a program (a frozen copy of the template) and a program link."""
     return services.assign_program(me(), patient_id, data["template_id"],
-                                   data["start_date"]), 201
+                                   data["start_date"],
+                                   confirm_start=data["confirm_start"]), 201
 
 
 @blp.route("/assignments/<dbid:assignment_id>", methods=["GET"])

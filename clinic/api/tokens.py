@@ -13,7 +13,7 @@ from clinic.extensions import limiter
 
 
 class TokenIn(schemas.In):
-    name = schemas.optional_text(api_tokens.NAME_MAX, metadata={
+    name = schemas.optional_text("token_name", metadata={
         "description": 'What the token is for ("records system export"); default "API token"'})
 
 

@@ -13,7 +13,7 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app
 
-from clinic import tokens
+from clinic import limits, tokens
 from clinic.audit.services import record
 from clinic.auth import services as auth_services
 from clinic.auth.models import ApiToken, LoginSession
@@ -21,7 +21,7 @@ from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
 
-NAME_MAX = 80
+NAME_MAX = limits.TEXT_MAX["token_name"]
 DEFAULT_NAME = "API token"
 
 

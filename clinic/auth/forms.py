@@ -13,10 +13,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
+from clinic import limits
 from clinic.auth.models import Role
-from clinic.auth.passwords import MAX_LENGTH
 from clinic.validators import ClinicEmail, strip
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
@@ -33,7 +33,7 @@ class PasswordChangeForm(FlaskForm):
     )
     new_password = PasswordField(
         "New password",
-        validators=[InputRequired("Enter a new password."), Length(max=MAX_LENGTH)],
+        validators=[InputRequired("Enter a new password."), limits.length("password")],
         description="At least 12 characters. A few unrelated words work well.",
     )
 
@@ -42,14 +42,14 @@ class UserForm(FlaskForm):
     name = StringField(
         "Full name",
         filters=[strip],
-        validators=[DataRequired("Enter the person's name."), Length(max=120)],
+        validators=[DataRequired("Enter the person's name."), limits.length("name")],
     )
     email = EmailField(
         "Email",
         validators=[
             InputRequired("Enter an email address."),
             ClinicEmail("Enter an email address like name@clinic.org."),
-            Length(max=254),
+            limits.length("email"),
         ],
     )
     role = SelectField("Role", choices=ROLE_CHOICES,
@@ -59,7 +59,7 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     password = PasswordField(
         "Temporary password",
-        validators=[InputRequired("Set a temporary password."), Length(max=MAX_LENGTH)],
+        validators=[InputRequired("Set a temporary password."), limits.length("password")],
         description="At least 12 characters. Give it to the person in a safe way.",
     )
 
@@ -67,7 +67,7 @@ class NewUserForm(UserForm):
 class PasswordResetForm(FlaskForm):
     password = PasswordField(
         "New password",
-        validators=[InputRequired("Enter a new password."), Length(max=MAX_LENGTH)],
+        validators=[InputRequired("Enter a new password."), limits.length("password")],
         description="At least 12 characters. Their open sessions end at once.",
     )
 
@@ -82,7 +82,7 @@ def _known_timezone(form, field):
 
 class ClinicSettingsForm(FlaskForm):
     name = StringField("Clinic name", filters=[strip],
-                       validators=[DataRequired("Enter the clinic's name."), Length(max=120)])
+                       validators=[DataRequired("Enter the clinic's name."), limits.length("name")])
     timezone = StringField(
         "Time zone", filters=[strip],
         validators=[DataRequired("Enter the clinic's time zone."), _known_timezone],
@@ -91,18 +91,18 @@ class ClinicSettingsForm(FlaskForm):
     link_expiry_days = IntegerField(
         "Questionnaire links stay open for (days)",
         validators=[InputRequired("Enter a number of days."),
-                    NumberRange(1, 30, "Use a number of days from 1 to 30.")],
+                    limits.number_range("link_expiry_days")],
     )
     reminder_after_days = IntegerField(
         "Send one reminder after (days)",
         validators=[InputRequired("Enter a number of days."),
-                    NumberRange(1, 29, "Use a number of days from 1 to 29.")],
+                    limits.number_range("reminder_after_days")],
         description="Must be before the link expires.",
     )
     crisis_text = TextAreaField(
         "What a patient sees after a risk answer", filters=[strip],
         validators=[DataRequired("Patients must always be shown where to get urgent help."),
-                    Length(max=2000)],
+                    limits.length("crisis_text")],
         description="Say that the form is not watched in real time and where to get urgent help.",
     )
 

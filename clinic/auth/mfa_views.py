@@ -24,8 +24,9 @@ from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
+from clinic import limits
 from clinic.auth import mfa, services
 from clinic.auth.guards import SESSION_KEY, is_safe_next, public, role_required
 from clinic.auth.models import Role, User
@@ -40,14 +41,15 @@ NEW_CODES = "mfa_new_codes"
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", validators=[InputRequired("Enter the code."), Length(max=40)])
+    code = StringField("Code", validators=[InputRequired("Enter the code."),
+                                           limits.length("mfa_code")])
 
 
 class AccountSetupForm(CodeForm):
     """Turning two-step login on from the account page: the current password again, too."""
 
     password = PasswordField("Your current password", validators=[
-        InputRequired("Enter your current password."), Length(max=1024)])
+        InputRequired("Enter your current password."), limits.length("password_check")])
 
 
 def _mfa_limit():

@@ -12,8 +12,10 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
+from clinic import limits
+
 MIN_LENGTH = 12
-MAX_LENGTH = 256
+MAX_LENGTH = limits.TEXT_MAX["password"]
 
 STANDARD = "standard"
 PROFILES = {

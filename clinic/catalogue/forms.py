@@ -2,8 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
+from clinic import limits
 from clinic.catalogue.models import MEASURES, PATTERNS, SETTINGS
 from clinic.validators import strip
 
@@ -18,37 +19,41 @@ MEASURE_LABELS = {"load_reps": "Load and reps", "bodyweight_reps": "Reps (bodywe
 
 class TemplateForm(FlaskForm):
     name = StringField("Program name", filters=[strip],
-                       validators=[DataRequired("Give the program a name."), Length(max=120)])
+                       validators=[DataRequired("Give the program a name."), limits.length("name")])
     description = TextAreaField("Description", filters=[strip],
-                                validators=[Optional(), Length(max=2000)])
+                                validators=[Optional(), limits.length("description")])
 
 
 class LevelForm(FlaskForm):
     name = StringField("Level name", filters=[strip],
-                       validators=[DataRequired("Give the level a name."), Length(max=120)])
+                       validators=[DataRequired("Give the level a name."), limits.length("name")])
     min_weeks = IntegerField("Minimum weeks", validators=[
-        InputRequired("Enter a number of weeks."), NumberRange(0, 52, "Use 0 to 52 weeks.")])
+        InputRequired("Enter a number of weeks."),
+        limits.number_range("min_weeks", "Use 0 to 52 weeks.")])
     sessions_per_week = IntegerField("Sessions a week", validators=[
-        InputRequired("Enter sessions a week."), NumberRange(1, 7, "Use 1 to 7 sessions.")])
+        InputRequired("Enter sessions a week."),
+        limits.number_range("sessions_per_week", "Use 1 to 7 sessions.")])
     criteria = TextAreaField("Criteria for moving up", filters=[strip],
-                             validators=[Optional(), Length(max=2000)])
+                             validators=[Optional(), limits.length("criteria")])
 
 
 class ExerciseForm(FlaskForm):
     name = StringField("Name", filters=[strip],
-                       validators=[DataRequired("Name the exercise."), Length(max=120)])
+                       validators=[DataRequired("Name the exercise."), limits.length("name")])
     pattern = SelectField("Movement pattern (ladder)",
                           choices=[SelectChoice(p, PATTERN_LABELS[p]) for p in PATTERNS])
     ladder_step = IntegerField("Step on the ladder", validators=[
-        InputRequired("Enter the step."), NumberRange(1, 20, "Use a step from 1 to 20.")],
+        InputRequired("Enter the step."),
+        limits.number_range("ladder_step", "Use a step from 1 to 20.")],
         description="1 is the easiest. Built-in exercises on this ladder are listed below.")
     setting = SelectField("Setting", choices=[SelectChoice(s, s.title()) for s in SETTINGS])
     measure = SelectField("Measured as",
                           choices=[SelectChoice(m, MEASURE_LABELS[m]) for m in MEASURES])
-    equipment = StringField("Equipment", filters=[strip], validators=[Length(max=80)])
+    equipment = StringField("Equipment", filters=[strip], validators=[limits.length("equipment")])
     cue1 = StringField("Form cue 1", filters=[strip],
-                       validators=[DataRequired("Give at least one form cue."), Length(max=200)])
-    cue2 = StringField("Form cue 2", filters=[strip], validators=[Length(max=200)])
-    cue3 = StringField("Form cue 3", filters=[strip], validators=[Length(max=200)])
+                       validators=[DataRequired("Give at least one form cue."),
+                                   limits.length("cue")])
+    cue2 = StringField("Form cue 2", filters=[strip], validators=[limits.length("cue")])
+    cue3 = StringField("Form cue 3", filters=[strip], validators=[limits.length("cue")])
     easier_tip = StringField("How to make it easier", filters=[strip],
-                             validators=[Length(max=300)])
+                             validators=[limits.length("easier_tip")])

@@ -7,6 +7,7 @@ knows about patients: a patient's program is a snapshot taken by ``clinic.progra
 
 import sqlalchemy as sa
 
+from clinic import limits
 from clinic.audit.services import record
 from clinic.catalogue import library, starters
 from clinic.catalogue.models import (
@@ -221,19 +222,30 @@ def _level_row_problems(rows, clinic_id, keep):
             problems["exercise_id"] = "Choose an exercise."
         elif exercise is None or (exercise.retired_at is not None and exercise.id not in keep):
             problems["exercise_id"] = "Choose an exercise from the library."
-        if row["sets"] is None or not 1 <= row["sets"] <= 10:
-            problems["sets"] = "Sets must be 1 to 10."
-        if row["reps_min"] is None or row["reps_max"] is None or row["reps_min"] < 1:
-            problems["reps_min"] = "Give a range such as 8 to 12."
+        if not _within("sets", row["sets"]):
+            problems["sets"] = "Sets must be {} to {}.".format(*limits.NUMBER_RANGE["sets"])
+        if not (_within("reps_target", row["reps_min"])
+                and _within("reps_target", row["reps_max"])):
+            problems["reps_min"] = "Give a range such as 8 to 12 (reps {} to {}).".format(
+                *limits.NUMBER_RANGE["reps_target"])
         elif row["reps_min"] > row["reps_max"]:
             problems["reps_min"] = "The lower end of the range must not be above the upper end."
         if row["load_kind"] not in LOAD_KINDS:
             problems["load_kind"] = "Choose how the load is set."
-        if row["rest_seconds"] is None or not 0 <= row["rest_seconds"] <= 600:
-            problems["rest_seconds"] = "Rest must be 0 to 600 seconds."
+        if not _within("rest_seconds", row["rest_seconds"]):
+            problems["rest_seconds"] = "Rest must be {} to {} seconds.".format(
+                *limits.NUMBER_RANGE["rest_seconds"])
+        if len(row.get("load_target") or "") > limits.TEXT_MAX["load_target"]:
+            problems["load_target"] = (
+                f"Use at most {limits.TEXT_MAX['load_target']} characters.")
         if problems:
             errors[index] = problems
     return errors
+
+
+def _within(limit, value):
+    low, high = limits.NUMBER_RANGE[limit]
+    return value is not None and low <= value <= high
 
 
 @write_transaction

@@ -162,7 +162,7 @@ def _level_rows(form_data):
         raw.append(i)
         rows.append({"exercise_id": number("exercise_id"), "sets": number("sets"),
                      "reps_min": number("reps_min"), "reps_max": number("reps_max"),
-                     "load_kind": value("load_kind"), "load_target": value("load_target")[:32],
+                     "load_kind": value("load_kind"), "load_target": value("load_target"),
                      "rest_seconds": number("rest_seconds"),
                      "is_key": value("is_key") == "y"})
     return rows, raw

@@ -3,11 +3,13 @@ because their fields come from the instrument definitions)."""
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic import limits
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.schedule import WEEKDAYS
+from clinic.validators import strip
 
 INSTRUMENT_CHOICES = [SelectChoice(code, f"{code}: {get_instrument(code).title}")
                       for code in INSTRUMENT_CODES]
@@ -25,8 +27,9 @@ class ScheduleForm(FlaskForm):
     weekday = SelectField("On", coerce=int,
                           choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS)],
                           validators=[InputRequired("Choose a weekday.")])
-    starts_on = DateField("From", validators=[InputRequired("Enter the first date.")])
-    ends_on = DateField("Until (optional)", validators=[Optional()])
+    starts_on = DateField("From", validators=[InputRequired("Enter the first date."),
+                                            limits.page_date_window()])
+    ends_on = DateField("Until (optional)", validators=[Optional(), limits.page_date_window()])
 
 
 class InstrumentsForm(FlaskForm):
@@ -39,5 +42,8 @@ class InstrumentsForm(FlaskForm):
 
 class ResponseMetaForm(FlaskForm):
     completed_on = DateField("Date the form was filled in",
-                             validators=[InputRequired("Enter the date of the paper form.")])
-    reason = TextAreaField("Reason for the correction", validators=[Optional(), Length(max=500)])
+                             validators=[InputRequired("Enter the date of the paper form."),
+                                         limits.page_date_window()])
+    # Required for a correction (the service says so on this field); not asked for a new form.
+    reason = TextAreaField("Reason for the correction", filters=[strip],
+                           validators=[Optional(), limits.length("reason")])

@@ -4,42 +4,41 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
+from clinic import limits
 from clinic.validators import ClinicEmail, strip
 
 
 def _not_in_future(form, field):
     if field.data and field.data > date.today():
         raise ValidationError("The date of birth cannot be in the future.")
-    if field.data and field.data.year < 1900:
-        raise ValidationError("Enter a date of birth after 1900.")
 
 
 class PatientForm(FlaskForm):
     display_name = StringField(
         "Name",
         filters=[strip],
-        validators=[DataRequired("Enter the name the patient goes by."), Length(max=120)],
+        validators=[DataRequired("Enter the name the patient goes by."), limits.length("name")],
         description="The name the patient goes by; nothing more is needed.",
     )
     reference = StringField(
         "Reference",
         filters=[strip],
         validators=[DataRequired("Enter the clinic's reference (case number)."),
-                    Length(max=40, message="Use at most 40 characters.")],
+                    limits.length("reference")],
         description="Your clinic's case number; unique within the clinic.",
     )
     email = EmailField(
         "Email (optional)",
         validators=[Optional(),
                     ClinicEmail("Enter an email address like name@example.org."),
-                    Length(max=254)],
+                    limits.length("email")],
         description="Only used to send questionnaire links.",
     )
     date_of_birth = DateField(
         "Date of birth (optional)",
-        validators=[Optional(), _not_in_future],
+        validators=[Optional(), limits.page_date_window(), _not_in_future],
         format="%Y-%m-%d",
     )
 

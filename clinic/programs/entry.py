@@ -7,6 +7,7 @@ which sets, what ranges are allowed) are the program area's.
 from dataclasses import dataclass, field
 from datetime import date
 
+from clinic import limits
 from clinic.catalogue import rules
 from clinic.programs.services import parse_load
 
@@ -37,7 +38,8 @@ def set_field(index, number, what):
     return f"ex{index}-set{number}-{what}"
 
 
-def _int(form, name, low, high, errors, label):
+def _int(form, name, limit, errors, label):
+    """A whole number within ``limits.NUMBER_RANGE[limit]``, the API's range too."""
     raw = (form.get(name) or "").strip()
     if raw == "":
         return None
@@ -46,8 +48,9 @@ def _int(form, name, low, high, errors, label):
     except ValueError:
         errors[name] = f"{label}: enter a whole number."
         return None
-    if not low <= value <= high:
-        errors[name] = f"{label}: use a number from {low} to {high}."
+    problem = limits.number_problem(limit, value, label)
+    if problem:
+        errors[name] = problem
         return None
     return value
 
@@ -76,11 +79,11 @@ def parse_session_form(form, level, today):
     if path == "skipped" and skip_reason not in rules.SKIP_REASONS:
         errors["skip_reason"] = "Choose a reason; it helps your clinician help you."
     numbers = {
-        "duration_minutes": _int(form, "duration_minutes", 1, 600, errors, "Minutes"),
-        "rpe": _int(form, "rpe", 0, 10, errors, "How hard"),
-        "mood_before": _int(form, "mood_before", 0, 10, errors, "Mood before"),
-        "mood_after": _int(form, "mood_after", 0, 10, errors, "Mood after"),
-        "pain": _int(form, "pain", 0, 10, errors, "Pain"),
+        "duration_minutes": _int(form, "duration_minutes", "duration_minutes", errors, "Minutes"),
+        "rpe": _int(form, "rpe", "rpe", errors, "How hard"),
+        "mood_before": _int(form, "mood_before", "mood", errors, "Mood before"),
+        "mood_after": _int(form, "mood_after", "mood", errors, "Mood after"),
+        "pain": _int(form, "pain", "pain", errors, "Pain"),
     }
     sets = {}
     if path == "as_prescribed":
@@ -97,6 +100,8 @@ def parse_session_form(form, level, today):
             sets[index] = rows
         if path == "sets" and not errors and not any(sets.values()):
             errors["path"] = "Enter at least one set, or choose another option."
+    texts = {name: _text(form, name, label, errors)
+             for name, label in (("note", "Note"), ("pain_where", "Where it hurt"))}
     key = (form.get("submission_key") or "").strip()
     if not key or len(key) > 64:
         errors["submission_key"] = "This form is out of date: please reload the page."
@@ -106,24 +111,32 @@ def parse_session_form(form, level, today):
     done = sum(len(rows) for rows in sets.values())
     status = {"skipped": "skipped", "low_energy": "partial"}.get(
         path, "done" if done * 2 >= prescribed else "partial")
-    note = (form.get("note") or "").strip()[:2000] or None
-    pain_where = (form.get("pain_where") or "").strip()[:120] or None
     return SessionEntry(performed_on=performed_on, status=status,
                         low_energy=path == "low_energy",
                         skip_reason=skip_reason if path == "skipped" else None,
-                        pain_where=pain_where, note=note, submission_key=key, sets=sets,
-                        **numbers), {}
+                        submission_key=key, sets=sets, **texts, **numbers), {}
+
+
+def _text(form, name, label, errors):
+    """Stripped text or None; longer than its limit is an error (never cut short: a note the
+    patient wrote is kept whole or handed back to them)."""
+    text = (form.get(name) or "").strip()
+    most = limits.TEXT_MAX[name]
+    if len(text) > most:
+        errors[name] = f"{label}: use at most {most} characters (this has {len(text)})."
+        return None
+    return text or None
 
 
 def _set_row(form, index, number, item, errors):
     reps_name = set_field(index, number, "reps")
     if item["measure"] == "hold_seconds":
-        seconds = _int(form, set_field(index, number, "seconds"), 0, 3600, errors, "Seconds")
+        seconds = _int(form, set_field(index, number, "seconds"), "seconds_done", errors, "Seconds")
         reps = None
         if seconds is None:
             return None
     else:
-        reps = _int(form, reps_name, 0, 200, errors, "Reps")
+        reps = _int(form, reps_name, "reps_done", errors, "Reps")
         seconds = None
         if reps is None:
             return None

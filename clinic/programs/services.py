@@ -32,7 +32,7 @@ from clinic.patients.scope import visible_patient
 from clinic.programs import adherence
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
 
-MAX_LOAD_KG = Decimal("500")
+MAX_LOAD_KG = Decimal(limits.NUMBER_RANGE["load_kg"][1])
 
 
 # Assignments -----------------------------------------------------------------------------
@@ -106,17 +106,24 @@ def _event(assignment, kind, actor, reason="", **detail):
 
 
 @write_transaction
-def assign_program(actor, patient_id, template_id, start_date):
-    """Give a patient a program: a snapshot of the template, level 1, and a program link."""
+def assign_program(actor, patient_id, template_id, start_date, *, confirm_start=False):
+    """Give a patient a program: a snapshot of the template, level 1, and a program link.
+
+    A start more than a year back or ahead needs ``confirm_start`` (the clinician's word).
+    """
     patient = visible_patient(actor, patient_id)
     if not patient.is_active:
         raise ServiceError("This patient is discharged: reactivate them first.")
     template = template_in_clinic(actor.clinic_id, template_id)
     if template.archived_at is not None:
         raise ServiceError("This program is archived.", field="template_id")
-    problem = limits.program_start_problem(start_date, patient.clinic.today())
+    today = patient.clinic.today()
+    problem = limits.program_start_problem(start_date, today, confirm_start)
     if problem:
         raise ServiceError(problem, field="start_date")
+    # The clinician's word made the difference: the audit row says so.
+    confirmed = {"start_confirmed": True} if limits.program_start_problem(
+        start_date, today) else {}
     if db.session.scalar(sa.select(Assignment.id).where(
             Assignment.patient_id == patient.id, Assignment.status != "completed")):
         raise ServiceError("The patient already has a program: complete it first.",
@@ -135,7 +142,7 @@ def assign_program(actor, patient_id, template_id, start_date):
                            field="template_id") from error
     _event(assignment, "assigned", actor, level=0, template_version=template.version)
     record("program_assign", actor=actor, obj=assignment, patient_id=patient.id,
-           template=template.id, version=template.version)
+           template=template.id, version=template.version, **confirmed)
     return assignment
 
 

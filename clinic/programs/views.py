@@ -41,7 +41,8 @@ def assign(patient_id):
     if form.validate_on_submit():
         try:
             assignment = services.assign_program(_me(), patient_id, form.template_id.data,
-                                                 form.start_date.data)
+                                                 form.start_date.data,
+                                                 confirm_start=form.confirm_start.data)
         except ServiceError as error:
             error.show_on(form)
         else:

@@ -2,17 +2,19 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
+from clinic import limits
 from clinic.reports.services import MAX_SUMMARY
 
 
 class ReportForm(FlaskForm):
-    start = DateField("From", validators=[Optional()],
+    start = DateField("From", validators=[Optional(), limits.page_date_window()],
                       description="The first day of the period (the clinic's calendar).")
-    end = DateField("To", validators=[Optional()], description="The last day, at most today.")
+    end = DateField("To", validators=[Optional(), limits.page_date_window()],
+                    description="The last day, at most today.")
     summary = TextAreaField(
         "Summary for the case notes (optional)",
-        validators=[Optional(), Length(max=MAX_SUMMARY,
-                                       message=f"Keep the summary to {MAX_SUMMARY} characters.")],
+        validators=[Optional(), limits.length(
+            "summary", message=f"Keep the summary to {MAX_SUMMARY} characters.")],
         description="Printed at the top of the report as you type it.")

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import aliased, selectinload
 
+from clinic import limits
 from clinic.audit.services import record
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
@@ -32,7 +33,7 @@ from clinic.reports import assemble, fhir, pdf, tables
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
 FHIR_JSON = "application/fhir+json"
-MAX_SUMMARY = 4000
+MAX_SUMMARY = limits.TEXT_MAX["summary"]
 MAX_PERIOD = timedelta(days=5 * 366)
 SYSTEM_AUTHOR = "LiftClinic batch export"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -88,6 +88,8 @@ def problems(config, workers):
                      "profile, meant for tests (PASSWORD_HASH_PROFILE): use 'standard'")
     if config.get("WTF_CSRF_ENABLED") is False:
         found.append("CSRF protection is off (WTF_CSRF_ENABLED)")
+    if config.get("RATELIMIT_ENABLED") is False:
+        found.append("rate limits are off (RATELIMIT_ENABLED): only for a load benchmark")
     return found
 
 

@@ -240,7 +240,7 @@ INVALID = {
     "reference over 40": ("reference", "R" * 41, "Use at most 40 characters."),
     "bad email": ("email", "zoe@@example", "Enter an email address like name@example.org."),
     "birth in future": ("date_of_birth", TOMORROW, "The date of birth cannot be in the future."),
-    "birth before 1900": ("date_of_birth", "1899-12-31", "Enter a date of birth after 1900."),
+    "birth before 1900": ("date_of_birth", "1899-12-31", "Use a date between 1900 and 2100."),
     "duplicate reference": ("reference", "DUP-1",
                             "Another patient of this clinic already has this reference."),
 }

@@ -44,6 +44,7 @@ def test_a_good_production_config_passes():
     ({"BASE_URL": "http://clinic.example.org"}, 2, "is not an https:// address"),
     ({"BASE_URL": "https://127.0.0.1:5000"}, 2, "points at this machine"),
     ({"RATELIMIT_STORAGE_URI": "memory://"}, 2, "rate limits are kept in memory with 2"),
+    ({"RATELIMIT_ENABLED": False}, 2, "rate limits are off (RATELIMIT_ENABLED)"),
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:////srv/x.sqlite"}, 3, "SQLite with 3 workers"),
     ({"SESSION_COOKIE_SECURE": False}, 2, "session cookie is not Secure"),
     ({"SESSION_COOKIE_HTTPONLY": False}, 2, "session cookie is readable by scripts"),

@@ -24,4 +24,4 @@ class AlertOut(Schema):
 
 
 class AcknowledgeIn(In):
-    note = required_text(2000)
+    note = required_text("note")

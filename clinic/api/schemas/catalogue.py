@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from clinic import limits
 from clinic.api.fields import Id, Int, Text, not_blank
 from clinic.api.schemas.common import In, optional_text, required_text
 from clinic.catalogue.models import LOAD_KINDS, MEASURES, PATTERNS, SETTINGS
@@ -25,15 +26,15 @@ class ExerciseOut(Schema):
 
 
 class ExerciseIn(In):
-    name = required_text(120)
+    name = required_text("name")
     pattern = fields.String(required=True, validate=validate.OneOf(PATTERNS))
     setting = fields.String(required=True, validate=validate.OneOf(SETTINGS))
     measure = fields.String(required=True, validate=validate.OneOf(MEASURES))
-    ladder_step = Int(required=True, validate=validate.Range(1, 20))
-    equipment = Text(load_default="", validate=validate.Length(max=80))
-    cues = fields.List(Text(validate=[validate.Length(1, 200), not_blank]), required=True,
-                       validate=validate.Length(1, 3))
-    easier_tip = optional_text(300)
+    ladder_step = Int(required=True, validate=limits.api_range("ladder_step"))
+    equipment = Text(load_default="", validate=limits.api_length("equipment"))
+    cues = fields.List(Text(validate=[limits.api_length("cue", required=True), not_blank]),
+                       required=True, validate=validate.Length(1, 3))
+    easier_tip = optional_text("easier_tip")
 
 
 class ExercisePatch(In):
@@ -73,24 +74,24 @@ class TemplateOut(Schema):
 
 
 class TemplateIn(In):
-    name = required_text(120)
-    description = Text(load_default="", validate=validate.Length(max=2000))
+    name = required_text("name")
+    description = Text(load_default="", validate=limits.api_length("description"))
 
 
 class TemplatePatch(In):
-    name = Text(validate=[validate.Length(1, 120), not_blank])
-    description = Text(validate=validate.Length(max=2000))
+    name = Text(validate=[limits.api_length("name", required=True), not_blank])
+    description = Text(validate=limits.api_length("description"))
     archived = fields.Boolean()
 
 
 class LevelRowIn(In):
     exercise_id = Id(required=True)
-    sets = Int(required=True, validate=validate.Range(1, 10))
-    reps_min = Int(required=True, validate=validate.Range(1, 200))
-    reps_max = Int(required=True, validate=validate.Range(1, 200))
+    sets = Int(required=True, validate=limits.api_range("sets"))
+    reps_min = Int(required=True, validate=limits.api_range("reps_target"))
+    reps_max = Int(required=True, validate=limits.api_range("reps_target"))
     load_kind = fields.String(required=True, validate=validate.OneOf(LOAD_KINDS))
-    load_target = Text(load_default="", validate=validate.Length(max=32))
-    rest_seconds = Int(load_default=90, validate=validate.Range(0, 600))
+    load_target = Text(load_default="", validate=limits.api_length("load_target"))
+    rest_seconds = Int(load_default=90, validate=limits.api_range("rest_seconds"))
     is_key = fields.Boolean(load_default=False)
 
     @validates_schema
@@ -100,9 +101,9 @@ class LevelRowIn(In):
 
 
 class LevelIn(In):
-    name = required_text(120)
-    min_weeks = Int(required=True, validate=validate.Range(0, 52))
-    sessions_per_week = Int(required=True, validate=validate.Range(1, 7))
-    criteria = Text(load_default="", validate=validate.Length(max=2000))
+    name = required_text("name")
+    min_weeks = Int(required=True, validate=limits.api_range("min_weeks"))
+    sessions_per_week = Int(required=True, validate=limits.api_range("sessions_per_week"))
+    criteria = Text(load_default="", validate=limits.api_length("criteria"))
     exercises = fields.List(fields.Nested(LevelRowIn), required=True,
                             validate=validate.Length(1, 20))

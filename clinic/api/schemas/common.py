@@ -4,8 +4,9 @@ Inputs reject unknown fields (marshmallow's RAISE) and say so in the OpenAPI doc
 (``additionalProperties: false``), so a client cannot slip ``clinic_id`` or ``role`` in.
 """
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
+from clinic import limits
 from clinic.api.fields import Text, not_blank
 from clinic.inputs import MAX_PAGE  # defined once there
 
@@ -15,19 +16,18 @@ class In(Schema):
         unknown = RAISE
 
 
-def required_text(max_length, **kwargs):
-    return Text(required=True, validate=[validate.Length(1, max_length), not_blank], **kwargs)
-
-
-def optional_text(max_length, **kwargs):
-    return Text(load_default=None, allow_none=True, validate=validate.Length(max=max_length),
+def required_text(limit, **kwargs):
+    """Text of at least one character that is not blank, at most ``limits.TEXT_MAX[limit]``."""
+    return Text(required=True, validate=[limits.api_length(limit, required=True), not_blank],
                 **kwargs)
 
 
-def moment_in_range(value):
-    """Dates of clinical records: 1900 to 2100 (far outside would overflow on conversion)."""
-    if not 1900 <= value.year <= 2100:
-        raise ValidationError("Use a date between 1900 and 2100.")
+def optional_text(limit, **kwargs):
+    return Text(load_default=None, allow_none=True, validate=limits.api_length(limit), **kwargs)
+
+
+# Dates of clinical records: limits.DATE_YEARS (far outside would overflow on conversion).
+moment_in_range = limits.api_date_window()
 
 
 class ErrorOut(Schema):

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from clinic import limits
 from clinic.api.fields import Int
 from clinic.api.schemas.common import In, moment_in_range, required_text
 from clinic.measures.instruments import INSTRUMENT_CODES
@@ -34,13 +35,13 @@ class CorrectionIn(In):
     answers = fields.List(Int(allow_none=True, validate=validate.Range(0, 100)), required=True,
                           validate=validate.Length(1, 50))
     completed_at = fields.AwareDateTime(required=True, validate=moment_in_range)
-    reason = required_text(1000)
+    reason = required_text("reason")
 
 
 class ScheduleIn(In):
     instrument = fields.String(required=True, validate=validate.OneOf(INSTRUMENT_CODES))
     every_weeks = Int(required=True, validate=validate.OneOf([1, 2, 4]))
-    weekday = Int(required=True, validate=validate.Range(0, 6),
+    weekday = Int(required=True, validate=limits.api_range("weekday"),
                   metadata={"description": "Monday is 0"})
     starts_on = fields.Date(required=True, validate=moment_in_range)
     ends_on = fields.Date(load_default=None, allow_none=True, validate=moment_in_range)

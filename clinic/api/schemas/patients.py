@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from clinic import limits
 from clinic.api.fields import Id, Text, not_blank
 from clinic.api.schemas.common import In, PageArgs, moment_in_range, required_text
 
@@ -29,16 +30,16 @@ class PatientOut(Schema):
 
 
 class PatientListArgs(PageArgs):
-    q = Text(load_default="", validate=validate.Length(max=120),
+    q = Text(load_default="", validate=limits.api_length("search"),
              metadata={"description": "Search in name and reference"})
     status = fields.String(load_default="active",
                            validate=validate.OneOf(["active", "discharged", "all"]))
 
 
 class PatientIn(In):
-    display_name = required_text(120)
-    reference = required_text(40)
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    display_name = required_text("name")
+    reference = required_text("reference")
+    email = fields.Email(load_default=None, allow_none=True, validate=limits.api_length("email"))
     date_of_birth = fields.Date(load_default=None, allow_none=True, validate=moment_in_range)
     primary_clinician_id = Id(load_default=None, allow_none=True, metadata={
         "description": "Needed when a clinic admin adds a patient: the therapist or trainer "
@@ -46,9 +47,9 @@ class PatientIn(In):
 
 
 class PatientPatch(In):
-    display_name = Text(validate=[validate.Length(1, 120), not_blank])
-    reference = Text(validate=[validate.Length(1, 40), not_blank])
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    display_name = Text(validate=[limits.api_length("name", required=True), not_blank])
+    reference = Text(validate=[limits.api_length("reference", required=True), not_blank])
+    email = fields.Email(allow_none=True, validate=limits.api_length("email"))
     date_of_birth = fields.Date(allow_none=True, validate=moment_in_range)
 
 

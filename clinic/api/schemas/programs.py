@@ -2,10 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
+from clinic import limits
 from clinic.api.fields import Id, Int, Text
 from clinic.api.schemas.common import In, moment_in_range, optional_text, required_text
 from clinic.catalogue import rules
-from clinic.limits import REASON_MAX
 from clinic.programs.models import SESSION_STATUSES
 from clinic.programs.services import program_link
 
@@ -13,6 +13,9 @@ from clinic.programs.services import program_link
 class AssignmentIn(In):
     template_id = Id(required=True)
     start_date = fields.Date(required=True, validate=moment_in_range)
+    confirm_start = fields.Boolean(load_default=False, metadata={
+        "description": "The clinician confirms a start more than a year back or ahead "
+                       "(at most five years)"})
 
 
 class AssignmentOut(Schema):
@@ -39,12 +42,12 @@ class AssignmentOut(Schema):
 
 
 class TargetIn(In):
-    sets = Int(required=True, validate=validate.Range(1, 10))
-    reps_min = Int(required=True, validate=validate.Range(1, 200))
-    reps_max = Int(required=True, validate=validate.Range(1, 200))
-    load_kg = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 500),
+    sets = Int(required=True, validate=limits.api_range("sets"))
+    reps_min = Int(required=True, validate=limits.api_range("reps_target"))
+    reps_max = Int(required=True, validate=limits.api_range("reps_target"))
+    load_kg = fields.Float(load_default=None, allow_none=True, validate=limits.api_range("load_kg"),
                            metadata={"description": "kg, at most two decimals"})
-    reason = required_text(REASON_MAX)
+    reason = required_text("reason")
     confirm_jump = fields.Boolean(load_default=False, metadata={
         "description": "Needed for a load increase of more than 10%"})
 
@@ -72,28 +75,28 @@ class SuggestionOut(Schema):
 
 
 class DeclineIn(In):
-    kind = required_text(32, metadata={"description": "The suggestion's kind"})
-    reason = Text(load_default="", validate=validate.Length(max=REASON_MAX))
+    kind = required_text("suggestion_kind", metadata={"description": "The suggestion's kind"})
+    reason = Text(load_default="", validate=limits.api_length("reason"))
 
 
 class LevelChangeIn(In):
-    level = Int(required=True, validate=validate.Range(1, 100),
+    level = Int(required=True, validate=limits.api_range("level"),
                 metadata={"description": "1 is the first level"})
-    reason = required_text(REASON_MAX)
+    reason = required_text("reason")
 
 
 class StatusIn(In):
     status = fields.String(required=True, validate=validate.OneOf(["active", "paused",
                                                                    "completed"]))
-    reason = Text(load_default="", validate=validate.Length(max=REASON_MAX))
+    reason = Text(load_default="", validate=limits.api_length("reason"))
 
 
 class SetIn(In):
     exercise_id = Id(required=True)
-    reps = Int(load_default=None, allow_none=True, validate=validate.Range(0, 200))
-    load_kg = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 500),
+    reps = Int(load_default=None, allow_none=True, validate=limits.api_range("reps_done"))
+    load_kg = fields.Float(load_default=None, allow_none=True, validate=limits.api_range("load_kg"),
                            metadata={"description": "kg, at most two decimals"})
-    seconds = Int(load_default=None, allow_none=True, validate=validate.Range(0, 3600))
+    seconds = Int(load_default=None, allow_none=True, validate=limits.api_range("seconds_done"))
 
 
 class SessionIn(In):
@@ -101,13 +104,14 @@ class SessionIn(In):
     status = fields.String(required=True, validate=validate.OneOf(SESSION_STATUSES))
     skip_reason = fields.String(load_default=None, allow_none=True,
                                 validate=validate.OneOf(rules.SKIP_REASONS))
-    rpe = Int(load_default=None, allow_none=True, validate=validate.Range(0, 10))
-    mood_before = Int(load_default=None, allow_none=True, validate=validate.Range(0, 10))
-    mood_after = Int(load_default=None, allow_none=True, validate=validate.Range(0, 10))
-    pain = Int(load_default=None, allow_none=True, validate=validate.Range(0, 10))
-    pain_where = optional_text(120)
-    duration_minutes = Int(load_default=None, allow_none=True, validate=validate.Range(1, 600))
-    note = optional_text(2000)
+    rpe = Int(load_default=None, allow_none=True, validate=limits.api_range("rpe"))
+    mood_before = Int(load_default=None, allow_none=True, validate=limits.api_range("mood"))
+    mood_after = Int(load_default=None, allow_none=True, validate=limits.api_range("mood"))
+    pain = Int(load_default=None, allow_none=True, validate=limits.api_range("pain"))
+    pain_where = optional_text("pain_where")
+    duration_minutes = Int(load_default=None, allow_none=True,
+                           validate=limits.api_range("duration_minutes"))
+    note = optional_text("note")
     sets = fields.List(fields.Nested(SetIn), load_default=list, validate=validate.Length(max=200))
 
 
