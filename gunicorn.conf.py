@@ -26,7 +26,7 @@ def when_ready(server):
     loaded and everything alive frozen, once (clinic.reports.pdf.warm_up_and_freeze)."""
     from clinic.reports.pdf import warm_up_and_freeze
 
-    warm_up_and_freeze()
+    warm_up_and_freeze(server.app.wsgi())  # the preloaded Flask app: its templates too
 
 
 def post_worker_init(worker):

@@ -80,19 +80,37 @@ def render_pdf(html, *, fetcher=None):
     return document.write_pdf(pdf_variant=PDF_VARIANT, presentational_hints=False)
 
 
-WARM_UP_HTML = ('<!doctype html><html lang="en"><body><h1>LiftClinic</h1>'
-                '<p>Warm-up.</p></body></html>')
+# What a report uses, in small: its stylesheet (page rules, counters, tables), regular, bold
+# and italic faces, figures and dashes, a table and an SVG chart with text. Rendering it loads
+# the fonts, the CSS machinery and the SVG code a real report needs.
+WARM_UP_HTML = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Warm-up</title><link rel="stylesheet" href="{ASSET_ORIGIN}static/css/report.css">
+</head><body><header><h1>LiftClinic progress report</h1></header>
+<p><strong>Warm-up</strong> <em>only</em>: 0123456789 \u2013 \u00b7 \u2026 \u2192 %</p>
+<table><thead><tr><th>Week</th><th>PHQ-9</th><th>Band</th></tr></thead>
+<tbody><tr><td>1</td><td>12</td><td>Moderate</td></tr><tr><td>2</td><td>9</td><td>Mild</td></tr>
+</tbody></table>
+<svg xmlns="http://www.w3.org/2000/svg" width="300" height="90" viewBox="0 0 300 90">
+<rect x="0" y="0" width="300" height="30" fill="#eee"/><polyline points="10,80 150,40 290,20"
+fill="none" stroke="#333" stroke-width="2"/><circle cx="150" cy="40" r="3"/>
+<text x="10" y="12" font-size="9">PHQ-9</text></svg></body></html>"""
 
 
-def warm_up_and_freeze():
-    """Load WeasyPrint's fonts and caches now, then freeze what is alive after boot.
+def warm_up_and_freeze(app=None):
+    """Load WeasyPrint's fonts and caches now (and compile ``app``'s templates), then freeze
+    what is alive after boot.
 
     Called once per process that renders (the gunicorn master before it forks its workers,
-    each batch-export worker): the first report then costs what later ones do, and the app's
-    own long-lived objects (modules, the app, the fonts) are frozen out of the collector's
-    way, so it scans only what a render allocates.
+    the batch export before it forks, or each spawned worker): the first report then costs
+    what later ones do, and the app's own long-lived objects (modules, the app, the fonts,
+    compiled templates) are frozen out of the collector's way, so it scans only what a render
+    allocates.
     """
     render_pdf(WARM_UP_HTML)
+    environment = getattr(app, "jinja_env", None)  # a Flask app (not a WSGI wrapper)
+    if environment is not None:
+        for name in environment.list_templates(filter_func=lambda n: n.endswith(".html")):
+            environment.get_template(name)
     gc.collect()
     gc.freeze()
 
