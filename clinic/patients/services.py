@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
 from clinic.auth.models import Role, User
@@ -22,8 +23,13 @@ def _escape_like(text):
 
 
 def caseload(user, *, search="", status=ACTIVE):
-    """A select of the patients ``user`` may see, searched by name or reference."""
-    query = visible_patients(user)
+    """A select of the patients ``user`` may see, searched by name or reference.
+
+    Care teams (and their users) come in one extra statement per page, not one per row: the
+    list shows each patient's primary clinician.
+    """
+    query = visible_patients(user).options(
+        selectinload(Patient.care_team).selectinload(CareTeamMember.user))
     if status in (ACTIVE, DISCHARGED):
         query = query.where(Patient.status == status)
     search = (search or "").strip()
