@@ -127,6 +127,7 @@ ACCESS = {
     "api_patients.update_patient": "api",
     "api_measures.create_invitation": "api",
     "api_measures.list_responses": "api",
+    "api_measures.get_outcomes": "api",
     "api_measures.create_response": "api",
     "api_alerts.list_alerts": "api",
     "api_alerts.acknowledge_alert": "api",
