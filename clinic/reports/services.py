@@ -22,8 +22,9 @@ from clinic.audit.services import record
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
+from clinic.measures import outcomes
 from clinic.measures.models import Response
-from clinic.measures.services import current_responses, in_episode
+from clinic.measures.services import current_responses, episode_outcome_of, in_episode
 from clinic.patients.models import ACTIVE, Patient
 from clinic.patients.scope import require_item_access, visible_patient, visible_patients
 from clinic.programs.models import Assignment, SessionLog, SetLog
@@ -115,6 +116,8 @@ def _signed(value):
 
 def _score(scored):
     text = str(scored["total"])
+    if scored.get("prorated"):
+        text += " (prorated)"
     if scored["percent"] is not None:
         text += f" ({scored['percent']} %)"
     if scored["band"]:
@@ -130,7 +133,10 @@ def report_html(patient, period, *, generated_by, summary="", now=None):
     gathered = assemble.gather(patient, period, tz)
     data = assemble.summarise(gathered, period, tz, today=today, generated_at=now,
                               generated_by=generated_by, summary=summary)
-    return render_template("reports/report.html", r=data, day=day_label,
+    outcome = episode_outcome_of(patient)
+    return render_template("reports/report.html", r=data, outcome=outcome, day=day_label,
+                           change_words=outcomes.CHANGE_WORDS,
+                           recovery_words=outcomes.RECOVERY_WORDS,
                            stamp=lambda moment: _stamp(moment, tz), num=_num, signed=_signed,
                            score=_score, stylesheet_url=pdf.ASSET_ORIGIN + "static/css/report.css")
 
