@@ -16,15 +16,14 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.measures import outcomes
-from clinic.measures.models import Response
-from clinic.measures.services import current_responses, episode_outcome_of, in_episode
+from clinic.measures.services import current_responses, episode_outcome_of
 from clinic.patients.models import ACTIVE, Patient
 from clinic.patients.scope import require_item_access, visible_patient, visible_patients
 from clinic.programs.models import Assignment, SessionLog, SetLog
@@ -234,17 +233,10 @@ def export_clinic_csv(actor):
         raise NotAllowed("Only a clinic admin can export the clinic's outcomes.")
     patients = db.session.scalars(sa.select(Patient).where(Patient.clinic_id == actor.clinic_id)
                                   .order_by(Patient.id)).all()
-    newer = aliased(Response)
-    by_patient = {}
-    for response in db.session.scalars(
-        sa.select(Response).join(Patient, Patient.id == Response.patient_id)
-        .where(Patient.clinic_id == actor.clinic_id,
-               ~sa.exists().where(newer.supersedes_id == Response.id))
-        .order_by(Response.completed_at, Response.id)
-    ):
-        by_patient.setdefault(response.patient_id, []).append(response)
+    # Each patient's outcome from the one service the page, the PDF and the API use.
+    outcome_of = {patient.id: episode_outcome_of(patient) for patient in patients}
     body = tables.to_csv(tables.CLINIC_COLUMNS, tables.clinic_outcome_rows(
-        patients, by_patient, in_episode, current_app.config["SECRET_KEY"]))
+        patients, outcome_of, current_app.config["SECRET_KEY"]))
     today = actor.clinic.today()
     _audit("clinic_outcomes_export", body, actor=actor, clinic_id=actor.clinic_id,
            patient_id=None, export_format="csv", patients=len(patients))
