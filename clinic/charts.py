@@ -153,9 +153,12 @@ def tick_step(span: float) -> int:
 
 
 def line_chart(
-    points, *, y_min, y_max, bands=(), reference_lines=(), title, description, width=640, height=240
+    points, *, y_min, y_max, bands=(), reference_lines=(), title, description, width=640,
+    height=240, latest_note="",
 ) -> ChartGeometry:
     """Lay out scores against dates; higher scores are drawn higher.
+
+    ``latest_note`` follows the latest score's printed value (e.g. "prorated").
 
     The x axis is proportional to days, not evenly spaced by response: a missed fortnight must
     look like a gap, or a patient's pace of change is misread.
@@ -196,7 +199,8 @@ def line_chart(
     value_label = message = None
     taken = [(m.x - 4, m.y - 4, m.x + 4, m.y + 4) for m in markers]
     if markers:
-        value_label = Text(markers[-1].x, markers[-1].y - 8, _num(markers[-1].value), "middle")
+        value = _num(markers[-1].value) + (f" ({latest_note})" if latest_note else "")
+        value_label = Text(markers[-1].x, markers[-1].y - 8, value, "middle")
         taken.append(_box(value_label))
     else:
         message = Text(

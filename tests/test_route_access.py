@@ -128,6 +128,7 @@ ACCESS = {
     "api_patients.update_patient": "api",
     "api_measures.create_invitation": "api",
     "api_measures.list_responses": "api",
+    "api_measures.get_outcomes": "api",
     "api_measures.create_response": "api",
     "api_alerts.list_alerts": "api",
     "api_alerts.acknowledge_alert": "api",
@@ -640,7 +641,7 @@ def _audit_rows_of(user_id):
 def test_the_walk_covers_every_kind_of_patient_data_read():
     kinds = {kind for _, kind in PATIENT_DATA_READS}
     assert kinds == {"page", "api"}
-    assert len(PATIENT_DATA_READS) == 27, PATIENT_DATA_READS  # a new read route: count it
+    assert len(PATIENT_DATA_READS) == 28, PATIENT_DATA_READS  # a new read route: count it
 
 
 def test_every_patient_data_read_writes_one_read_row(app):

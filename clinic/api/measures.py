@@ -55,6 +55,21 @@ class WithoutAnswers:
         return getattr(self._response, name)
 
 
+@blp.route("/<dbid:patient_id>/outcomes", methods=["GET"])
+@blp.response(200, schemas.OutcomeOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def get_outcomes(patient_id):
+    """The outcome of the current episode of care: per instrument and the paired outcome.
+
+    The same figures as the patient page, the PDF report and the clinic outcome CSV.
+    """
+    patient = visible_patient(me(), patient_id)
+    outcome = services.episode_outcome_of(patient)
+    record_api_read(me(), "outcomes.get", patient_id=patient.id)
+    return {"episode": {"start": outcome.start, "end": outcome.end},
+            "instruments": outcome.instruments, "paired": outcome.paired}
+
+
 @blp.route("/<dbid:patient_id>/responses", methods=["POST"])
 @blp.arguments(schemas.ResponseIn)
 @blp.response(201, schemas.ResponseOut)

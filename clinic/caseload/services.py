@@ -121,7 +121,8 @@ class PatientOverview:
     can_manage: bool  # discharge, reactivate and care-team changes
     care_team_candidates: list  # clinicians who could join the care team
     alerts: list  # the latest, open and acknowledged
-    summaries: list  # per instrument: history, baseline, latest, change
+    summaries: list  # per instrument: history (charts and tables)
+    outcome: object  # the current episode's outcome (clinic.measures.outcomes), as everywhere
     schedules: list
     invitations: list  # the latest links
     assignments: list  # every program, newest first
@@ -159,6 +160,7 @@ def patient_overview(actor, patient_id):
         care_team_candidates=patients.candidates_for_care_team(patient),
         alerts=alerts,
         summaries=measures.summaries(patient, responses),
+        outcome=measures.episode_outcome_of(patient),
         schedules=measures.schedules_of(patient.id),
         invitations=measures.invitations_of(patient),
         assignments=assignments,

@@ -9,6 +9,7 @@ from clinic.audit.services import record_read
 from clinic.caseload.services import dashboard_rows, patient_overview
 from clinic.extensions import db
 from clinic.inputs import page_arg
+from clinic.measures import outcomes
 from clinic.measures.forms import InstrumentsForm, ScheduleForm
 from clinic.measures.instruments import INSTRUMENT_CODES
 from clinic.measures.schedule import WEEKDAYS
@@ -55,4 +56,5 @@ def patient(patient_id):
         schedule_form=ScheduleForm(data={"starts_on": overview.now.date()}),
         links_form=InstrumentsForm(), assign_form=assign_form,
         instrument_codes=INSTRUMENT_CODES, weekdays=WEEKDAYS, labels=ALERT_LABELS,
+        change_words=outcomes.CHANGE_WORDS, recovery_words=outcomes.RECOVERY_WORDS,
     )

@@ -27,7 +27,7 @@ class Change:
     ``improvement`` and ``threshold`` are in ``unit``: points of the total, or percentage
     points for WHO-5. Fields that an instrument cannot support are None, never False:
     ``reliable`` for RSES, ``recovery`` when there is no caseness or no case at baseline,
-    ``response`` and ``remission`` outside PHQ-9.
+    ``response`` and ``remission`` outside PHQ-9 or from a PHQ-9 baseline that was not a case.
     """
 
     instrument_code: str
@@ -106,7 +106,9 @@ def classify_change(instrument: Instrument, baseline_total: int, latest_total: i
 
     response = remission = None
     rule = instrument.response_rule
-    if rule is not None:
+    # Response and remission count only episodes that began as a case (CMS159 remission and
+    # NQF 1885 response define their denominators so): 4 -> 2 is neither, it is undefined.
+    if rule is not None and baseline_case:
         remission = latest_total < rule.remission_below
         # A fall "by 50% or more" needs something to fall from: undefined at a zero baseline.
         if baseline_total > 0:

@@ -19,6 +19,7 @@ from clinic.auth.models import Clinic
 from clinic.database import child_of_patient, utcnow, write_transaction
 from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
+from clinic.measures import outcomes
 from clinic.measures import schedule as schedule_rules
 from clinic.measures.change import change_between, histories_by_instrument
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
@@ -253,6 +254,40 @@ def in_episode(response, patient):
     return response.completed_at >= started or (
         response.created_at is not None and response.created_at >= started
     )
+
+
+# interim: replaced by the episodes branch ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Episode:
+    """An episode of care as its dates on the clinic's calendar (``end`` None while open)."""
+
+    start: object
+    end: object
+
+
+def current_episode(patient):  # interim: replaced by the episodes branch
+    """The patient's current episode of care: from ``episode_started_at`` to discharge."""
+    tz = patient.clinic.zone
+    end = None
+    if not patient.is_active and patient.discharged_at is not None:
+        end = patient.discharged_at.astimezone(tz).date()
+    return Episode(patient.episode_started_at.astimezone(tz).date(), end)
+
+
+def episode_histories(patient, episode=None):  # interim: replaced by the episodes branch
+    """Instrument code -> the current (not superseded) responses of the current episode,
+    earliest clinical date first. ``episode`` is accepted for the interface; only the current
+    episode is known here."""
+    histories = {}
+    for response in current_responses(patient.id):
+        if in_episode(response, patient):
+            histories.setdefault(response.instrument_code, []).append(response)
+    return histories
+
+
+# end of interim ------------------------------------------------------------------------------
 
 
 def baseline_response(patient, instrument_code):
@@ -514,3 +549,42 @@ def summaries(patient, responses=None):
     return result
 
 
+
+
+def original_invitations(responses):
+    """Response id -> the invitation its original answered, for corrections of link answers.
+
+    A correction is clinician-entered and carries no invitation of its own, yet it answers the
+    same occasion as the response it supersedes (the paired outcome pairs by occasion). One
+    query for the patient's superseded rows, whatever the number of corrections.
+    """
+    corrections = [r for r in responses if r.supersedes_id is not None]
+    if not corrections:
+        return {}
+    patient_ids = {r.patient_id for r in corrections}
+    rows = {row.id: row for row in db.session.execute(
+        sa.select(Response.id, Response.supersedes_id, Response.invitation_id)
+        .where(Response.patient_id.in_(patient_ids), Response.id.in_(
+            sa.select(Response.supersedes_id).where(Response.patient_id.in_(patient_ids))))
+    )}
+    found = {}
+    for correction in corrections:
+        previous = rows.get(correction.supersedes_id)
+        while previous is not None and previous.invitation_id is None:
+            previous = rows.get(previous.supersedes_id)
+        if previous is not None:
+            found[correction.id] = previous.invitation_id
+    return found
+
+
+def episode_outcome_of(patient):
+    """The outcome of the patient's current episode of care (``clinic.measures.outcomes``):
+    the one source of the patient page's, the PDF's, the clinic CSV's and the API's figures.
+
+    Reads only; the caller audits the view it is part of (page view, export, API read).
+    """
+    episode = current_episode(patient)
+    histories = episode_histories(patient, episode)
+    responses = [r for history in histories.values() for r in history]
+    return outcomes.episode_outcome(histories, episode.start, episode.end, patient.clinic.zone,
+                                    original_invitations(responses))

@@ -26,6 +26,7 @@ from clinic.measures.change import (
 )
 from clinic.measures.chart import instrument_chart_svg
 from clinic.measures.models import Response
+from clinic.measures.outcomes import NOT_APPLICABLE_NOT_A_CASE
 from clinic.measures.scoring import band_for, score
 from clinic.patients.models import CareTeamMember
 from clinic.programs import adherence, strength
@@ -320,7 +321,7 @@ def instrument_reports(responses, patient, period: Period, tz: ZoneInfo) -> list
             change=change,
             reliable_label=_reliable_label(instrument, change),
             recovery_label=_recovery_label(instrument, change),
-            outcome_notes=_outcome_notes(change),
+            outcome_notes=_outcome_notes(instrument, change),
             chart_svg=_inline(instrument_chart_svg(instrument, history), f"c-{code}"),
             clusters=_clusters(instrument, last),
         ))
@@ -332,7 +333,8 @@ def _scored(instrument, response, tz):
     percent = (response.total * instrument.percentage_factor
                if instrument.percentage_factor else None)
     return {"date": local_date(response.completed_at, tz), "total": response.total,
-            "band": band.label if band else None, "percent": percent}
+            "band": band.label if band else None, "percent": percent,
+            "prorated": bool(response.prorated)}
 
 
 def _reliable_label(instrument, change):
@@ -355,11 +357,14 @@ def _recovery_label(instrument, change):
     return "Recovery (not reliable)" if change.recovery else "Not recovered"
 
 
-def _outcome_notes(change):
-    notes = []
-    if change is not None and change.response is not None:
-        notes.append("Response" if change.response else "No response")
-    if change is not None and change.remission:
+def _outcome_notes(instrument, change):
+    """PHQ-9 response and remission, defined only from a baseline that was a case."""
+    if change is None or instrument.response_rule is None:
+        return []
+    if change.response is None or change.remission is None:
+        return ["Response and remission: " + NOT_APPLICABLE_NOT_A_CASE]
+    notes = ["Response" if change.response else "No response"]
+    if change.remission:
         notes.append("Remission")
     return notes
 

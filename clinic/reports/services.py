@@ -16,15 +16,15 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from clinic import limits
 from clinic.audit.services import record
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
-from clinic.measures.models import Response
-from clinic.measures.services import current_responses, in_episode
+from clinic.measures import outcomes
+from clinic.measures.services import current_responses, episode_outcome_of
 from clinic.patients.models import ACTIVE, Patient
 from clinic.patients.scope import require_item_access, visible_patient, visible_patients
 from clinic.programs.models import Assignment, SessionLog, SetLog
@@ -116,6 +116,8 @@ def _signed(value):
 
 def _score(scored):
     text = str(scored["total"])
+    if scored.get("prorated"):
+        text += " (prorated)"
     if scored["percent"] is not None:
         text += f" ({scored['percent']} %)"
     if scored["band"]:
@@ -131,7 +133,10 @@ def report_html(patient, period, *, generated_by, summary="", now=None):
     gathered = assemble.gather(patient, period, tz)
     data = assemble.summarise(gathered, period, tz, today=today, generated_at=now,
                               generated_by=generated_by, summary=summary)
-    return render_template("reports/report.html", r=data, day=day_label,
+    outcome = episode_outcome_of(patient)
+    return render_template("reports/report.html", r=data, outcome=outcome, day=day_label,
+                           change_words=outcomes.CHANGE_WORDS,
+                           recovery_words=outcomes.RECOVERY_WORDS,
                            stamp=lambda moment: _stamp(moment, tz), num=_num, signed=_signed,
                            score=_score, stylesheet_url=pdf.ASSET_ORIGIN + "static/css/report.css")
 
@@ -229,17 +234,10 @@ def export_clinic_csv(actor):
         raise NotAllowed("Only a clinic admin can export the clinic's outcomes.")
     patients = db.session.scalars(sa.select(Patient).where(Patient.clinic_id == actor.clinic_id)
                                   .order_by(Patient.id)).all()
-    newer = aliased(Response)
-    by_patient = {}
-    for response in db.session.scalars(
-        sa.select(Response).join(Patient, Patient.id == Response.patient_id)
-        .where(Patient.clinic_id == actor.clinic_id,
-               ~sa.exists().where(newer.supersedes_id == Response.id))
-        .order_by(Response.completed_at, Response.id)
-    ):
-        by_patient.setdefault(response.patient_id, []).append(response)
+    # Each patient's outcome from the one service the page, the PDF and the API use.
+    outcome_of = {patient.id: episode_outcome_of(patient) for patient in patients}
     body = tables.to_csv(tables.CLINIC_COLUMNS, tables.clinic_outcome_rows(
-        patients, by_patient, in_episode, current_app.config["SECRET_KEY"]))
+        patients, outcome_of, current_app.config["SECRET_KEY"]))
     today = actor.clinic.today()
     _audit("clinic_outcomes_export", body, actor=actor, clinic_id=actor.clinic_id,
            patient_id=None, export_format="csv", patients=len(patients))

@@ -12,7 +12,6 @@ import hmac
 import io
 from decimal import Decimal
 
-from clinic.measures.change import change_between, histories_by_instrument
 from clinic.measures.instruments import get_instrument
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,8 +25,12 @@ SESSION_COLUMNS = ("session_id", "program", "performed_on", "status", "low_energ
                    "pain_where", "note", "source", "exercise", "set_number", "reps", "load_kg",
                    "seconds", "target_sets", "target_reps", "target_load")
 CLINIC_COLUMNS = ("pseudonym", "status", "instrument", "scores", "baseline_total",
-                  "latest_total", "change", "reliable_change", "baseline_case", "latest_case",
-                  "recovery", "days_between")
+                  "baseline_prorated", "latest_total", "latest_prorated", "change",
+                  "reliable_change", "baseline_case", "latest_case", "recovery", "response",
+                  "remission", "days_between", "paired_occasions", "paired_case_at_baseline",
+                  "paired_recovered", "paired_reliable_improvement", "paired_reliable_recovery",
+                  "paired_reliable_deterioration")
+PAIRED_ROW = "paired PHQ-9 and GAD-7"
 
 
 def cell(value):
@@ -99,28 +102,30 @@ def pseudonym(secret: str, clinic_id: int, patient_id: int) -> str:
     return "P-" + digest[:20]
 
 
-def clinic_outcome_rows(patients, responses_by_patient, episode_filter, secret):
-    """Per patient and instrument of the current episode: baseline, latest and the change
-    classification. No name, reference, date of birth or date: days between scores only."""
+def clinic_outcome_rows(patients, outcome_of, secret):
+    """Per patient: one row per instrument of the current episode (baseline, latest, change,
+    recovery, PHQ-9 response and remission), then one ``paired PHQ-9 and GAD-7`` row with the
+    NHS Talking Therapies paired outcome (when the episode has a PHQ-9 or a GAD-7; its flags are
+    empty below two paired occasions). ``outcome_of``: patient id -> ``EpisodeOutcome``, the
+    same object the patient page, the PDF and the API print. No name, reference, date of birth
+    or date: days between scores only. Empty cells are undefined, never false."""
     for patient in patients:
-        in_episode = [response for response in responses_by_patient.get(patient.id, [])
-                      if episode_filter(response, patient)]
-        for instrument, history in histories_by_instrument(in_episode):
-            first, last = history[0], history[-1]
-            change = change_between(instrument, first, last)
-            yield (pseudonym(secret, patient.clinic_id, patient.id), patient.status,
-                   instrument.code,
-                   len(history), first.total, last.total,
-                   change.raw_change if change else None,
-                   change.reliable if change else None,
+        outcome = outcome_of.get(patient.id)
+        if outcome is None:
+            continue
+        head = (pseudonym(secret, patient.clinic_id, patient.id), patient.status)
+        for item in outcome.instruments:
+            change = item.classified
+            yield (*head, item.code, item.scores, item.baseline.total, item.baseline.prorated,
+                   item.latest.total, item.latest.prorated, item.raw_change, item.change,
                    change.baseline_case if change else None,
-                   change.latest_case if change else None,
-                   _recovery(change), (last.completed_at - first.completed_at).days)
-
-
-def _recovery(change):
-    if change is None or change.recovery is None:
-        return None
-    if change.reliable_recovery:
-        return "reliable_recovery"
-    return "recovery" if change.recovery else "not_recovered"
+                   change.latest_case if change else None, item.recovery, item.response,
+                   item.remission, (item.latest.date - item.baseline.date).days,
+                   *(None,) * 6)
+        if {"PHQ-9", "GAD-7"} & {item.code for item in outcome.instruments}:
+            paired = outcome.paired
+            days = ((paired.latest.date - paired.baseline.date).days if paired.computed
+                    else None)
+            yield (*head, PAIRED_ROW, *(None,) * 12, days, paired.occasions,
+                   paired.case_at_baseline, paired.recovered, paired.reliable_improvement,
+                   paired.reliable_recovery, paired.reliable_deterioration)

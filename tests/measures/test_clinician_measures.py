@@ -422,7 +422,8 @@ def test_reliable_deterioration_raises_an_alert_and_shows_on_the_patient_page(
                             "baseline_response_id": baseline.id}
 
     overview = flat(client.get(f"/patients/{patient.id}"))
-    assert "Baseline 6 → latest 11 (+5). <strong>Reliable deterioration.</strong>" in overview
+    assert (f"Baseline 6 on {DAY_1.isoformat()} → latest 11 on {DAY_2.isoformat()} (+5). "
+            "<strong>Reliable deterioration.</strong> Not a case at baseline.") in overview
     assert "Reliable deterioration</a>" in overview  # in the patient's alert list
     assert f"GAD-7 on {DAY_2.isoformat()}" in overview
 
@@ -434,7 +435,8 @@ def test_a_change_below_the_threshold_raises_no_alert(client, logged_in, patient
                        ).status_code == 303
     assert [r.total for r in rows(Response)] == [6, 9]
     assert rows(Alert) == []
-    assert "Baseline 6 → latest 9 (+3). No reliable change." in flat(
+    assert (f"Baseline 6 on {DAY_1.isoformat()} → latest 9 on {DAY_2.isoformat()} (+3). "
+            "No reliable change.") in flat(
         client.get(f"/patients/{patient.id}"))
 
 

@@ -133,10 +133,13 @@ def test_pcl5_recovery_uses_the_33_cutoff():
     assert change.response is None
 
 
-def test_phq9_response_is_undefined_from_a_zero_baseline():
-    change = classify_change(PHQ9, 0, 0)
+@pytest.mark.parametrize(("baseline", "latest"), [(0, 0), (4, 2), (9, 1)])
+def test_phq9_response_and_remission_are_undefined_from_a_baseline_not_a_case(baseline, latest):
+    """CMS159 and NQF 1885 count only episodes that began as a case (PHQ-9 >= 10)."""
+    change = classify_change(PHQ9, baseline, latest)
     assert change.response is None
-    assert change.remission is True
+    assert change.remission is None
+    assert change.baseline_case is False
     assert change.recovery is None
 
 

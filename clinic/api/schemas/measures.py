@@ -74,3 +74,61 @@ class ResponseOut(Schema):
     prorated = fields.Boolean(required=True)
     source = fields.String(required=True)
     completed_at = fields.AwareDateTime(required=True)
+
+
+# The outcome of the current episode of care (clinic.measures.outcomes) -----------------------
+
+CHANGES = ["reliable_improvement", "no_reliable_change", "reliable_deterioration"]
+RECOVERIES = ["recovered", "reliable_recovery", "not_recovered", "not_a_case_at_baseline"]
+
+
+class EpisodeOut(Schema):
+    start = fields.Date(required=True, metadata={"description": "The clinic's calendar"})
+    end = fields.Date(required=True, allow_none=True,
+                      metadata={"description": "Discharge day; null while the episode runs"})
+
+
+class ScoreOut(Schema):
+    total = fields.Integer(required=True)
+    date = fields.Date(required=True,
+                       metadata={"description": "Clinical date, in the clinic's time zone"})
+    prorated = fields.Boolean(required=True, metadata={
+        "description": "Clinician-entered with 1-2 items missing, total prorated"})
+
+
+class InstrumentOutcomeOut(Schema):
+    instrument = fields.String(attribute="code", required=True)
+    baseline = fields.Nested(ScoreOut, required=True,
+                             metadata={"description": "Earliest-dated score of the episode"})
+    latest = fields.Nested(ScoreOut, required=True,
+                           metadata={"description": "Latest-dated score of the episode"})
+    change = fields.String(required=True, allow_none=True, validate=validate.OneOf(CHANGES),
+                           metadata={"description": "Reliable change; null with one score or "
+                                                    "no reliable-change index (RSES)"})
+    recovery = fields.String(required=True, allow_none=True,
+                             validate=validate.OneOf(RECOVERIES),
+                             metadata={"description": "Null with one score or no caseness"})
+    response = fields.Boolean(required=True, allow_none=True, metadata={
+        "description": "PHQ-9 only, and only when the baseline was a case (>= 10)"})
+    remission = fields.Boolean(required=True, allow_none=True, metadata={
+        "description": "PHQ-9 only, and only when the baseline was a case (>= 10)"})
+
+
+class PairedOut(Schema):
+    occasions = fields.Integer(required=True, metadata={
+        "description": "PHQ-9 and GAD-7 of one invitation, or clinician-entered on one date"})
+    case_at_baseline = fields.Boolean(required=True, allow_none=True)
+    recovered = fields.Boolean(required=True, allow_none=True)
+    reliable_improvement = fields.Boolean(required=True, allow_none=True)
+    reliable_recovery = fields.Boolean(required=True, allow_none=True)
+    reliable_deterioration = fields.Boolean(required=True, allow_none=True)
+
+
+class OutcomeOut(Schema):
+    """The current episode's outcome; every flag is null where undefined (the paired outcome
+    needs at least two paired occasions)."""
+
+    episode = fields.Nested(EpisodeOut, required=True)
+    instruments = fields.List(fields.Nested(InstrumentOutcomeOut), required=True)
+    paired = fields.Nested(PairedOut, required=True, metadata={
+        "description": "NHS Talking Therapies paired depression-and-anxiety outcome"})
