@@ -113,3 +113,38 @@ def test_development_and_testing_keep_their_published_keys():
 def test_a_random_key_passes():
     for _ in range(50):
         assert config.secret_key_problem(secrets.token_urlsafe(48)) is None
+
+
+# The first hour on a fresh clone (issue 19): the development environment without make, links
+# on the port `make run` serves, and a deployment that never picks up either by accident.
+
+def test_in_development_base_url_follows_port_unless_set():
+    dev = {"LIFTCLINIC_ENV": "development"}
+    assert config.build(environ=dev)["BASE_URL"] == "http://127.0.0.1:5000"
+    assert config.build(environ={**dev, "PORT": "5101"})["BASE_URL"] == "http://127.0.0.1:5101"
+    assert config.build(environ={**dev, "PORT": "5101", "BASE_URL": "http://box.lan:9000/"})[
+        "BASE_URL"] == "http://box.lan:9000"
+    assert config.build({"BASE_URL": "http://x.test"}, environ={**dev, "PORT": "5101"})[
+        "BASE_URL"] == "http://x.test"
+
+
+def test_outside_development_port_never_moves_base_url():
+    settings = config.build(environ={"SECRET_KEY": STRONG_KEY, "PORT": "5101"})
+    assert settings["ENV_NAME"] == "production"
+    assert settings["BASE_URL"] == config.DEFAULTS["BASE_URL"]
+    testing = config.build({"ENV_NAME": "testing"}, environ={"PORT": "5101"})
+    assert testing["BASE_URL"] == config.DEFAULTS["BASE_URL"]
+
+
+def test_the_checkout_default_names_development_only_for_a_plain_checkout():
+    checkout = {"LIFTCLINIC_DEFAULT_ENV": "development"}
+    assert config.build(environ=checkout)["ENV_NAME"] == "development"
+    # A deployment's signs turn it off: production, with its refusals.
+    assert config.build(environ={**checkout, "SECRET_KEY": STRONG_KEY})["ENV_NAME"] == "production"
+    with pytest.raises(config.ConfigError, match="SECRET_KEY is required"):
+        config.build(environ={**checkout, "DATABASE_URL": "postgresql://u@db.internal/lc"})
+    with pytest.raises(config.ConfigError, match="SECRET_KEY is required"):
+        config.build(environ={**checkout, "LIFTCLINIC_ENV": "production"})
+    # It names development and nothing else.
+    with pytest.raises(config.ConfigError, match="SECRET_KEY is required"):
+        config.build(environ={"LIFTCLINIC_DEFAULT_ENV": "testing"})
