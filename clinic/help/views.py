@@ -1,0 +1,24 @@
+"""/help: the guide and the references, for logged-in clinicians (deny by default applies)."""
+
+from flask import Blueprint, abort, render_template
+from markupsafe import Markup
+
+from clinic.help import pages
+
+bp = Blueprint("help", __name__, url_prefix="/help")
+
+
+@bp.get("/")
+def index():
+    """The list of help pages."""
+    return render_template("help/index.html", pages=pages.PAGES)
+
+
+@bp.get("/<path:page>")
+def page(page):
+    """One help page, rendered from its Markdown file in docs/."""
+    found = pages.find(page)
+    if found is None:
+        abort(404)
+    html = pages.render(found)  # the repository's own reviewed Markdown, not user data
+    return render_template("help/page.html", page=found, body=Markup(html))  # noqa: S704
