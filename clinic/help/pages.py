@@ -34,6 +34,19 @@ PAGES = (
     Page("training", "training.md", "Graded strength training",
          "Ladders, levels, progression suggestions, safety holds, adherence and the strength "
          "trend, and their sources."),
+    # The guide's pages keep their folder in the URL (guide/ for its README), so the relative
+    # links between them and to img/ resolve here as they do on the repository host.
+    Page("guide/", "guide/README.md", "A clinician's guide",
+         "A working day with pictures: the therapist, the trainer, the admin and the patient."),
+    Page("guide/therapist", "guide/therapist.md", "The therapist's day",
+         "The dashboard, onboarding a patient, scores and change, questionnaire links, "
+         "alerts, reports."),
+    Page("guide/trainer", "guide/trainer.md", "The trainer's day",
+         "A patient's program, progression suggestions, approving a change."),
+    Page("guide/admin", "guide/admin.md", "The admin's day",
+         "Two-step login, users, the audit log."),
+    Page("guide/patient", "guide/patient.md", "What the patient sees",
+         "The questionnaire and the next session on a phone."),
 )
 BY_SLUG = {page.slug: page for page in PAGES}
 

@@ -1,6 +1,6 @@
 """/help: the guide and the references, for logged-in clinicians (deny by default applies)."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup
 
 from clinic.help import pages
@@ -12,6 +12,16 @@ bp = Blueprint("help", __name__, url_prefix="/help")
 def index():
     """The list of help pages."""
     return render_template("help/index.html", pages=pages.PAGES)
+
+
+@bp.get("/guide/img/<name>")
+def guide_image(name):
+    """A screenshot of the guide (docs/guide/img, taken by tests/e2e/test_guide_screenshots.py)."""
+    path = pages.image_path(name)
+    if path is None:
+        abort(404)
+    # Small files, read whole: no open file handle outlives the request.
+    return Response(path.read_bytes(), mimetype="image/png")
 
 
 @bp.get("/<path:page>")

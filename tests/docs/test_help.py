@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from factories import PatientFactory, ResponseFactory, UserFactory
+from markupsafe import escape
 
 from clinic.help import pages
 
@@ -24,7 +25,7 @@ def test_the_help_index_lists_every_page(client, auth, therapist):
     auth.login(therapist.email)
     body = client.get("/help/").get_data(as_text=True)
     for page in pages.PAGES:
-        assert f'href="/help/{page.slug}"' in body and page.title in body
+        assert f'href="/help/{page.slug}"' in body and str(escape(page.title)) in body
 
 
 def test_a_reference_is_rendered_from_its_markdown_without_outside_assets(client, auth,
@@ -74,3 +75,22 @@ def test_the_change_label_on_the_patient_page_has_its_i_link(client, auth, thera
     assert "Reliable improvement." in body
     assert 'href="/help/clinical#reliable-change-and-recovery"' in body
     assert "How change is worked out" in body  # what a screen reader says
+
+
+def test_the_guide_is_served_with_its_pictures_and_relative_links(client, auth, therapist):
+    auth.login(therapist.email)
+    index = client.get("/help/guide/").get_data(as_text=True)
+    assert 'href="therapist"' in index and 'href="../clinical"' in index
+    page = client.get("/help/guide/therapist").get_data(as_text=True)
+    images = re.findall(r'<img alt="[^"]+" src="(img/[a-z0-9-]+\.png)"', page)
+    assert "img/therapist-dashboard.png" in images
+    for image in images:
+        response = client.get(f"/help/guide/{image}")
+        assert response.status_code == 200 and response.mimetype == "image/png"
+        assert response.data.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", ["nothing.png", "..%2fREADME.md", "therapist.md", ".png"])
+def test_only_the_guides_png_files_are_served(client, auth, therapist, name):
+    auth.login(therapist.email)
+    assert client.get(f"/help/guide/img/{name}").status_code == 404
