@@ -148,3 +148,14 @@ def test_the_checkout_default_names_development_only_for_a_plain_checkout():
     # It names development and nothing else.
     with pytest.raises(config.ConfigError, match="SECRET_KEY is required"):
         config.build(environ={"LIFTCLINIC_DEFAULT_ENV": "testing"})
+
+
+def test_a_development_app_builds_patient_links_on_the_port_it_serves(tmp_path):
+    """`PORT=5101 make run`: the links and QR codes the demo shows open on 5101."""
+    from clinic.tokens import PROGRAM, QUESTIONNAIRE, link_url
+
+    app = create_app({"ENV_NAME": "development", "PORT": 5101,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.sqlite'}"})
+    with app.app_context():
+        assert link_url(QUESTIONNAIRE, "abc") == "http://127.0.0.1:5101/q/abc"
+        assert link_url(PROGRAM, "abc") == "http://127.0.0.1:5101/p/abc"
