@@ -111,6 +111,20 @@ def normalise_database_url(url):
 RATE_LIMIT_SETTINGS = ("RATELIMIT_LOGIN", "RATELIMIT_MFA", "RATELIMIT_PATIENT_LINKS",
                        "RATELIMIT_EXPORTS", "RATELIMIT_TOKENS")
 
+# The checkout's `.flaskenv` (read by the flask CLI through python-dotenv, never by gunicorn)
+# names the environment a developer gets without make. It is only a default for a checkout
+# that is plainly not a deployment: production needs a SECRET_KEY and has its own database, so
+# either one in the environment turns it off and the app starts as production (and refuses, or
+# `flask check-deploy` complains) unless LIFTCLINIC_ENV says otherwise.
+CHECKOUT_DEFAULT_VARIABLE = "LIFTCLINIC_DEFAULT_ENV"
+DEPLOYMENT_SIGNS = ("SECRET_KEY", "DATABASE_URL")
+
+
+def checkout_default_applies(environ):
+    """True when the checkout default (``LIFTCLINIC_DEFAULT_ENV``) may name the environment."""
+    return (environ.get(CHECKOUT_DEFAULT_VARIABLE) == "development"
+            and not any(environ.get(name) for name in DEPLOYMENT_SIGNS))
+
 
 def from_env(environ=None):
     """Read the settings a deployment may override from the environment."""
@@ -118,6 +132,8 @@ def from_env(environ=None):
     config = {}
     if environ.get("LIFTCLINIC_ENV"):
         config["ENV_NAME"] = environ["LIFTCLINIC_ENV"]
+    elif checkout_default_applies(environ):
+        config["ENV_NAME"] = environ[CHECKOUT_DEFAULT_VARIABLE]
     if environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
     if environ.get("SECRET_KEY"):
@@ -242,8 +258,13 @@ def mail_settings(smtp_url):
 def build(overrides=None, environ=None):
     """Defaults, then the environment, then explicit overrides (tests); validated."""
     config = dict(DEFAULTS)
-    config.update(from_env(environ))
+    environment = from_env(environ)
+    config.update(environment)
     config.update(overrides or {})
+    if config["ENV_NAME"] == "development" and "BASE_URL" not in {**environment,
+                                                                   **(overrides or {})}:
+        # `PORT=5101 make run`: the demo's links and QR codes open on the port it serves.
+        config["BASE_URL"] = f"http://127.0.0.1:{config['PORT']}"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config.update(mail_settings(config["SMTP_URL"]))
     if config["ENV_NAME"] in ("development", "testing"):
@@ -277,7 +298,8 @@ def validate(config):
     if not key:
         raise ConfigError(
             "SECRET_KEY is required outside development: set it to a random string of at "
-            'least 32 bytes, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            'least 32 bytes, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))" '
+            "(on a developer's machine, LIFTCLINIC_ENV=development needs none)"
         )
     if len(key.encode()) < MIN_SECRET_KEY_BYTES:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long.")

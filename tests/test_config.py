@@ -152,3 +152,49 @@ def test_a_rate_limit_from_the_environment_is_the_one_enforced(tmp_path):
                 for _ in range(3)]
     assert statuses[-1] == 429
     assert all(status < 429 for status in statuses[:2]), statuses
+
+
+# The first hour on a fresh clone (issue 19): the development environment without make, links
+# on the port `make run` serves, and a deployment that never picks up either by accident.
+
+def test_in_development_base_url_follows_port_unless_set():
+    dev = {"LIFTCLINIC_ENV": "development"}
+    assert config.build(environ=dev)["BASE_URL"] == "http://127.0.0.1:5000"
+    assert config.build(environ={**dev, "PORT": "5101"})["BASE_URL"] == "http://127.0.0.1:5101"
+    assert config.build(environ={**dev, "PORT": "5101", "BASE_URL": "http://box.lan:9000/"})[
+        "BASE_URL"] == "http://box.lan:9000"
+    assert config.build({"BASE_URL": "http://x.test"}, environ={**dev, "PORT": "5101"})[
+        "BASE_URL"] == "http://x.test"
+
+
+def test_outside_development_port_never_moves_base_url():
+    settings = config.build(environ={"SECRET_KEY": STRONG_KEY, "PORT": "5101"})
+    assert settings["ENV_NAME"] == "production"
+    assert settings["BASE_URL"] == config.DEFAULTS["BASE_URL"]
+    testing = config.build({"ENV_NAME": "testing"}, environ={"PORT": "5101"})
+    assert testing["BASE_URL"] == config.DEFAULTS["BASE_URL"]
+
+
+def test_the_checkout_default_names_development_only_for_a_plain_checkout():
+    checkout = {"LIFTCLINIC_DEFAULT_ENV": "development"}
+    assert config.build(environ=checkout)["ENV_NAME"] == "development"
+    # A deployment's signs turn it off: production, with its refusals.
+    assert config.build(environ={**checkout, "SECRET_KEY": STRONG_KEY})["ENV_NAME"] == "production"
+    with pytest.raises(config.ConfigError, match="SECRET_KEY is required"):
+        config.build(environ={**checkout, "DATABASE_URL": "postgresql://u@db.internal/lc"})
+    with pytest.raises(config.ConfigError, match="SECRET_KEY is required"):
+        config.build(environ={**checkout, "LIFTCLINIC_ENV": "production"})
+    # It names development and nothing else.
+    with pytest.raises(config.ConfigError, match="SECRET_KEY is required"):
+        config.build(environ={"LIFTCLINIC_DEFAULT_ENV": "testing"})
+
+
+def test_a_development_app_builds_patient_links_on_the_port_it_serves(tmp_path):
+    """`PORT=5101 make run`: the links and QR codes the demo shows open on 5101."""
+    from clinic.tokens import PROGRAM, QUESTIONNAIRE, link_url
+
+    app = create_app({"ENV_NAME": "development", "PORT": 5101,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.sqlite'}"})
+    with app.app_context():
+        assert link_url(QUESTIONNAIRE, "abc") == "http://127.0.0.1:5101/q/abc"
+        assert link_url(PROGRAM, "abc") == "http://127.0.0.1:5101/p/abc"

@@ -181,6 +181,10 @@ ACCESS = {
     "reports.export_fhir": "patient_not_trainer",
     "reports.clinic_page": "admin",
     "reports.export_clinic": "admin",
+    # The help pages (the guide and the clinical and training references): any clinician.
+    "help.index": "clinician",
+    "help.page": "clinician",
+    "help.guide_image": "clinician",
 }
 
 # Query arguments a route needs to do its work (not access-related).
@@ -409,7 +413,8 @@ def build_url(app, endpoint, world):
                  "exercise_id": world.exercise_id, "template_id": world.template_id,
                  "level_id": world.level_id, "assignment_id": world.assignment_id,
                  "session_id": world.session_id, "index": 0, "status": "paused",
-                 "token_id": world.api_token_id}
+                 "token_id": world.api_token_id, "page": "clinical",
+                 "name": "therapist-dashboard.png"}
     for name, attribute in ARGUMENTS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)
     with app.test_request_context():

@@ -8,6 +8,7 @@ the configured number of proxies reports, and a client cannot choose its own.
 
 import base64
 import json
+import os
 import re
 import uuid
 
@@ -233,7 +234,9 @@ def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(app, client):
     assert {e.ip for e in audit_events("rate_limited")} == {"127.0.0.1"}
 
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+# `make test` starts a private Redis on a free port and names it here (scripts/with_redis.py);
+# a plain `pytest` uses the one on the default port.
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
