@@ -39,12 +39,12 @@ pure = settings(database=None, deadline=None)
 kg = Decimal
 
 
-def loaded(*reps, load, pain=None, rpe=5):
+def loaded(*reps, load, pain=0, rpe=5):
     """One session of a loaded exercise: every set at ``load`` kg."""
     return ExerciseSession(tuple(SetResult(r, kg(load)) for r in reps), pain=pain, session_rpe=rpe)
 
 
-def bodyweight(*reps, pain=None, rpe=5):
+def bodyweight(*reps, pain=0, rpe=5):
     return ExerciseSession(tuple(SetResult(r) for r in reps), pain=pain, session_rpe=rpe)
 
 
@@ -304,14 +304,15 @@ def test_rounding_to_the_step_never_gives_back_the_same_load(
 @pytest.mark.parametrize(
     ("pain", "rpe", "blocked", "words"),
     [
-        pytest.param(None, 5, False, None, id="no-pain-rpe-5"),
+        pytest.param(0, 5, False, None, id="no-pain-rpe-5"),
+        pytest.param(None, 5, True, "pain was not recorded", id="pain-unknown-blocks"),
         pytest.param(3, 7, False, None, id="pain-3-rpe-7"),
         pytest.param(4, 5, True, "pain of 4/10", id="pain-4-blocks"),
         pytest.param(0, 8, True, "session RPE reached 8", id="rpe-8-blocks"),
         pytest.param(
             6, 9, True, "pain of 6/10 was reported and session RPE reached 9", id="pain-and-rpe"
         ),
-        pytest.param(None, None, True, "session RPE was not recorded", id="rpe-unknown-blocks"),
+        pytest.param(0, None, True, "session RPE was not recorded", id="rpe-unknown-blocks"),
     ],
 )
 def test_pain_and_effort_block_progression(pain, rpe, blocked, words):
@@ -760,9 +761,9 @@ def test_suggested_loads_sit_on_the_equipment_and_move_the_right_way(data):
     p = prescription
     earlier = data.draw(logs(prescription))
     if data.draw(st.booleans()):
-        ending = twice(ExerciseSession((SetResult(p.reps_max, p.load_kg),) * p.sets, None, 5))
+        ending = twice(ExerciseSession((SetResult(p.reps_max, p.load_kg),) * p.sets, 0, 5))
     else:
-        stalled = ExerciseSession((SetResult(p.reps_min - 1, p.load_kg),) * p.sets, None, 5)
+        stalled = ExerciseSession((SetResult(p.reps_min - 1, p.load_kg),) * p.sets, 0, 5)
         ending = [stalled] * rules.STALL_DELOAD_AFTER
     suggestion = suggest(prescription, earlier + ending)
     assert suggestion is not None
