@@ -274,6 +274,7 @@ def _values_of(logged, level):
     """The stored session as form values, so a correction starts from what was saved."""
     values = {"performed_on": logged.performed_on.isoformat(),
               "path": "skipped" if logged.status == "skipped" else
+              "as_prescribed" if logged.as_planned else
               ("low_energy" if logged.low_energy else "sets"),
               "skip_reason": logged.skip_reason or ""}
     for key in ("duration_minutes", "rpe", "mood_before", "mood_after", "pain"):
