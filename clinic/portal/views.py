@@ -229,6 +229,7 @@ def program():
         counts=summary["counts"], errors=errors, today=today, todays=todays,
         values=request.form if request.method == "POST" else None,
         saved=request.args.get("saved") == "1", submission_key=programs.new_submission_key(),
+        quick_saved=bool(todays) and todays[-1].as_planned,
         skip_labels=program_rules.SKIP_REASON_LABELS, set_field=session_entry.set_field,
         editing=None), 422 if errors else status
 
