@@ -148,7 +148,7 @@ def _response_problems(response, questionnaires):
             problems.append(f"{name}: {response['status']} but required item {item['linkId']} "
                             "is unanswered")
         options = {(o["valueCoding"]["system"], o["valueCoding"]["code"]):
-                   o["valueCoding"]["display"]
+                   o["valueCoding"].get("display")
                    for o in item.get("answerOption", []) if "valueCoding" in o}
         for answer in given:
             coding = answer.get("valueCoding")
