@@ -5,7 +5,7 @@ trackers (some sets or the bottom of the range, a lighter load, rounding back to
 stalls, the bodyweight path, and properties over random logs.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,9 +27,14 @@ from clinic.programs.progression import (
     ExercisePrescription,
     ExerciseSession,
     KeyExercise,
+    ProgramSession,
     ReadinessCriteria,
     SetResult,
+    at_top_of_range,
+    below_range,
+    held,
     level_readiness,
+    pain_hold,
     suggest,
 )
 
@@ -803,3 +808,71 @@ def test_every_suggestion_is_complete_and_within_bounds(data):
         assert suggestion.new_reps_max <= rules.REP_RANGE_CEILING
     if suggestion.kind not in (INCREASE_LOAD, DECREASE_LOAD):
         assert suggestion.new_load_kg == prescription.load_kg
+
+
+# Safety holds (PROGRAMS.md "Safety holds") ---------------------------------------------------
+
+
+def _day(n):
+    return date(2026, 11, 2) + timedelta(days=n)
+
+
+@pytest.mark.parametrize(
+    ("sessions", "words"),
+    [
+        pytest.param([ProgramSession(_day(0), "done", 0), ProgramSession(_day(3), "done", 3)],
+                     None, id="pain-below-4"),
+        pytest.param([ProgramSession(_day(0), "done", 0),
+                      ProgramSession(_day(3), "skipped", 6, "pain")],
+                     "pain of 6/10 on Thu 5 Nov 2026 (skipped for pain)", id="skip-for-pain"),
+        pytest.param([ProgramSession(_day(0), "done", 4), ProgramSession(_day(3), "done", 0)],
+                     "pain of 4/10 on Mon 2 Nov 2026", id="older-of-the-two"),
+        pytest.param([ProgramSession(_day(0), "done", 8), ProgramSession(_day(3), "done", 0),
+                      ProgramSession(_day(5), "done", 0)], None, id="three-sessions-ago"),
+        pytest.param([ProgramSession(_day(0), "skipped", None, "pain")],
+                     "a session skipped for pain", id="skip-for-pain-not-recorded"),
+        pytest.param([ProgramSession(_day(0), "skipped", None, "fatigue")], None,
+                     id="skip-for-fatigue"),
+        pytest.param([ProgramSession(_day(0), "done", 7, reviewed=True)], None,
+                     id="reviewed"),
+    ],
+)
+def test_pain_in_the_programs_last_two_sessions_holds(sessions, words):
+    hold = pain_hold(sessions)
+    if words is None:
+        assert hold is None
+    else:
+        assert words in hold and "until a clinician reviews" in hold
+
+
+def test_a_hold_turns_every_increase_into_a_hold_and_lets_a_lighter_load_pass():
+    prescription = barbell("40")
+    earned = suggest(prescription, twice(loaded(12, 12, 12, load="40")))
+    assert earned.kind == INCREASE_LOAD
+    kept = held(prescription, earned, "Progression is on hold: pain.")
+    assert (kept.kind, kept.new_load_kg, kept.new_reps_max) == (HOLD, kg("40"), 12)
+    assert kept.reason.startswith("Progression is on hold: pain.")
+    assert held(prescription, earned, None) is earned
+    stalled = suggest(prescription, [loaded(6, 6, 6, load="40")] * 3)
+    assert held(prescription, stalled, "Progression is on hold: pain.") is stalled
+    bodyweight_set = suggest(calisthenic(2), twice(bodyweight(12, 12)))
+    assert held(calisthenic(2), bodyweight_set, "hold").kind == HOLD
+
+
+def test_sets_without_counted_reps_are_no_evidence_either_way():
+    not_counted = ExerciseSession((SetResult(None, kg("40")),) * 3, pain=0, session_rpe=5)
+    assert not at_top_of_range(barbell("40"), not_counted)
+    assert not below_range(barbell("40"), not_counted)
+    assert suggest(barbell("40"), [loaded(12, 12, 12, load="40"), not_counted]) is None
+    assert suggest(barbell("40"), [not_counted] * 3) is None
+
+
+def test_a_stall_at_a_heavier_load_than_prescribed_is_no_reason_to_go_lighter():
+    heavier = [loaded(6, 6, 6, load="45")] * 3
+    assert suggest(barbell("40"), heavier) is None
+    assert suggest(barbell("40"), [loaded(6, 6, 6, load="40")] * 3).kind == DECREASE_LOAD
+
+
+def test_the_patients_loads_set_the_next_step():
+    rack = barbell("40", available_loads=(kg("40"), kg("44"), kg("48")))
+    assert suggest(rack, twice(loaded(12, 12, 12, load="40"))).new_load_kg == kg("44")
