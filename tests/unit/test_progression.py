@@ -820,21 +820,39 @@ def _day(n):
 @pytest.mark.parametrize(
     ("sessions", "words"),
     [
-        pytest.param([ProgramSession(_day(0), "done", 0), ProgramSession(_day(3), "done", 3)],
-                     None, id="pain-below-4"),
-        pytest.param([ProgramSession(_day(0), "done", 0),
-                      ProgramSession(_day(3), "skipped", 6, "pain")],
-                     "pain of 6/10 on Thu 5 Nov 2026 (skipped for pain)", id="skip-for-pain"),
-        pytest.param([ProgramSession(_day(0), "done", 4), ProgramSession(_day(3), "done", 0)],
-                     "pain of 4/10 on Mon 2 Nov 2026", id="older-of-the-two"),
-        pytest.param([ProgramSession(_day(0), "done", 8), ProgramSession(_day(3), "done", 0),
-                      ProgramSession(_day(5), "done", 0)], None, id="three-sessions-ago"),
-        pytest.param([ProgramSession(_day(0), "skipped", None, "pain")],
-                     "a session skipped for pain", id="skip-for-pain-not-recorded"),
-        pytest.param([ProgramSession(_day(0), "skipped", None, "fatigue")], None,
-                     id="skip-for-fatigue"),
-        pytest.param([ProgramSession(_day(0), "done", 7, reviewed=True)], None,
-                     id="reviewed"),
+        pytest.param(
+            [ProgramSession(_day(0), "done", 0), ProgramSession(_day(3), "done", 3)],
+            None,
+            id="pain-below-4",
+        ),
+        pytest.param(
+            [ProgramSession(_day(0), "done", 0), ProgramSession(_day(3), "skipped", 6, "pain")],
+            "pain of 6/10 on Thu 5 Nov 2026 (skipped for pain)",
+            id="skip-for-pain",
+        ),
+        pytest.param(
+            [ProgramSession(_day(0), "done", 4), ProgramSession(_day(3), "done", 0)],
+            "pain of 4/10 on Mon 2 Nov 2026",
+            id="older-of-the-two",
+        ),
+        pytest.param(
+            [
+                ProgramSession(_day(0), "done", 8),
+                ProgramSession(_day(3), "done", 0),
+                ProgramSession(_day(5), "done", 0),
+            ],
+            None,
+            id="three-sessions-ago",
+        ),
+        pytest.param(
+            [ProgramSession(_day(0), "skipped", None, "pain")],
+            "a session skipped for pain",
+            id="skip-for-pain-not-recorded",
+        ),
+        pytest.param(
+            [ProgramSession(_day(0), "skipped", None, "fatigue")], None, id="skip-for-fatigue"
+        ),
+        pytest.param([ProgramSession(_day(0), "done", 7, reviewed=True)], None, id="reviewed"),
     ],
 )
 def test_pain_in_the_programs_last_two_sessions_holds(sessions, words):
