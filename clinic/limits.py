@@ -131,9 +131,9 @@ class ApiLength(api_validate.Length):
 
 
 class ApiRange(api_validate.Range):
-    def __init__(self, key):
+    def __init__(self, key, *, min_inclusive=True):
         self.limit_key = key
-        super().__init__(*NUMBER_RANGE[key])
+        super().__init__(*NUMBER_RANGE[key], min_inclusive=min_inclusive)
 
 
 class ApiDateWindow:
@@ -152,8 +152,8 @@ def api_length(key, *, required=False):
     return ApiLength(key, required=required)
 
 
-def api_range(key):
-    return ApiRange(key)
+def api_range(key, *, min_inclusive=True):
+    return ApiRange(key, min_inclusive=min_inclusive)
 
 
 def api_date_window():

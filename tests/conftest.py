@@ -239,6 +239,25 @@ def app(migrated_schema, config_overrides):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def every_fhir_export_is_valid(monkeypatch):
+    """Every FHIR Bundle a test makes the app export is checked, as it leaves the app, against
+    the official R4 JSON schema and the rules a schema cannot state (tests/fhir_validity.py).
+    The export itself is the app's own: this only reads what it returns."""
+    from fhir_validity import assert_valid_bundle
+
+    from clinic.reports import fhir
+
+    exported = fhir.bundle_json
+
+    def checked(bundle):
+        body = exported(bundle)
+        assert_valid_bundle(body)
+        return body
+
+    monkeypatch.setattr(fhir, "bundle_json", checked)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

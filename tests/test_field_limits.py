@@ -94,6 +94,9 @@ API_ONLY = {
                  "(test_page_api_limits proves both refuse the same)",
     "LevelRowIn": "the level editor parses rows by hand; the service checks both",
     "TokenIn": "tokens are made through the API only (the page lists and revokes)",
+    "EquipmentIn": "the program page parses the loads by hand (set_equipment, the load_kg "
+                   "range of parse_load)",
+    "HoldReviewIn": "the program page's review note goes through the same service",
 }
 
 # Bounds that are the shape of a request, not of a clinical value (ids, list sizes, paging).
@@ -103,7 +106,7 @@ SHAPE = {("PageArgs", "page"), ("PageArgs", "per_page"), ("PatientListArgs", "pa
          ("InvitationIn", "instruments"), ("ExerciseIn", "cues"), ("LevelIn", "exercises"),
          ("SessionIn", "sets"), ("LevelRowIn", "exercise_id"), ("SetIn", "exercise_id"),
          ("AssignmentIn", "template_id"), ("CareTeamIn", "user_id"),
-         ("PatientIn", "primary_clinician_id")}
+         ("PatientIn", "primary_clinician_id"), ("EquipmentIn", "loads_kg")}
 
 TYPED_PAGE_FIELDS = (wt_fields.StringField, wt_fields.IntegerField, wt_fields.DateField,
                      wt_fields.DecimalField, wt_fields.FloatField)

@@ -124,3 +124,36 @@ def test_0002_backfills_the_episode_start_of_existing_patients(empty_app):
     with db.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT reference FROM patient")).scalar() == "OLD-1"
         assert connection.execute(sa.text("SELECT count(*) FROM care_team")).scalar() == 1
+
+
+def test_0010_gives_existing_patients_and_responses_their_own_fhir_ids(empty_app):
+    """Rows made before 0010 get a UUID each (unique, never derived from the local id); the
+    downgrade takes the columns away and keeps the rows."""
+    upgrade(revision="0008")
+    created = "2025-03-01 10:00:00+00:00"
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO clinic (id, name, timezone, crisis_text, created_at) "
+            "VALUES (1, 'Old clinic', 'Europe/London', 'x', :at)"), {"at": created})
+        for patient_id in (1, 2):
+            connection.execute(sa.text(
+                "INSERT INTO patient (id, clinic_id, display_name, reference, status, "
+                "created_at, episode_started_at) VALUES (:id, 1, 'Before', :ref, 'active', :at, "
+                ":at)"), {"id": patient_id, "ref": f"OLD-{patient_id}", "at": created})
+            connection.execute(sa.text(
+                "INSERT INTO response (id, patient_id, instrument_code, instrument_version, "
+                "answers, extra_answers, total, flags, prorated, source, completed_at, "
+                "created_at) VALUES (:id, :id, 'PHQ-9', '1', '[0,0,0,0,0,0,0,0,0]', '{}', 0, "
+                "'[]', :no, 'clinician', :at, :at)"), {"id": patient_id, "at": created,
+                                                       "no": False})
+    upgrade(revision="0010")
+    with db.engine.connect() as connection:
+        patients = connection.execute(sa.text("SELECT fhir_id FROM patient")).scalars().all()
+        responses = connection.execute(sa.text("SELECT fhir_id FROM response")).scalars().all()
+    ids = [str(value) for value in patients + responses]
+    assert len(set(ids)) == 4 and all(len(value.replace("-", "")) == 32 for value in ids)
+    downgrade(revision="0008")
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM response")).scalar() == 2
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("patient")}
+    assert "fhir_id" not in columns

@@ -9,6 +9,7 @@ from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
 from clinic.api.errors import error_response
 from clinic.audit.services import record_api_read
+from clinic.errors import ServiceError
 from clinic.programs import entry as session_entry
 from clinic.programs import progress_review, services
 
@@ -148,3 +149,33 @@ def decline_suggestion(data, assignment_id, index):
     """Decline a suggestion; it returns only when new sessions call for it again."""
     services.decline_suggestion(me(), assignment_id, index, data["kind"], data["reason"])
     return None
+
+
+@blp.route("/assignments/<dbid:assignment_id>/equipment", methods=["POST"])
+@blp.arguments(schemas.EquipmentIn)
+@blp.response(200, schemas.AssignmentOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def set_equipment(data, assignment_id):
+    """Record the loads the patient can make with their own equipment; load suggestions then go
+    to the next load on the list."""
+    loads = [str(load) for load in data["loads_kg"]]
+    try:
+        return services.set_equipment(me(), assignment_id, loads, data["reason"])
+    except ServiceError as error:
+        if error.field != "equipment":
+            raise
+        return error_response(422, error.message, {"loads_kg": [error.message]})
+
+
+@blp.route("/assignments/<dbid:assignment_id>/hold/review", methods=["POST"])
+@blp.arguments(schemas.HoldReviewIn)
+@blp.response(200, schemas.AssignmentOut)
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def review_hold(data, assignment_id):
+    """Record a clinician's review of the pain that holds progression
+    (``progression_hold``): the sessions logged so far hold nothing any more."""
+    return services.review_hold(me(), assignment_id, data["note"])

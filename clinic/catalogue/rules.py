@@ -17,6 +17,10 @@ CONSECUTIVE_SESSIONS_TO_PROGRESS = 2
 PAIN_BLOCKS_PROGRESSION_AT = 4
 # Session RPE (Borg CR10) of this much or more in either of those sessions blocks a progression.
 RPE_BLOCKS_PROGRESSION_AT = 8
+# Safety hold (PROGRAMS.md "Safety holds"): pain of PAIN_BLOCKS_PROGRESSION_AT or more in any of
+# the program's last this-many sessions (skips for pain included) holds every increase.
+PAIN_HOLD_LAST_SESSIONS = 2
+PAIN_SKIP_REASON = "pain"
 
 # A load increase is 2-10% of the current load (ACSM 2009), rounded up to the equipment step.
 MIN_INCREASE_FRACTION = Decimal("0.02")

@@ -4,6 +4,8 @@ Instruments themselves are code (``clinic.measures.instruments``); rows name an 
 its code and version.
 """
 
+import uuid
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +111,9 @@ class Response(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"), unique=True)
     correction_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    # The response's id outside this database (FHIR QuestionnaireResponse.id; its Observation's
+    # id is derived from it): random per row, so ids from two deployments never collide.
+    fhir_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, default=uuid.uuid4, unique=True)
 
     patient = relationship("Patient")
     invitation = relationship("Invitation", back_populates="responses")

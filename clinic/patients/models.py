@@ -1,5 +1,7 @@
 """Patients and care teams. PHI is kept minimal: a display name, the clinic's reference."""
 
+import uuid
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,6 +30,9 @@ class Patient(db.Model):
     episode_started_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The patient's id outside this database (the FHIR Patient.id): random, so two deployments
+    # never issue the same one, and stored, so every export names the patient the same way.
+    fhir_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, default=uuid.uuid4, unique=True)
 
     clinic = relationship("Clinic")
     care_team = relationship(

@@ -229,6 +229,7 @@ def program():
         counts=summary["counts"], errors=errors, today=today, todays=todays,
         values=request.form if request.method == "POST" else None,
         saved=request.args.get("saved") == "1", submission_key=programs.new_submission_key(),
+        quick_saved=bool(todays) and todays[-1].as_planned,
         skip_labels=program_rules.SKIP_REASON_LABELS, set_field=session_entry.set_field,
         editing=None), 422 if errors else status
 
@@ -274,6 +275,7 @@ def _values_of(logged, level):
     """The stored session as form values, so a correction starts from what was saved."""
     values = {"performed_on": logged.performed_on.isoformat(),
               "path": "skipped" if logged.status == "skipped" else
+              "as_prescribed" if logged.as_planned else
               ("low_energy" if logged.low_energy else "sets"),
               "skip_reason": logged.skip_reason or ""}
     for key in ("duration_minutes", "rpe", "mood_before", "mood_after", "pain"):

@@ -31,6 +31,9 @@ class SessionEntry:
     note: str | None
     submission_key: str
     sets: dict = field(default_factory=dict)  # exercise index -> [{reps, load_kg, seconds}]
+    # The quick "done as planned" path: every set done at the prescribed load, reps (or hold
+    # seconds) not counted, so stored as None: never a number the patient did not give.
+    as_planned: bool = False
 
 
 def set_field(index, number, what):
@@ -55,11 +58,15 @@ def _int(form, name, limit, errors, label):
     return value
 
 
-def _prescribed_sets(item, count):
-    load = parse_load(item.get("load_kg")) if item.get("load_kg") else None
-    if item["measure"] == "hold_seconds":
-        return [{"reps": None, "load_kg": load, "seconds": item["reps_min"]}] * count
-    return [{"reps": item["reps_min"], "load_kg": load, "seconds": None}] * count
+def planned_sets(level):
+    """The quick path's sets: each prescribed set done at the prescribed load (the load is the
+    prescription, not a guess), with reps and seconds not counted (None)."""
+    sets = {}
+    for index, item in enumerate(level["exercises"]):
+        load = parse_load(item.get("load_kg")) if item.get("load_kg") else None
+        sets[index] = [{"reps": None, "load_kg": load, "seconds": None}
+                       for _ in range(item["sets"])]
+    return sets
 
 
 def parse_session_form(form, level, today):
@@ -87,8 +94,7 @@ def parse_session_form(form, level, today):
     }
     sets = {}
     if path == "as_prescribed":
-        sets = {i: _prescribed_sets(item, item["sets"])
-                for i, item in enumerate(level["exercises"])}
+        sets = planned_sets(level)
     elif path in ("sets", "low_energy"):
         for index, item in enumerate(level["exercises"]):
             rows = []
@@ -112,7 +118,7 @@ def parse_session_form(form, level, today):
     status = {"skipped": "skipped", "low_energy": "partial"}.get(
         path, "done" if done * 2 >= prescribed else "partial")
     return SessionEntry(performed_on=performed_on, status=status,
-                        low_energy=path == "low_energy",
+                        low_energy=path == "low_energy", as_planned=path == "as_prescribed",
                         skip_reason=skip_reason if path == "skipped" else None,
                         submission_key=key, sets=sets, **texts, **numbers), {}
 
@@ -159,6 +165,11 @@ def entry_from_data(data, level, submission_key):
     errors = {}
     index_of = {item["exercise_id"]: i for i, item in enumerate(level["exercises"])}
     sets = {}
+    # ``done`` with no sets is the quick path, as on the patient's page: every prescribed set at
+    # the prescribed load, reps not counted (not a partial session with nothing in it).
+    as_planned = data["status"] == "done" and not data["sets"]
+    if as_planned:
+        sets = planned_sets(level)
     if data["status"] == "skipped" and data["sets"]:
         errors["sets"] = "A skipped session has no sets."
     for number, row in enumerate(data["sets"]):
@@ -189,4 +200,4 @@ def entry_from_data(data, level, submission_key):
         duration_minutes=data["duration_minutes"], rpe=data["rpe"],
         mood_before=data["mood_before"], mood_after=data["mood_after"], pain=data["pain"],
         pain_where=data["pain_where"], note=data["note"], submission_key=submission_key,
-        sets=sets), {}
+        sets=sets, as_planned=as_planned), {}

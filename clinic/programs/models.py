@@ -38,6 +38,10 @@ class Assignment(db.Model):
     token_salt: Mapped[str] = mapped_column(sa.String(32))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     link_revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # The loads (kg) the patient can make with their own equipment (their dumbbells, their plate
+    # pairs on a bar), as decimal strings, lightest first; None when the clinician has not
+    # recorded it. Load suggestions then go to the next load on this list.
+    equipment_loads: Mapped[list | None] = mapped_column(sa.JSON)
 
     patient = relationship("Patient")
     events = relationship("AssignmentEvent", back_populates="assignment",
@@ -93,6 +97,9 @@ class SessionLog(db.Model):
     pain_where: Mapped[str | None] = mapped_column(sa.String(120))
     note: Mapped[str | None] = mapped_column(sa.Text)
     source: Mapped[str] = mapped_column(sa.String(16))
+    # Logged with the quick "done as planned" path: the sets were done at the prescribed load,
+    # their reps were not counted (stored as NULL, never as a guess).
+    as_planned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     submission_key: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,7 +16,7 @@ from clinic.catalogue.models import Exercise
 from clinic.extensions import db
 from clinic.programs import progression, strength
 from clinic.programs.models import SessionLog, SetLog
-from clinic.programs.services import clinic_today, week_records
+from clinic.programs.services import clinic_today, equipment_of, sessions_of, week_records
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,17 @@ def _changed_since(assignment, index):
     return since
 
 
-def _prescription(item):
+def _prescription(item, equipment=None):
+    """The pure module's prescription; ``equipment`` (the patient's loads) sets the next step
+    of a loaded exercise: the next load the patient can actually make."""
     region = library.BODY_REGION.get(item["pattern"], "upper")
+    loaded = item["measure"] == "load_reps" and item.get("load_kg")
     return progression.ExercisePrescription(
         sets=item["sets"], reps_min=item["reps_min"], reps_max=item["reps_max"],
         load_kg=Decimal(item["load_kg"]) if item.get("load_kg") else None,
         measure=item["measure"], body_region=region,
-        ladder_next=_harder_slug(item["slug"]))
+        ladder_next=_harder_slug(item["slug"]),
+        available_loads=equipment if loaded else None)
 
 
 def _harder_slug(slug):
@@ -79,13 +83,29 @@ def _exercise_sessions(assignment, exercise_id, since, level_position):
     by_session = {}
     for session, set_log in rows:
         entry = by_session.setdefault(session.id, (session, []))
+        # None for a set done but not counted (the quick path): it stays in the sequence, so
+        # it breaks a run of sessions at the top of the range instead of being skipped over.
         amount = set_log.seconds if set_log.seconds is not None else set_log.reps
-        if amount is not None:
-            entry[1].append(progression.SetResult(
-                reps=amount, load_kg=Decimal(set_log.load_kg) if set_log.load_kg else None))
+        entry[1].append(progression.SetResult(
+            reps=amount, load_kg=Decimal(set_log.load_kg) if set_log.load_kg else None))
     return [progression.ExerciseSession(sets=tuple(sets), pain=session.pain,
                                         session_rpe=session.rpe)
-            for session, sets in by_session.values() if sets]
+            for session, sets in by_session.values()]
+
+
+def hold_reason(assignment):
+    """Why every increase is held now (PROGRAMS.md "Safety holds"), or None.
+
+    Read from the program's last sessions whatever they held, skipped ones included; a session
+    logged (or corrected) before a clinician's latest review of the hold holds nothing.
+    """
+    reviewed_at = max((e.at for e in assignment.events if e.kind == "hold_review"),
+                      default=None)
+    facts = [progression.ProgramSession(
+        performed_on=s.performed_on, status=s.status, pain=s.pain, skip_reason=s.skip_reason,
+        reviewed=reviewed_at is not None and max(s.created_at, s.updated_at or s.created_at)
+        <= reviewed_at) for s in sessions_of(assignment.id)]
+    return progression.pain_hold(facts)
 
 
 def suggestions(assignment):
@@ -93,6 +113,8 @@ def suggestions(assignment):
     if assignment.status == "completed":
         return []
     level = assignment.current_level
+    hold = hold_reason(assignment)
+    equipment = equipment_of(assignment)
     result = []
     for index, item in enumerate(level["exercises"]):
         if item["measure"] == "load_reps" and not item.get("load_kg"):
@@ -100,7 +122,9 @@ def suggestions(assignment):
         sessions = _exercise_sessions(assignment, item["exercise_id"],
                                       _changed_since(assignment, index),
                                       assignment.level_position)
-        suggestion = progression.suggest(_prescription(item), sessions)
+        prescription = _prescription(item, equipment)
+        suggestion = progression.held(prescription,
+                                      progression.suggest(prescription, sessions), hold)
         if suggestion is not None:
             result.append(ExerciseSuggestion(index, item["name"], suggestion))
     return result
@@ -122,7 +146,8 @@ def readiness(assignment, summary):
             since = max(since, event.at)
     first_week = since.date() - timedelta(days=since.date().weekday())
     records = [w for w in week_records(assignment, summary["sessions"],
-                                       clinic_today(assignment.patient_id))
+                                       clinic_today(assignment.patient_id),
+                                       assignment.patient.clinic.zone)
                if w.week_start >= first_week]
     keys = []
     for item in level["exercises"]:
@@ -163,8 +188,11 @@ def strength_rows(assignment):
             rows.append({"exercise": exercise, "kind": "e1rm", "weekly": weekly,
                          "changes": changes, "unit": "kg (estimated 1RM)"})
         else:
+            # Sets whose reps were not counted (the quick path) are no evidence of strength.
             amounts = [(day, s.seconds if s.seconds is not None else s.reps) for day, s in sets]
             weekly = strength.best_reps_per_week(amounts)
+            if not weekly:
+                continue
             unit = "seconds" if exercise.measure == "hold_seconds" else "reps"
             rows.append({"exercise": exercise, "kind": "reps", "weekly": weekly,
                          "changes": [], "unit": f"best {unit}, ladder step "

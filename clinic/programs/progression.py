@@ -13,6 +13,7 @@ and nothing changes a prescription silently. The numbers live in ``clinic.catalo
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 
 from clinic.catalogue import rules
@@ -35,6 +36,8 @@ EXTEND_RANGE = "extend_range"
 HOLD = "hold"
 DECREASE_LOAD = "decrease_load"
 SUGGESTION_KINDS = (INCREASE_LOAD, ADD_SET, NEXT_VARIATION, EXTEND_RANGE, HOLD, DECREASE_LOAD)
+# Kinds that raise a load or reps (or the step): what a safety hold stops.
+INCREASES = frozenset({INCREASE_LOAD, ADD_SET, NEXT_VARIATION, EXTEND_RANGE})
 
 ONE = Decimal("1")
 ZERO = Decimal("0")
@@ -42,14 +45,18 @@ ZERO = Decimal("0")
 
 @dataclass(frozen=True)
 class SetResult:
-    """One logged working set: reps (seconds for a hold) and the load in kg, None without one."""
+    """One logged working set: reps (seconds for a hold) and the load in kg, None without one.
 
-    reps: int
+    ``reps`` None is a set done but not counted (the quick "done as planned" log): it shows up,
+    so it counts for adherence, but it is no evidence of the top of the range, nor of a stall.
+    """
+
+    reps: int | None
     load_kg: Decimal | None = None
 
     def __post_init__(self):
-        if type(self.reps) is not int or self.reps < 0:
-            raise ValueError(f"reps must be a whole number >= 0, not {self.reps!r}")
+        if self.reps is not None and (type(self.reps) is not int or self.reps < 0):
+            raise ValueError(f"reps must be a whole number >= 0 or None, not {self.reps!r}")
         if self.load_kg is not None:
             object.__setattr__(self, "load_kg", _load(self.load_kg, "load_kg"))
 
@@ -58,8 +65,9 @@ class SetResult:
 class ExerciseSession:
     """The logged working sets of one exercise in one session, with that session's pain and RPE.
 
-    ``pain`` None means none was reported; ``session_rpe`` None means it was not asked, and an
-    unknown RPE is not "below 8", so it blocks a progression until someone asks.
+    ``pain`` and ``session_rpe`` None mean not recorded. Not recorded is not zero
+    (PROGRAMS.md "Safety holds"): an unknown pain is no evidence that more load is safe, and an
+    unknown RPE is not "below 8", so either holds an automatic increase until someone asks.
     """
 
     sets: tuple[SetResult, ...]
@@ -226,7 +234,9 @@ def at_top_of_range(prescription: ExercisePrescription, session: ExerciseSession
     qualifying = sum(
         1
         for done in session.sets
-        if done.reps >= prescription.reps_max and _at_load(prescription, done)
+        if done.reps is not None
+        and done.reps >= prescription.reps_max
+        and _at_load(prescription, done)
     )
     return qualifying >= prescription.sets
 
@@ -236,11 +246,83 @@ def below_range(prescription: ExercisePrescription, session: ExerciseSession) ->
 
     Only sets that were done are judged: a short session (the low-energy version, one set of
     each exercise) is about energy that day, not a stall, so missing sets do not count here.
+    Sets are judged at the load actually lifted: a set heavier than prescribed that fell short
+    says the patient chose more weight, not that the prescription is too heavy, so it is left
+    out; and a set whose reps were not counted says nothing either way.
     """
-    if not session.sets:
+    judged = [
+        done
+        for done in session.sets
+        if done.reps is not None and not _heavier_than_prescribed(prescription, done)
+    ]
+    if not judged:
         return False
-    reached = sum(1 for done in session.sets if done.reps >= prescription.reps_min)
-    return reached < min(len(session.sets), prescription.sets)
+    reached = sum(1 for done in judged if done.reps >= prescription.reps_min)
+    return reached < min(len(judged), prescription.sets)
+
+
+# Safety holds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgramSession:
+    """One session of the whole program as the pain hold reads it, whatever exercises it held.
+
+    ``reviewed`` is True once a clinician has reviewed the program's holds after this session
+    was logged: its pain no longer holds anything.
+    """
+
+    performed_on: date
+    status: str
+    pain: int | None = None
+    skip_reason: str | None = None
+    reviewed: bool = False
+
+    def __post_init__(self):
+        _check_scale(self.pain, "pain")
+
+
+def pain_hold(program_sessions: Sequence[ProgramSession]) -> str | None:
+    """Why every increase is held (PROGRAMS.md "Safety holds"), or None when nothing holds.
+
+    ``program_sessions`` are the program's sessions oldest first, skipped ones included. Pain of
+    ``rules.PAIN_BLOCKS_PROGRESSION_AT`` or more in any of the last
+    ``rules.PAIN_HOLD_LAST_SESSIONS`` holds, whichever exercises that session held: a knee that
+    hurt during lunges is a knee that squats load too. A session skipped for pain with no pain
+    number is a report of pain all the same (not recorded is not zero).
+    """
+    last = tuple(program_sessions)[-rules.PAIN_HOLD_LAST_SESSIONS :]
+    reports = []
+    for session in last:
+        if session.reviewed:
+            continue
+        skipped_for_pain = (
+            session.status == "skipped" and session.skip_reason == rules.PAIN_SKIP_REASON
+        )
+        if session.pain is not None and session.pain >= rules.PAIN_BLOCKS_PROGRESSION_AT:
+            how = " (skipped for pain)" if skipped_for_pain else ""
+            reports.append(f"pain of {session.pain}/10 on {_day(session.performed_on)}{how}")
+        elif skipped_for_pain and session.pain is None:
+            reports.append(f"a session skipped for pain on {_day(session.performed_on)}")
+    if not reports:
+        return None
+    return (
+        "Progression is on hold: "
+        + " and ".join(reports)
+        + " was reported. Every load and rep increase waits until a clinician reviews."
+    )
+
+
+def held(
+    prescription: ExercisePrescription, suggestion: Suggestion | None, hold: str | None
+) -> Suggestion | None:
+    """The suggestion as a safety hold lets it stand: an increase becomes a hold that keeps the
+    prescription and says why. Holds and lighter loads pass unchanged: a hold stops more, never
+    less.
+    """
+    if suggestion is None or hold is None or suggestion.kind not in INCREASES:
+        return suggestion
+    return _unchanged(prescription, HOLD, f"{hold} (The logs alone: {suggestion.reason})")
 
 
 # Level readiness --------------------------------------------------------------------------
@@ -579,6 +661,8 @@ def _blockers(latest: tuple[ExerciseSession, ...]) -> str:
     ]
     if rpes:
         reasons.append(f"session RPE reached {max(rpes)}")
+    if any(s.pain is None for s in latest):
+        reasons.append("pain was not recorded")
     if any(s.session_rpe is None for s in latest):
         reasons.append("session RPE was not recorded")
     return " and ".join(reasons)
@@ -593,6 +677,10 @@ def _top_met(prescription: ExercisePrescription, sessions: int) -> str:
         verb = "were held for" if p.measure == HOLD_SECONDS else "reached"
     at_load = f" at {_kg(p.load_kg)} or more" if p.loaded else ""
     return f"{which} {verb} {p.reps_max} {p.unit}{at_load} in each of the last {sessions} sessions"
+
+
+def _heavier_than_prescribed(prescription: ExercisePrescription, done: SetResult) -> bool:
+    return prescription.loaded and done.load_kg is not None and done.load_kg > prescription.load_kg
 
 
 def _at_load(prescription: ExercisePrescription, done: SetResult) -> bool:
@@ -618,6 +706,10 @@ def _change(old: Decimal, new: Decimal) -> str:
 
 def _percent(fraction: Decimal) -> str:
     return f"{_number(fraction * 100)}%"
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def _weeks(count: int) -> str:

@@ -223,6 +223,71 @@ def decline_suggestion(actor, assignment_id, index, kind, reason):
     return assignment
 
 
+MAX_EQUIPMENT_LOADS = 60
+
+
+def parse_equipment(values):
+    """The loads a patient can make, from a list of numbers or a text like "2, 4, 6.5".
+
+    Returns the loads as sorted, distinct Decimals (an empty list: not recorded).
+    :raises ServiceError: naming the ``equipment`` field, for a load that is not one.
+    """
+    if isinstance(values, str):
+        values = [part for part in values.replace(";", " ").replace(",", " ").split() if part]
+    loads = set()
+    for value in values or ():
+        try:
+            load = parse_load(str(value))
+        except ValueError as error:
+            raise ServiceError(f"“{value}”: {error}", field="equipment") from error
+        if load is None or load <= 0:
+            raise ServiceError("Each load must be above 0 kg.", field="equipment")
+        loads.add(load)
+    if len(loads) > MAX_EQUIPMENT_LOADS:
+        raise ServiceError(f"List at most {MAX_EQUIPMENT_LOADS} loads.", field="equipment")
+    return sorted(loads)
+
+
+def equipment_of(assignment):
+    """The patient's loads as Decimals, lightest first; None when not recorded."""
+    if not assignment.equipment_loads:
+        return None
+    return tuple(Decimal(value) for value in assignment.equipment_loads)
+
+
+@write_transaction
+def set_equipment(actor, assignment_id, values, reason=""):
+    """Record the loads the patient can make with their own equipment (their dumbbells, or
+    their plates on a bar): load suggestions then go to the next load they can actually make.
+    An empty list clears it (back to the usual equipment steps)."""
+    assignment = visible_assignment(actor, assignment_id)
+    if len(reason or "") > limits.REASON_MAX:
+        raise ServiceError(f"Keep the reason to {limits.REASON_MAX} characters.", field="reason")
+    loads = parse_equipment(values)
+    old = assignment.equipment_loads
+    new = [str(load) for load in loads] or None
+    assignment.equipment_loads = new
+    _event(assignment, "equipment_change", actor, (reason or "").strip(), old=old, new=new)
+    record("program_equipment_change", actor=actor, obj=assignment,
+           patient_id=assignment.patient_id, loads=len(loads))
+    return assignment
+
+
+@write_transaction
+def review_hold(actor, assignment_id, note):
+    """A clinician has reviewed the pain that holds progression: the sessions logged so far
+    hold nothing any more (pain reported later holds again)."""
+    assignment = visible_assignment(actor, assignment_id)
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("Say what the review found.", field="note")
+    if len(note) > limits.REASON_MAX:
+        raise ServiceError(f"Keep the note to {limits.REASON_MAX} characters.", field="note")
+    _event(assignment, "hold_review", actor, note)
+    record("program_hold_review", actor=actor, obj=assignment, patient_id=assignment.patient_id)
+    return assignment
+
+
 @write_transaction
 def set_status(actor, assignment_id, status, reason=""):
     """Pause, resume or complete a program; paused weeks leave adherence alone."""
@@ -345,7 +410,7 @@ def log_session(assignment_id, entry, *, source, actor=None):
         duration_minutes=entry.duration_minutes, rpe=entry.rpe, mood_before=entry.mood_before,
         mood_after=entry.mood_after, pain=entry.pain, pain_where=entry.pain_where,
         note=entry.note, source=source, entered_by_id=getattr(actor, "id", None),
-        submission_key=entry.submission_key)
+        submission_key=entry.submission_key, as_planned=entry.as_planned)
     session.sets = [] if entry.status == "skipped" else _set_rows(level, entry)
     db.session.add(session)
     try:
@@ -380,7 +445,7 @@ def correct_own_session(assignment_id, session_id, entry):
     _check_entry(entry, today, session.assignment.start_date)
     level = session.assignment.snapshot["levels"][session.level_position]
     for key in ("performed_on", "status", "low_energy", "duration_minutes", "rpe",
-                "mood_before", "mood_after", "pain", "pain_where", "note"):
+                "mood_before", "mood_after", "pain", "pain_where", "note", "as_planned"):
         setattr(session, key, getattr(entry, key))
     session.skip_reason = entry.skip_reason if entry.status == "skipped" else None
     session.sets = [] if entry.status == "skipped" else _set_rows(level, entry)
@@ -436,20 +501,27 @@ def _pauses(assignment):
     return intervals
 
 
-def _level_at(assignment, day):
-    """The level the patient was at on ``day`` (from the level-change events)."""
+def _level_at_start(assignment, week, zone=None):
+    """The level in force at the start of ``week`` (its Monday, 00:00 where the clinic is).
+
+    A week is planned with the level the patient began it at (PROGRAMS.md "Safety holds"): a
+    level change on Wednesday does not reach back and change what Monday to Tuesday were
+    planned for. Without ``zone`` an event's day is its UTC day.
+    """
     level = 0
     for event in sorted(assignment.events, key=lambda e: (e.at, e.id)):
-        if event.kind == "level_change" and event.at.date() <= day:
+        day = (event.at.astimezone(zone) if zone is not None else event.at).date()
+        if event.kind == "level_change" and day < week:
             level = event.detail.get("new", level)
     return min(level, len(assignment.snapshot["levels"]) - 1)
 
 
-def week_records(assignment, sessions, today):
+def week_records(assignment, sessions, today, zone=None):
     """One WeekRecord per calendar week (Monday first) from the start to this week.
 
     A week in which the program was paused for any day is a paused week: it enters neither
-    the planned nor the credited sum.
+    the planned nor the credited sum. Each week plans the sessions of the level in force at its
+    start.
     """
     levels = assignment.snapshot["levels"]
     pauses = _pauses(assignment)
@@ -459,9 +531,9 @@ def week_records(assignment, sessions, today):
         end = week + timedelta(days=7)
         paused = any(first < end and (after is None or after > week) for first, after in pauses)
         in_week = [s for s in sessions if week <= s.performed_on < end]
+        planned = levels[_level_at_start(assignment, week, zone)]["sessions_per_week"]
         weeks.append(adherence.WeekRecord(
-            week_start=week, planned=levels[_level_at(assignment, end)]["sessions_per_week"],
-            paused=paused,
+            week_start=week, planned=planned, paused=paused,
             sessions=tuple(_record_for(s, levels[s.level_position]) for s in in_week)))
         week = end
     return weeks
@@ -471,7 +543,7 @@ def progress(assignment, today=None):
     """Counts, weekly adherence, rolling adherence and session load for one assignment."""
     today = today or clinic_today(assignment.patient_id)
     sessions = sessions_of(assignment.id)
-    weeks = week_records(assignment, sessions, today)
+    weeks = week_records(assignment, sessions, today, assignment.patient.clinic.zone)
     complete_weeks = weeks[:-1]
     weekly = adherence.weekly_adherence(weeks)
     rolling = adherence.rolling_adherence(complete_weeks or weeks, rules.ROLLING_WEEKS)

@@ -61,7 +61,7 @@ def assignment(assignment_id):
     return _assignment_page(item)
 
 
-def _assignment_page(item, status=200):
+def _assignment_page(item, status=200, *, equipment=None, hold_note=None, errors=None):
     url = services.program_link(item) if item.link_revoked_at is None else None
     qr = None
     if url:
@@ -72,9 +72,14 @@ def _assignment_page(item, status=200):
     level_form.level.choices = [SelectChoice(i, f"{i + 1}. {lv['name']}")
                                 for i, lv in enumerate(item.snapshot["levels"])]
     summary = services.progress(item)
+    loads = services.equipment_of(item) or ()
     return render_template(
         "programs/assignment.html", assignment=item, url=url, qr=qr, progress=summary,
         level_form=level_form, post_form=EmptyForm(),
+        hold=progress_review.hold_reason(item), hold_note=hold_note or "",
+        equipment=equipment if equipment is not None else {
+            "equipment": ", ".join(f"{load.normalize():f}" for load in loads), "reason": ""},
+        errors=errors or {},
         suggestions=progress_review.suggestions(item),
         readiness=progress_review.readiness(item, summary),
         strength=progress_review.strength_rows(item), skip_labels=rules.SKIP_REASON_LABELS
@@ -146,6 +151,37 @@ def decline_suggestion(assignment_id, index):
         flash(error.message, "error")
         return _assignment_page(services.visible_assignment(_me(), assignment_id), 422)
     flash("Suggestion declined.", "success")
+    return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
+
+
+@bp.post("/assignments/<dbid:assignment_id>/equipment")
+def equipment(assignment_id):
+    """Record the loads the patient can make with their own equipment (sets the next step)."""
+    _require_post_form()
+    values = {"equipment": request.form.get("equipment", ""),
+              "reason": request.form.get("reason", "")}
+    try:
+        services.set_equipment(_me(), assignment_id, values["equipment"], values["reason"])
+    except ServiceError as error:  # the page again, with the message and what was typed
+        return _assignment_page(services.visible_assignment(_me(), assignment_id), 422,
+                                equipment=values, errors={error.field or "equipment":
+                                                          error.message})
+    flash("Equipment saved: load suggestions go to the next load the patient can make.",
+          "success")
+    return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
+
+
+@bp.post("/assignments/<dbid:assignment_id>/hold/review")
+def review_hold(assignment_id):
+    """Record a clinician's review of the pain that holds progression (lifts that hold)."""
+    _require_post_form()
+    note = request.form.get("note", "")
+    try:
+        services.review_hold(_me(), assignment_id, note)
+    except ServiceError as error:
+        return _assignment_page(services.visible_assignment(_me(), assignment_id), 422,
+                                hold_note=note, errors={"note": error.message})
+    flash("Review saved: suggestions follow the logs again.", "success")
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
 
 

@@ -22,8 +22,8 @@ RESPONSE_COLUMNS = ("response_id", "instrument", "instrument_version", "complete
                     "answer_loinc", "item_score", "scored")
 SESSION_COLUMNS = ("session_id", "program", "performed_on", "status", "low_energy",
                    "skip_reason", "duration_minutes", "rpe", "mood_before", "mood_after", "pain",
-                   "pain_where", "note", "source", "exercise", "set_number", "reps", "load_kg",
-                   "seconds", "target_sets", "target_reps", "target_load")
+                   "pain_where", "note", "source", "as_planned", "exercise", "set_number", "reps",
+                   "load_kg", "seconds", "target_sets", "target_reps", "target_load")
 CLINIC_COLUMNS = ("pseudonym", "status", "instrument", "scores", "baseline_total",
                   "baseline_prorated", "latest_total", "latest_prorated", "change",
                   "reliable_change", "baseline_case", "latest_case", "recovery", "response",
@@ -82,7 +82,8 @@ def session_rows(sessions, program_names):
         head = (session.id, program_names.get(session.assignment_id), session.performed_on,
                 session.status, session.low_energy, session.skip_reason,
                 session.duration_minutes, session.rpe, session.mood_before, session.mood_after,
-                session.pain, session.pain_where, session.note, session.source)
+                session.pain, session.pain_where, session.note, session.source,
+                session.as_planned)
         if not session.sets:
             yield (*head, *(None,) * 8)
         for s in session.sets:

@@ -249,7 +249,7 @@ def test_suggestions_come_from_the_logs_and_a_decline_holds(client, world):
            for item in first["exercises"] for _ in range(item["sets"])]
     for _ in range(2):  # two sessions at the top of the range
         logged = client.post(f"{base}/sessions", headers=headers, json={
-            "performed_on": today, "status": "done", "rpe": 5, "sets": top})
+            "performed_on": today, "status": "done", "rpe": 5, "pain": 0, "sets": top})
         assert logged.status_code == 201
     listed = client.get(f"{base}/suggestions", headers=headers).get_json()
     suggestion = next(s for s in listed if s["index"] == 0)  # the squat, now loaded

@@ -295,8 +295,9 @@ def test_as_prescribed_stores_every_prescribed_set_with_its_target(opened, progr
     assert (logged.duration_minutes, logged.rpe, logged.mood_before, logged.mood_after,
             logged.pain, logged.note) == (35, 4, 3, 6, 0, "Went fine.")
     assert (logged.source, logged.entered_by_id, logged.level_position) == ("patient", None, 0)
+    assert logged.as_planned  # the marker: reps not counted, never a guess stored as reps
     rows = set_rows(logged.id)
-    expected = [(item["exercise_id"], n, item["reps_min"])
+    expected = [(item["exercise_id"], n, None)
                 for item in level["exercises"] for n in range(1, item["sets"] + 1)]
     assert [(r.exercise_id, r.set_number, r.reps) for r in rows] == expected
     assert len(rows) == PRESCRIBED_SETS

@@ -122,7 +122,8 @@ def test_fhir_bundle_validates_and_carries_the_loinc_codes(app, client, auth, re
     by_total = {}
     for obs in observations:
         assert obs["status"] in fhir.OBSERVATION_STATUSES
-        by_total.setdefault(obs["code"]["coding"][0]["code"], []).append(obs["valueInteger"])
+        by_total.setdefault(obs["code"]["coding"][0]["code"], []).append(
+            obs["valueQuantity"]["value"])
     assert by_total["44261-6"] == [r.total for r in stored if r.instrument_code == "PHQ-9"]
     assert by_total["70274-6"] == [r.total for r in stored if r.instrument_code == "GAD-7"]
     rses = next(o for o in observations if o["code"]["coding"][0]["system"] != fhir.LOINC)

@@ -5,7 +5,7 @@ trackers (some sets or the bottom of the range, a lighter load, rounding back to
 stalls, the bodyweight path, and properties over random logs.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,9 +27,14 @@ from clinic.programs.progression import (
     ExercisePrescription,
     ExerciseSession,
     KeyExercise,
+    ProgramSession,
     ReadinessCriteria,
     SetResult,
+    at_top_of_range,
+    below_range,
+    held,
     level_readiness,
+    pain_hold,
     suggest,
 )
 
@@ -39,12 +44,12 @@ pure = settings(database=None, deadline=None)
 kg = Decimal
 
 
-def loaded(*reps, load, pain=None, rpe=5):
+def loaded(*reps, load, pain=0, rpe=5):
     """One session of a loaded exercise: every set at ``load`` kg."""
     return ExerciseSession(tuple(SetResult(r, kg(load)) for r in reps), pain=pain, session_rpe=rpe)
 
 
-def bodyweight(*reps, pain=None, rpe=5):
+def bodyweight(*reps, pain=0, rpe=5):
     return ExerciseSession(tuple(SetResult(r) for r in reps), pain=pain, session_rpe=rpe)
 
 
@@ -304,14 +309,15 @@ def test_rounding_to_the_step_never_gives_back_the_same_load(
 @pytest.mark.parametrize(
     ("pain", "rpe", "blocked", "words"),
     [
-        pytest.param(None, 5, False, None, id="no-pain-rpe-5"),
+        pytest.param(0, 5, False, None, id="no-pain-rpe-5"),
+        pytest.param(None, 5, True, "pain was not recorded", id="pain-unknown-blocks"),
         pytest.param(3, 7, False, None, id="pain-3-rpe-7"),
         pytest.param(4, 5, True, "pain of 4/10", id="pain-4-blocks"),
         pytest.param(0, 8, True, "session RPE reached 8", id="rpe-8-blocks"),
         pytest.param(
             6, 9, True, "pain of 6/10 was reported and session RPE reached 9", id="pain-and-rpe"
         ),
-        pytest.param(None, None, True, "session RPE was not recorded", id="rpe-unknown-blocks"),
+        pytest.param(0, None, True, "session RPE was not recorded", id="rpe-unknown-blocks"),
     ],
 )
 def test_pain_and_effort_block_progression(pain, rpe, blocked, words):
@@ -760,9 +766,9 @@ def test_suggested_loads_sit_on_the_equipment_and_move_the_right_way(data):
     p = prescription
     earlier = data.draw(logs(prescription))
     if data.draw(st.booleans()):
-        ending = twice(ExerciseSession((SetResult(p.reps_max, p.load_kg),) * p.sets, None, 5))
+        ending = twice(ExerciseSession((SetResult(p.reps_max, p.load_kg),) * p.sets, 0, 5))
     else:
-        stalled = ExerciseSession((SetResult(p.reps_min - 1, p.load_kg),) * p.sets, None, 5)
+        stalled = ExerciseSession((SetResult(p.reps_min - 1, p.load_kg),) * p.sets, 0, 5)
         ending = [stalled] * rules.STALL_DELOAD_AFTER
     suggestion = suggest(prescription, earlier + ending)
     assert suggestion is not None
@@ -802,3 +808,89 @@ def test_every_suggestion_is_complete_and_within_bounds(data):
         assert suggestion.new_reps_max <= rules.REP_RANGE_CEILING
     if suggestion.kind not in (INCREASE_LOAD, DECREASE_LOAD):
         assert suggestion.new_load_kg == prescription.load_kg
+
+
+# Safety holds (PROGRAMS.md "Safety holds") ---------------------------------------------------
+
+
+def _day(n):
+    return date(2026, 11, 2) + timedelta(days=n)
+
+
+@pytest.mark.parametrize(
+    ("sessions", "words"),
+    [
+        pytest.param(
+            [ProgramSession(_day(0), "done", 0), ProgramSession(_day(3), "done", 3)],
+            None,
+            id="pain-below-4",
+        ),
+        pytest.param(
+            [ProgramSession(_day(0), "done", 0), ProgramSession(_day(3), "skipped", 6, "pain")],
+            "pain of 6/10 on Thu 5 Nov 2026 (skipped for pain)",
+            id="skip-for-pain",
+        ),
+        pytest.param(
+            [ProgramSession(_day(0), "done", 4), ProgramSession(_day(3), "done", 0)],
+            "pain of 4/10 on Mon 2 Nov 2026",
+            id="older-of-the-two",
+        ),
+        pytest.param(
+            [
+                ProgramSession(_day(0), "done", 8),
+                ProgramSession(_day(3), "done", 0),
+                ProgramSession(_day(5), "done", 0),
+            ],
+            None,
+            id="three-sessions-ago",
+        ),
+        pytest.param(
+            [ProgramSession(_day(0), "skipped", None, "pain")],
+            "a session skipped for pain",
+            id="skip-for-pain-not-recorded",
+        ),
+        pytest.param(
+            [ProgramSession(_day(0), "skipped", None, "fatigue")], None, id="skip-for-fatigue"
+        ),
+        pytest.param([ProgramSession(_day(0), "done", 7, reviewed=True)], None, id="reviewed"),
+    ],
+)
+def test_pain_in_the_programs_last_two_sessions_holds(sessions, words):
+    hold = pain_hold(sessions)
+    if words is None:
+        assert hold is None
+    else:
+        assert words in hold and "until a clinician reviews" in hold
+
+
+def test_a_hold_turns_every_increase_into_a_hold_and_lets_a_lighter_load_pass():
+    prescription = barbell("40")
+    earned = suggest(prescription, twice(loaded(12, 12, 12, load="40")))
+    assert earned.kind == INCREASE_LOAD
+    kept = held(prescription, earned, "Progression is on hold: pain.")
+    assert (kept.kind, kept.new_load_kg, kept.new_reps_max) == (HOLD, kg("40"), 12)
+    assert kept.reason.startswith("Progression is on hold: pain.")
+    assert held(prescription, earned, None) is earned
+    stalled = suggest(prescription, [loaded(6, 6, 6, load="40")] * 3)
+    assert held(prescription, stalled, "Progression is on hold: pain.") is stalled
+    bodyweight_set = suggest(calisthenic(2), twice(bodyweight(12, 12)))
+    assert held(calisthenic(2), bodyweight_set, "hold").kind == HOLD
+
+
+def test_sets_without_counted_reps_are_no_evidence_either_way():
+    not_counted = ExerciseSession((SetResult(None, kg("40")),) * 3, pain=0, session_rpe=5)
+    assert not at_top_of_range(barbell("40"), not_counted)
+    assert not below_range(barbell("40"), not_counted)
+    assert suggest(barbell("40"), [loaded(12, 12, 12, load="40"), not_counted]) is None
+    assert suggest(barbell("40"), [not_counted] * 3) is None
+
+
+def test_a_stall_at_a_heavier_load_than_prescribed_is_no_reason_to_go_lighter():
+    heavier = [loaded(6, 6, 6, load="45")] * 3
+    assert suggest(barbell("40"), heavier) is None
+    assert suggest(barbell("40"), [loaded(6, 6, 6, load="40")] * 3).kind == DECREASE_LOAD
+
+
+def test_the_patients_loads_set_the_next_step():
+    rack = barbell("40", available_loads=(kg("40"), kg("44"), kg("48")))
+    assert suggest(rack, twice(loaded(12, 12, 12, load="40"))).new_load_kg == kg("44")

@@ -7,7 +7,8 @@ from clinic.api.fields import Id, Int, Text
 from clinic.api.schemas.common import In, moment_in_range, optional_text, required_text
 from clinic.catalogue import rules
 from clinic.programs.models import SESSION_STATUSES
-from clinic.programs.services import program_link
+from clinic.programs.progress_review import hold_reason
+from clinic.programs.services import equipment_of, program_link
 
 
 class AssignmentIn(In):
@@ -35,6 +36,17 @@ class AssignmentOut(Schema):
         for index, item in enumerate(a.current_level["exercises"])], required=True, metadata={
             "type": "array", "items": {"type": "object"},
             "description": "The current level's prescription; ``index`` names a target"})
+    equipment_loads_kg = fields.Function(
+        lambda a: [float(load) for load in equipment_of(a) or ()] or None, required=True,
+        allow_none=True, metadata={
+            "type": "array", "items": {"type": "number"}, "nullable": True,
+            "description": "The loads the patient can make with their own equipment (null: "
+                           "not recorded); load suggestions go to the next one"})
+    progression_hold = fields.Function(
+        lambda a: hold_reason(a), required=True, allow_none=True, metadata={
+            "type": "string", "nullable": True,
+            "description": "Why every load and rep increase is held (pain in the last two "
+                           "sessions), until a clinician reviews; null when nothing holds"})
     url = fields.Function(lambda a: None if a.link_revoked_at else program_link(a),
                           required=True, allow_none=True, metadata={
                               "type": "string", "nullable": True,
@@ -74,6 +86,19 @@ class SuggestionOut(Schema):
                                          required=True, metadata={"type": "boolean"})
 
 
+class EquipmentIn(In):
+    loads_kg = fields.List(fields.Float(validate=limits.api_range("load_kg",
+                                                                  min_inclusive=False)),
+                           required=True, validate=validate.Length(max=60), metadata={
+                               "description": "Every load (kg) the patient can make; an empty "
+                                              "list clears it"})
+    reason = Text(load_default="", validate=limits.api_length("reason"))
+
+
+class HoldReviewIn(In):
+    note = required_text("reason", metadata={"description": "What the review found"})
+
+
 class DeclineIn(In):
     kind = required_text("suggestion_kind", metadata={"description": "The suggestion's kind"})
     reason = Text(load_default="", validate=limits.api_length("reason"))
@@ -100,6 +125,9 @@ class SetIn(In):
 
 
 class SessionIn(In):
+    """A session; ``done`` with no ``sets`` is the quick "done as planned" log: every prescribed
+    set at the prescribed load, reps not counted (stored as null, ``as_planned`` true)."""
+
     performed_on = fields.Date(required=True, validate=moment_in_range)
     status = fields.String(required=True, validate=validate.OneOf(SESSION_STATUSES))
     skip_reason = fields.String(load_default=None, allow_none=True,
@@ -136,4 +164,6 @@ class SessionOut(Schema):
     pain = fields.Integer(allow_none=True, required=True)
     note = fields.String(allow_none=True, required=True)
     source = fields.String(required=True)
+    as_planned = fields.Boolean(required=True, metadata={
+        "description": "Logged as done as planned: the sets' reps were not counted (null)"})
     sets = fields.List(fields.Nested(SetOut), required=True)
