@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from clinic.validators import ClinicEmail, strip
@@ -47,6 +47,11 @@ class PatientForm(FlaskForm):
 class NewPatientForm(PatientForm):
     """An admin names the primary clinician; a therapist becomes it (the field is not shown)."""
 
+    episode_start = DateField(
+        "Referral date (optional)", validators=[Optional()], format="%Y-%m-%d",
+        description="When this episode of care began; today if left empty.",
+    )
+
     primary_clinician = SelectField("Primary clinician", coerce=int, validate_choice=False,
                                     validators=[Optional()])
 
@@ -66,3 +71,20 @@ class CareTeamAddForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+class EpisodeStartForm(FlaskForm):
+    """Move the current episode's start, to the referral date say."""
+
+    episode_start = DateField("Episode of care began on", format="%Y-%m-%d",
+                              validators=[InputRequired("Enter the date care began.")])
+
+
+class NewEpisodeForm(FlaskForm):
+    """End the current episode of care and start a new one (a new baseline)."""
+
+    start = DateField("New episode starts on", format="%Y-%m-%d",
+                      validators=[InputRequired("Enter the date the new episode starts.")])
+    reason = TextAreaField("Reason", filters=[strip],
+                           validators=[DataRequired("Say why a new episode of care starts."),
+                                       Length(max=500)])

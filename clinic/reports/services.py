@@ -23,9 +23,10 @@ from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.measures.models import Response
-from clinic.measures.services import current_responses, in_episode
+from clinic.measures.services import current_episode, current_responses
 from clinic.patients.models import ACTIVE, Patient
 from clinic.patients.scope import require_item_access, visible_patient, visible_patients
+from clinic.patients.services import episodes_by_patient
 from clinic.programs.models import Assignment, SessionLog, SetLog
 from clinic.reports import assemble, fhir, pdf, tables
 
@@ -69,7 +70,7 @@ def report_period(patient, start=None, end=None, today=None):
     """The period asked for, the default filling what is missing; ServiceError when invalid."""
     tz = patient.clinic.zone
     today = today or patient.clinic.today()
-    default = assemble.default_period(patient, today, tz)
+    default = assemble.default_period(patient, today, tz, current_episode(patient))
     if start is None and end is None:
         return default
     end = end or default.end
@@ -238,7 +239,8 @@ def export_clinic_csv(actor):
     ):
         by_patient.setdefault(response.patient_id, []).append(response)
     body = tables.to_csv(tables.CLINIC_COLUMNS, tables.clinic_outcome_rows(
-        patients, by_patient, in_episode, current_app.config["SECRET_KEY"]))
+        patients, by_patient, episodes_by_patient([p.id for p in patients]), actor.clinic.zone,
+        current_app.config["SECRET_KEY"]))
     today = actor.clinic.today()
     _audit("clinic_outcomes_export", body, actor=actor, clinic_id=actor.clinic_id,
            patient_id=None, export_format="csv", patients=len(patients))

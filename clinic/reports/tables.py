@@ -12,7 +12,8 @@ import hmac
 import io
 from decimal import Decimal
 
-from clinic.measures.change import change_between, histories_by_instrument
+from clinic.measures import episodes as timeline
+from clinic.measures.change import change_between
 from clinic.measures.instruments import get_instrument
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -99,13 +100,16 @@ def pseudonym(secret: str, clinic_id: int, patient_id: int) -> str:
     return "P-" + digest[:20]
 
 
-def clinic_outcome_rows(patients, responses_by_patient, episode_filter, secret):
-    """Per patient and instrument of the current episode: baseline, latest and the change
-    classification. No name, reference, date of birth or date: days between scores only."""
+def clinic_outcome_rows(patients, responses_by_patient, episodes_by_patient, zone, secret):
+    """Per patient and instrument of the current episode (responses by clinical date, in the
+    clinic's ``zone``): baseline, latest and the change classification. No name, reference,
+    date of birth or date: days between scores only."""
     for patient in patients:
-        in_episode = [response for response in responses_by_patient.get(patient.id, [])
-                      if episode_filter(response, patient)]
-        for instrument, history in histories_by_instrument(in_episode):
+        episodes = episodes_by_patient.get(patient.id, [])
+        histories = timeline.histories(responses_by_patient.get(patient.id, []),
+                                       episodes[-1] if episodes else None, zone)
+        for code, history in histories.items():
+            instrument = get_instrument(code)
             first, last = history[0], history[-1]
             change = change_between(instrument, first, last)
             yield (pseudonym(secret, patient.clinic_id, patient.id), patient.status,

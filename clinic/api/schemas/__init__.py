@@ -43,6 +43,8 @@ from clinic.api.schemas.measures import (
 from clinic.api.schemas.patients import (
     CareTeamIn,
     CareTeamOut,
+    EpisodeIn,
+    EpisodeOut,
     PatientIn,
     PatientListArgs,
     PatientOut,
@@ -79,6 +81,8 @@ __all__ = [
     "CareTeamOut",
     "CorrectionIn",
     "DeclineIn",
+    "EpisodeIn",
+    "EpisodeOut",
     "ErrorOut",
     "ExerciseIn",
     "ExerciseOut",
