@@ -18,7 +18,7 @@ from clinic.patients.forms import (
     PatientForm,
 )
 from clinic.patients.models import ACTIVE, DISCHARGED
-from clinic.patients.scope import visible_patient
+from clinic.patients.scope import can_manage, visible_patient
 
 bp = Blueprint("patients", __name__)
 
@@ -152,6 +152,7 @@ def _episode_page(patient_id, start_form, new_form):
     return render_template("patients/episode.html", patient=patient, episodes=episodes,
                            episode=services.current_episode(patient, episodes),
                            start_form=start_form, new_form=new_form,
+                           can_manage=can_manage(_me(), patient),
                            today=patient.clinic.today()), status
 
 
@@ -170,9 +171,16 @@ def episode(patient_id):
     return _episode_page(patient_id, *_fresh_forms(patient_id))
 
 
+def _managed(patient_id):
+    """404 off the care team, 403 for who may see but not manage (before any form check)."""
+    if not can_manage(_me(), visible_patient(_me(), patient_id)):
+        abort(403)
+
+
 @bp.post("/patients/<dbid:patient_id>/episode")
 def episode_start(patient_id):
     """Move the current episode's start (to the referral date)."""
+    _managed(patient_id)
     form = EpisodeStartForm()
     if form.validate_on_submit():
         try:
@@ -190,6 +198,7 @@ def episode_start(patient_id):
 @bp.post("/patients/<dbid:patient_id>/episodes")
 def new_episode(patient_id):
     """End the current episode of care and start a new one, with the reason."""
+    _managed(patient_id)
     form = NewEpisodeForm()
     if form.validate_on_submit():
         try:

@@ -33,7 +33,9 @@ class ResponseIn(In):
 class CorrectionIn(In):
     answers = fields.List(Int(allow_none=True, validate=validate.Range(0, 100)), required=True,
                           validate=validate.Length(1, 50))
-    completed_at = fields.AwareDateTime(required=True, validate=moment_in_range)
+    completed_at = fields.AwareDateTime(load_default=None, validate=moment_in_range, metadata={
+        "description": "Optional: a correction keeps the clinical date of the response it "
+                       "corrects; a moment on another day of the clinic's calendar is a 422"})
     reason = required_text(1000)
 
 
