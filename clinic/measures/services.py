@@ -6,7 +6,7 @@ response, the alerts it raises and the completion of its link commit together or
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -266,12 +266,35 @@ def episode_histories(patient, episode=None, *, responses=None, episodes=None):
     return timeline.histories(responses, episode, patient.clinic.zone)
 
 
+def _episode_ends(patient, instrument_code, episode):
+    """(baseline, latest) of one instrument in ``episode``: two indexed queries of one row
+    each (``ix_response_patient_instrument``), not the patient's whole history (issue 18).
+
+    The episode's days become UTC bounds (midnight of its first day and of the day after its
+    last, on the clinic's clock), so "completed in the episode" is the clinical-date rule of
+    ``clinic.measures.episodes``; the order is ``clinical_order``'s.
+    """
+    zone = patient.clinic.zone
+    newer = aliased(Response)
+    query = sa.select(Response).where(
+        Response.patient_id == patient.id, Response.instrument_code == instrument_code,
+        Response.completed_at >= datetime.combine(episode.start, time(0), tzinfo=zone),
+        ~sa.exists().where(newer.supersedes_id == Response.id))
+    if episode.end is not None:
+        after = datetime.combine(episode.end + timedelta(days=1), time(0), tzinfo=zone)
+        query = query.where(Response.completed_at < after)
+    first = db.session.scalar(query.order_by(
+        Response.completed_at, Response.total, Response.id).limit(1))
+    last = db.session.scalar(query.order_by(
+        Response.completed_at.desc(), Response.total.desc(), Response.id.desc()).limit(1))
+    return first, last
+
+
 def baseline_response(patient, instrument_code, episode=None):
     """The earliest-dated current response of an instrument in the episode (default: the
     current one), or None."""
-    history = episode_histories(
-        patient, episode, responses=current_responses(patient.id, instrument_code))
-    return history[instrument_code][0] if instrument_code in history else None
+    episode = episode if episode is not None else current_episode(patient)
+    return _episode_ends(patient, instrument_code, episode)[0] if episode is not None else None
 
 
 def _judged_alerts(patient, instrument, response):
@@ -286,13 +309,12 @@ def _judged_alerts(patient, instrument, response):
         kind = ALERT_FOR_FLAG.get(flag)
         if kind:
             judged[kind] = {"instrument": instrument.code, "flag": flag}
-    zone = patient.clinic.zone
-    episode = timeline.episode_of_day(episodes_of(patient), timeline.clinical_date(response, zone))
-    history = episode_histories(
-        patient, episode, responses=current_responses(patient.id, instrument.code)
-    ).get(instrument.code, []) if episode is not None else []
-    if timeline.is_latest(response, history):
-        baseline = history[0]
+    day = timeline.clinical_date(response, patient.clinic.zone)
+    episode = timeline.episode_of_day(episodes_of(patient), day)
+    if episode is None:
+        return judged
+    baseline, latest = _episode_ends(patient, instrument.code, episode)
+    if latest is not None and latest.id == response.id:
         change = change_between(instrument, baseline, response)
         if change is not None and change.alert == "reliable_deterioration":
             judged["reliable_deterioration"] = {

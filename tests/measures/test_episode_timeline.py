@@ -390,3 +390,33 @@ def test_a_trainer_cannot_move_the_episode(clinic, therapist, patient, today):
     with pytest.raises(ServiceError):
         patients.start_episode(therapist, patient.id, today - timedelta(days=42), "Same day")
     assert len(rows(Response)) == 0
+
+
+# Issue 18: judging a new response reads two rows, not the whole history ----------------------
+
+
+def test_storing_a_response_reads_as_many_statements_whatever_the_history(
+        app, therapist, clinic, today):
+    """The baseline and the latest of the episode come from two one-row indexed queries, so
+    the number of statements a paper form costs does not grow with the patient's history."""
+
+    def statements_for_one_more(history_length):
+        patient = PatientFactory(clinic=clinic, primary=therapist,
+                                 episode_start=today - timedelta(days=60))
+        for day in range(history_length):
+            paper(therapist, patient, 10, today - timedelta(days=50 - day))
+        seen = []
+
+        def remember(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            paper(therapist, patient, 18, today - timedelta(days=1))
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", remember)
+        return [s for s in seen if "FROM response" in s]
+
+    few, many = statements_for_one_more(2), statements_for_one_more(12)
+    assert len(few) == len(many)
+    assert all("LIMIT" in s or "supersedes_id =" in s or "INSERT" in s for s in many), many
