@@ -177,7 +177,7 @@ def _managed(patient_id):
         abort(403)
 
 
-@bp.post("/patients/<dbid:patient_id>/episode")
+@bp.post("/patients/<dbid:patient_id>/episode/start")
 def episode_start(patient_id):
     """Move the current episode's start (to the referral date)."""
     _managed(patient_id)
