@@ -43,7 +43,7 @@ def build_clinic(patients):
     from clinic.auth.models import Clinic, Role, User
     from clinic.extensions import db
     from clinic.measures import services as measures
-    from clinic.patients.models import CareTeamMember, Patient
+    from clinic.patients.models import CareTeamMember, Episode, Patient
 
     rng = random.Random(3)  # noqa: S311 (synthetic data, not security)
     now = datetime.now(UTC)
@@ -54,7 +54,8 @@ def build_clinic(patients):
     made = []
     for n in range(patients):
         patient = Patient(clinic=clinic, display_name=f"Synthetic Patient {n}",
-                          reference=f"B-{n}", episode_started_at=now - timedelta(weeks=WEEKS))
+                          reference=f"B-{n}")
+        patient.episodes.append(Episode(start=(now - timedelta(weeks=WEEKS)).date()))
         patient.care_team.append(CareTeamMember(user=user, is_primary=True))
         made.append(patient)
     db.session.add_all(made)

@@ -61,7 +61,7 @@ def build_world(app, patients, weeks, links):
     from clinic.auth.passwords import hash_password
     from clinic.extensions import db
     from clinic.measures import services as measures
-    from clinic.patients.models import CareTeamMember, Patient
+    from clinic.patients.models import CareTeamMember, Episode, Patient
 
     rng = random.Random(7)  # noqa: S311 (synthetic data)
     now = datetime.now(UTC)
@@ -72,8 +72,8 @@ def build_world(app, patients, weeks, links):
     made = []
     for n in range(patients):
         patient = Patient(clinic=clinic, display_name=f"Load Patient {n:03d}",
-                          reference=f"L-{n:03d}",
-                          episode_started_at=now - timedelta(weeks=weeks, days=1))
+                          reference=f"L-{n:03d}")
+        patient.episodes.append(Episode(start=(now - timedelta(weeks=weeks, days=1)).date()))
         patient.care_team.append(CareTeamMember(user=user, is_primary=True))
         made.append(patient)
     db.session.add_all(made)
@@ -301,7 +301,7 @@ def build_more(count, start):
     from clinic.auth.passwords import hash_password
     from clinic.extensions import db
     from clinic.measures import services as measures
-    from clinic.patients.models import CareTeamMember, Patient
+    from clinic.patients.models import CareTeamMember, Episode, Patient
 
     now = datetime.now(UTC)
     user = db.session.query(User).filter_by(email=EMAIL).one_or_none()
@@ -313,7 +313,8 @@ def build_more(count, start):
         db.session.commit()
     for n in range(start, start + count):
         patient = Patient(clinic_id=user.clinic_id, display_name=f"Count Patient {n:03d}",
-                          reference=f"C-{n:03d}", episode_started_at=now - timedelta(weeks=3))
+                          reference=f"C-{n:03d}")
+        patient.episodes.append(Episode(start=(now - timedelta(weeks=3)).date()))
         patient.care_team.append(CareTeamMember(user=user, is_primary=True))
         db.session.add(patient)
         db.session.commit()

@@ -48,7 +48,7 @@ def build_patient(app):
     from clinic.database import write_transaction
     from clinic.extensions import db
     from clinic.measures import services as measures
-    from clinic.patients.models import CareTeamMember, Patient
+    from clinic.patients.models import CareTeamMember, Episode, Patient
     from clinic.programs import services as programs
     from clinic.programs.entry import SessionEntry
 
@@ -57,8 +57,8 @@ def build_patient(app):
     clinic = Clinic(name="Bench Clinic")
     user = User(clinic=clinic, email="bench@clinic.test", name="Bench Therapist",
                 role=Role.THERAPIST, password_hash="unusable")  # noqa: S106
-    patient = Patient(clinic=clinic, display_name="Synthetic Patient", reference="B-1",
-                      episode_started_at=now - timedelta(weeks=WEEKS, days=1))
+    patient = Patient(clinic=clinic, display_name="Synthetic Patient", reference="B-1")
+    patient.episodes.append(Episode(start=(now - timedelta(weeks=WEEKS, days=1)).date()))
     patient.care_team.append(CareTeamMember(user=user, is_primary=True))
     db.session.add_all([clinic, user, patient])
     db.session.commit()

@@ -18,7 +18,7 @@ from clinic.measures.instruments import get_instrument
 from clinic.measures.models import Invitation, MeasureSchedule
 from clinic.measures.scoring import score
 from clinic.measures.services import store_response
-from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
+from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Episode, Patient
 from clinic.programs.models import Assignment, SessionLog, SetLog
 from clinic.programs.services import snapshot_of as program_snapshot
 from clinic.tokens import PROGRAM, QUESTIONNAIRE, mint_link, new_salt
@@ -80,7 +80,8 @@ def _answers_for(instrument, total, risk=False):
 def _seed_measures(clinic, patient, history, risk_last):
     weeks = max(len(v) for v in history.values())
     now = utcnow()
-    patient.episode_started_at = now - timedelta(weeks=weeks, days=3)
+    patient.episodes[-1].start = (now - timedelta(weeks=weeks, days=3)).astimezone(
+        clinic.zone).date()
     first_due = now - timedelta(weeks=weeks, hours=-10)
     for code in history:
         db.session.add(MeasureSchedule(patient_id=patient.id, instrument_code=code, every_weeks=1,
@@ -197,8 +198,13 @@ def seed_demo(password):
         patient = Patient(clinic_id=clinic.id, reference=reference, display_name=name,
                           status=status, date_of_birth=date(year, 1 + year % 12, 1 + year % 27),
                           created_by_id=users[primary].id)
+        today = clinic.today()
+        episode = Episode(start=today)
         if status == DISCHARGED:
             patient.discharged_at = utcnow() - timedelta(days=30)
+            episode.end = patient.discharged_at.astimezone(clinic.zone).date()
+            episode.start = episode.end - timedelta(weeks=8)
+        patient.episodes.append(episode)
         patient.care_team.append(CareTeamMember(user=users[primary], is_primary=True))
         for email in others:
             patient.care_team.append(CareTeamMember(user=users[email]))

@@ -20,7 +20,7 @@ from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.models import Invitation, Response
-from clinic.patients.models import CareTeamMember, Patient
+from clinic.patients.models import CareTeamMember, Episode, Patient
 from clinic.programs import services as programs  # what belongs to a patient: assignments...
 from clinic.programs.entry import SessionEntry
 from clinic.programs.models import Assignment, SessionLog
@@ -79,6 +79,19 @@ class PatientFactory(BaseFactory):
     display_name = factory.Sequence(lambda n: f"Patient {n}")
     reference = factory.LazyFunction(lambda: f"REF-{next(_references)}")
     status = "active"
+
+    @factory.post_generation
+    def episode_start(self, create, start, **kwargs):
+        """The first episode of care, as ``create_patient`` opens it: from ``episode_start``
+        (a date, or an aware datetime taken on the clinic's calendar), by default today."""
+        if isinstance(start, datetime):
+            start = start.astimezone(self.clinic.zone).date()
+        start = start or self.clinic.today()
+        end = kwargs.get("end")
+        if end is None and self.status == "discharged" and self.discharged_at is not None:
+            end = max(start, self.discharged_at.astimezone(self.clinic.zone).date())
+        self.episodes.append(Episode(start=start, end=end))
+        db.session.commit()
 
     @factory.post_generation
     def primary(self, create, user, **kwargs):

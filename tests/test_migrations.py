@@ -1,5 +1,7 @@
 """The Alembic revisions build the schema the models describe, and undo it, on both databases."""
 
+from datetime import UTC
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -157,3 +159,49 @@ def test_0010_gives_existing_patients_and_responses_their_own_fhir_ids(empty_app
         assert connection.execute(sa.text("SELECT count(*) FROM response")).scalar() == 2
         columns = {c["name"] for c in sa.inspect(connection).get_columns("patient")}
     assert "fhir_id" not in columns
+def test_0009_carries_episodes_over_on_the_clinic_calendar_and_back(empty_app):
+    """Each patient's episode start becomes a date in the clinic's zone (New York here), ended
+    on the discharge date; a reactivated patient keeps an earlier episode from the day they
+    were added. Acknowledged alerts become "acknowledged". The downgrade puts the start back."""
+    upgrade(revision="0001")
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO clinic (id, name, timezone, crisis_text, created_at) "
+            "VALUES (1, 'Old clinic', 'America/New_York', 'x', :at)"),
+            {"at": "2026-01-01 00:00:00+00:00"})
+        for pid, created in ((1, "2026-01-10 15:00:00+00:00"), (2, "2026-01-05 03:00:00+00:00")):
+            connection.execute(sa.text(
+                "INSERT INTO patient (id, clinic_id, display_name, reference, status, "
+                "created_at) VALUES (:id, 1, 'P', :ref, 'active', :at)"),
+                {"id": pid, "ref": f"OLD-{pid}", "at": created})
+    upgrade(revision="0008")
+    with db.engine.begin() as connection:
+        # Patient 2 was reactivated on 1 Feb 02:00 UTC (31 Jan in New York), then discharged.
+        connection.execute(sa.text(
+            "UPDATE patient SET episode_started_at = :start, status = 'discharged', "
+            "discharged_at = :end WHERE id = 2"),
+            {"start": "2026-02-01 02:00:00+00:00", "end": "2026-03-01 12:00:00+00:00"})
+        for aid, acknowledged in ((1, None), (2, "2026-03-02 09:00:00+00:00")):
+            connection.execute(sa.text(
+                "INSERT INTO alert (id, clinic_id, patient_id, kind, detail, created_at, "
+                "acknowledged_at) VALUES (:id, 1, 1, 'missed_questionnaires', '{}', :at, :ack)"),
+                {"id": aid, "at": "2026-03-01 09:00:00+00:00", "ack": acknowledged})
+    upgrade(revision="0009")
+    with db.engine.connect() as connection:
+        episodes = connection.execute(sa.text(
+            "SELECT patient_id, starts_on, ends_on, reason FROM episode "
+            "ORDER BY patient_id, starts_on")).all()
+        resolutions = connection.execute(sa.text(
+            "SELECT id, resolution FROM alert ORDER BY id")).all()
+    as_text = [(p, str(s), e and str(e), r is not None) for p, s, e, r in episodes]
+    assert as_text == [(1, "2026-01-10", None, False),
+                       (2, "2026-01-04", "2026-01-30", True),
+                       (2, "2026-01-31", "2026-03-01", False)]
+    assert [tuple(r) for r in resolutions] == [(1, None), (2, "acknowledged")]
+    downgrade(revision="0008")
+    with db.engine.connect() as connection:
+        start = connection.execute(sa.text(
+            "SELECT episode_started_at FROM patient WHERE id = 2")).scalar()
+    if not isinstance(start, str):  # PostgreSQL: an aware datetime in the session's zone
+        start = str(start.astimezone(UTC))
+    assert start.startswith("2026-01-31 05:00:00")

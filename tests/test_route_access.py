@@ -67,6 +67,9 @@ ACCESS = {
     "patients.edit": "patient",
     "patients.discharge": "patient_manage",
     "patients.reactivate": "patient_manage",
+    "patients.episode": "patient",
+    "patients.episode_start": "patient_manage",
+    "patients.new_episode": "patient_manage",
     "patients.add_member": "patient_manage",
     "patients.remove_member": "patient_manage",
     "patients.make_primary": "patient_manage",
@@ -152,6 +155,8 @@ ACCESS = {
     "api_reports.fhir_bundle": "api",
     "api_patients.discharge_patient": "api",
     "api_patients.reactivate_patient": "api",
+    "api_patients.list_episodes": "api",
+    "api_patients.start_episode": "api",
     "api_patients.add_care_team_member": "api",
     "api_patients.remove_care_team_member": "api",
     "api_patients.make_primary": "api",
@@ -650,7 +655,7 @@ def _audit_rows_of(user_id):
 def test_the_walk_covers_every_kind_of_patient_data_read():
     kinds = {kind for _, kind in PATIENT_DATA_READS}
     assert kinds == {"page", "api"}
-    assert len(PATIENT_DATA_READS) == 28, PATIENT_DATA_READS  # a new read route: count it
+    assert len(PATIENT_DATA_READS) == 30, PATIENT_DATA_READS  # a new read route: count it
 
 
 def test_every_patient_data_read_writes_one_read_row(app):

@@ -39,6 +39,14 @@ ALERT_LABELS = {
 }
 
 
+# How a closed alert was closed. Both fill ``acknowledged_at``/``acknowledged_by`` (when and by
+# whom it left the inbox), so every "open alerts" query stays ``acknowledged_at IS NULL``.
+ACKNOWLEDGED = "acknowledged"
+RESOLVED_BY_CORRECTION = "resolved_by_correction"
+RESOLUTIONS = (ACKNOWLEDGED, RESOLVED_BY_CORRECTION)
+RESOLUTION_LABELS = {ACKNOWLEDGED: "Acknowledged", RESOLVED_BY_CORRECTION: "Resolved by correction"}
+
+
 class Alert(db.Model):
     """Something a clinician must look at: a risk answer, a deterioration, missed weeks."""
 
@@ -56,12 +64,17 @@ class Alert(db.Model):
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     acknowledged_at: Mapped[object | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # NULL while open; RESOLVED_BY_CORRECTION when a correction of the response that raised it
+    # no longer meets it (``resolved_by_response_id`` is that correction).
+    resolution: Mapped[str | None] = mapped_column(sa.String(32))
+    resolved_by_response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"))
 
     patient = relationship("Patient")
-    response = relationship("Response")
+    response = relationship("Response", foreign_keys=[response_id])
     invitation = relationship("Invitation")
     session_log = relationship("SessionLog")
     acknowledged_by = relationship("User")
+    resolved_by_response = relationship("Response", foreign_keys=[resolved_by_response_id])
 
     __table_args__ = (
         # The same cause never raises the same alert twice (send-due runs every hour).
@@ -70,8 +83,25 @@ class Alert(db.Model):
         sa.UniqueConstraint("kind", "session_log_id"),
         sa.CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in ALERT_KINDS)),
                            name="kind"),
+        sa.CheckConstraint("resolution IS NULL OR resolution IN ({})".format(
+            ", ".join(f"'{r}'" for r in RESOLUTIONS)), name="resolution"),
     )
 
     @property
     def is_open(self):
         return self.acknowledged_at is None
+
+    @property
+    def resolution_label(self):
+        """"Acknowledged" or "Resolved by correction" for a closed alert; None while open."""
+        if self.is_open:
+            return None
+        return RESOLUTION_LABELS[self.resolution or ACKNOWLEDGED]
+
+    def resolve_by_correction(self, actor, now, correction, reason):
+        """Close: the corrected answers no longer meet this alert. It stays in history."""
+        self.acknowledged_at = now
+        self.acknowledged_by_id = actor.id
+        self.resolution = RESOLVED_BY_CORRECTION
+        self.resolved_by_response_id = correction.id
+        self.note = f"Resolved by correction: {reason}"

@@ -5,7 +5,7 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from clinic.alerts.models import ALERT_LABELS, TRAINING_ALERT_KINDS, Alert
+from clinic.alerts.models import ACKNOWLEDGED, ALERT_LABELS, TRAINING_ALERT_KINDS, Alert
 from clinic.audit.services import record
 from clinic.auth.models import User
 from clinic.database import utcnow, write_transaction
@@ -115,6 +115,7 @@ def acknowledge_alert(actor, alert_id, note):
     alert.acknowledged_at = utcnow()
     alert.acknowledged_by_id = actor.id
     alert.note = note
+    alert.resolution = ACKNOWLEDGED
     record("alert_acknowledge", actor=actor, obj=alert, patient_id=alert.patient_id,
            kind=alert.kind)
     return alert

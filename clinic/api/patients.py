@@ -1,11 +1,13 @@
 """``/api/v1/patients``: the caseload, a patient's record, adding and correcting patients."""
 
+from sqlalchemy.orm import selectinload
+
 from clinic.api import schemas
 from clinic.api.auth import ApiBlueprint, me
 from clinic.api.common import paginate, service_errors
 from clinic.audit.services import record_api_read
 from clinic.patients import services
-from clinic.patients.models import ACTIVE, DISCHARGED
+from clinic.patients.models import ACTIVE, DISCHARGED, Patient
 
 blp = ApiBlueprint("api_patients", __name__, url_prefix="/api/v1/patients",
                    description="Patients in the caller's scope (care team, or the clinic for "
@@ -19,8 +21,8 @@ STATUS = {"active": ACTIVE, "discharged": DISCHARGED, "all": "all"}
 @blp.response(200, schemas.page_of(schemas.PatientOut, "PatientPage"))
 def list_patients(args):
     """The caseload: patients the caller may see, searched by name or reference."""
-    page = paginate(services.caseload(me(), search=args["q"], status=STATUS[args["status"]]),
-                    args)
+    query = services.caseload(me(), search=args["q"], status=STATUS[args["status"]])
+    page = paginate(query.options(selectinload(Patient.episodes)), args)
     record_api_read(me(), "patients.list", count=len(page["items"]))
     return page
 
@@ -109,3 +111,25 @@ def make_primary(patient_id, member_id):
     """Hand the primary-clinician role to another care-team member."""
     return services.make_primary(me(), patient_id, member_id)
 
+
+
+@blp.route("/<dbid:patient_id>/episodes", methods=["GET"])
+@blp.response(200, schemas.EpisodeOut(many=True))
+@blp.alt_response(404, schema=schemas.ErrorOut)
+def list_episodes(patient_id):
+    """The patient's episodes of care, earliest first (the last is the current one)."""
+    patient = services.visible_patient(me(), patient_id)
+    record_api_read(me(), "episodes.list", patient_id=patient.id)
+    return services.episodes_of(patient)
+
+
+@blp.route("/<dbid:patient_id>/episodes", methods=["POST"])
+@blp.arguments(schemas.EpisodeIn)
+@blp.response(201, schemas.EpisodeOut)
+@blp.alt_response(403, schema=schemas.ErrorOut, description="Primary clinician or admin only")
+@blp.alt_response(404, schema=schemas.ErrorOut)
+@blp.alt_response(422, schema=schemas.ErrorOut)
+@service_errors
+def start_episode(data, patient_id):
+    """End the current episode of care and start a new one (a new baseline), saying why."""
+    return services.start_episode(me(), patient_id, data["start"], data["reason"]), 201

@@ -14,13 +14,14 @@ from clinic.alerts.services import alerts_query, open_alert_counts
 from clinic.catalogue import services as catalogue
 from clinic.database import utcnow
 from clinic.extensions import db
+from clinic.measures import episodes as timeline
 from clinic.measures import services as measures
 from clinic.measures.change import classify_change
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.models import Invitation, MeasureSchedule, Response
-from clinic.measures.services import in_episode
 from clinic.patients import services as patients
 from clinic.patients.scope import can_manage
+from clinic.patients.services import current_episode, episodes_by_patient
 from clinic.programs import services as programs
 from clinic.programs.services import rolling_adherence_for
 
@@ -73,6 +74,8 @@ def dashboard_rows(patients):
     ):
         history.setdefault((response.patient_id, response.instrument_code), []).append(response)
 
+    episodes = episodes_by_patient(ids)
+
     for patient_id, count in open_alert_counts(ids).items():
         rows[patient_id].open_alerts = count
 
@@ -95,20 +98,21 @@ def dashboard_rows(patients):
 
     for patient in patients:
         codes = scheduled.get(patient.id, set()) | {c for (pid, c) in history if pid == patient.id}
+        episode = current_episode(patient, episodes[patient.id])
         for code in INSTRUMENT_CODES:
             if code not in codes:
                 continue
             instrument = get_instrument(code)
             responses = history.get((patient.id, code), [])
-            episode = [r for r in responses if in_episode(r, patient)]
+            in_episode = timeline.histories(responses, episode, patient.clinic.zone).get(code)
             cell = MeasureCell(instrument)
-            if responses:
-                cell.latest = responses[-1]
-            if episode:
-                cell.baseline = episode[0]
-                if cell.latest.id != cell.baseline.id:
-                    cell.change = classify_change(instrument, cell.baseline.total,
-                                                  cell.latest.total)
+            if in_episode:  # the episode's baseline and latest, by clinical date
+                cell.latest, cell.baseline = in_episode[-1], in_episode[0]
+            elif responses:
+                cell.latest = max(responses, key=timeline.clinical_order)
+            if in_episode and cell.latest.id != cell.baseline.id:
+                cell.change = classify_change(instrument, cell.baseline.total,
+                                              cell.latest.total)
             rows[patient.id].measures.append(cell)
     return [rows[p.id] for p in patients]
 
@@ -123,6 +127,8 @@ class PatientOverview:
     alerts: list  # the latest, open and acknowledged
     summaries: list  # per instrument: history (charts and tables)
     outcome: object  # the current episode's outcome (clinic.measures.outcomes), as everywhere
+    episode: object  # the current episode of care (start, end)
+    episodes: list  # every episode, earliest first
     schedules: list
     invitations: list  # the latest links
     assignments: list  # every program, newest first
@@ -151,6 +157,7 @@ def patient_overview(actor, patient_id):
     ).all()
     responses = measures.current_responses(patient.id,
                                            load=[selectinload(Response.entered_by)])
+    episodes = patients.episodes_of(patient)
     assignments = programs.assignments_of(patient.id)
     current = next((a for a in assignments if a.status != "completed"), None)
     today = programs.clinic_today(patient.id)
@@ -159,8 +166,10 @@ def patient_overview(actor, patient_id):
         can_manage=can_manage(actor, patient),
         care_team_candidates=patients.candidates_for_care_team(patient),
         alerts=alerts,
-        summaries=measures.summaries(patient, responses),
+        summaries=measures.summaries(patient, responses, episodes),
         outcome=measures.episode_outcome_of(patient),
+        episode=current_episode(patient, episodes),
+        episodes=episodes,
         schedules=measures.schedules_of(patient.id),
         invitations=measures.invitations_of(patient),
         assignments=assignments,

@@ -6,27 +6,33 @@ response, the alerts it raises and the completion of its link commit together or
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from clinic import limits, tokens
+from clinic.alerts.models import Alert
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import covered_by_page_view, record
 from clinic.auth.models import Clinic
 from clinic.database import child_of_patient, utcnow, write_transaction
 from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
+from clinic.measures import episodes as timeline
 from clinic.measures import outcomes
 from clinic.measures import schedule as schedule_rules
-from clinic.measures.change import change_between, histories_by_instrument
+from clinic.measures.change import change_between
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.measures.scoring import InvalidAnswers, score
 from clinic.patients.models import Patient
 from clinic.patients.scope import require_item_access, visible_patient
+from clinic.patients.services import current_episode, episodes_of
+
+# ``current_episode`` and ``episodes_of`` are the patients area's; callers of the timeline
+# reach them here, beside ``episode_histories``.
 
 ALERT_FOR_FLAG = {
     "risk_item": "risk_item",
@@ -169,8 +175,9 @@ def save_schedule(actor, patient_id, data, *, within_window=False):
         MeasureSchedule.instrument_code == instrument.code))
     if within_window and (existing is None or existing.starts_on != data.starts_on):
         # (an unchanged start stays, as after a reactivation moved the episode start)
+        episode = current_episode(patient)
         problem = limits.schedule_start_problem(
-            data.starts_on, patient.episode_started_at.astimezone(patient.clinic.zone).date(),
+            data.starts_on, episode.start if episode else patient.clinic.today(),
             patient.clinic.today())
         if problem:
             raise ServiceError(problem, field="starts_on")
@@ -216,7 +223,7 @@ def store_response(patient, instrument, result, **fields):
 
 
 def _store_scored(patient, instrument, result, *, source, completed_at, invitation=None,
-                  entered_by=None, extra=None, supersedes=None, reason=None):
+                  entered_by=None, extra=None, supersedes=None, reason=None, judge=True):
     """(response, the alerts it raised), both added to the current transaction."""
     response = Response(
         patient_id=patient.id, invitation_id=getattr(invitation, "id", None),
@@ -229,7 +236,7 @@ def _store_scored(patient, instrument, result, *, source, completed_at, invitati
     )
     db.session.add(response)
     db.session.flush()
-    return response, _raise_alerts(patient, instrument, response)
+    return response, (_raise_alerts(patient, instrument, response) if judge else [])
 
 
 def current_responses(patient_id, instrument_code=None, *, load=()):
@@ -244,75 +251,119 @@ def current_responses(patient_id, instrument_code=None, *, load=()):
     return db.session.scalars(query.order_by(Response.completed_at, Response.id)).all()
 
 
-def in_episode(response, patient):
-    """Part of the current episode of care: completed since it began, or entered since then.
+def episode_histories(patient, episode=None, *, responses=None, episodes=None):
+    """{instrument code: the current responses of ``episode``, earliest-dated first}.
 
-    The second half keeps an intake paper form dated the day before a patient was added (or
-    reactivated) as the new episode's baseline.
+    The one rule every page, report and export uses: a response belongs to the episode whose
+    dates contain its clinical date (``completed_at`` on the clinic's calendar), never to the
+    one in which it was entered; baseline is ``history[0]`` and latest ``history[-1]``.
+    ``episode`` defaults to the patient's current (latest) episode. ``responses`` (current
+    ones) and ``episodes`` spare the queries when the caller has loaded them already.
     """
-    started = patient.episode_started_at
-    return response.completed_at >= started or (
-        response.created_at is not None and response.created_at >= started
-    )
+    if episode is None:
+        episode = current_episode(patient, episodes)
+    if responses is None:
+        responses = current_responses(patient.id)
+    return timeline.histories(responses, episode, patient.clinic.zone)
 
 
-# interim: replaced by the episodes branch ---------------------------------------------------
+def _episode_ends(patient, instrument_code, episode):
+    """(baseline, latest) of one instrument in ``episode``: two indexed queries of one row
+    each (``ix_response_patient_instrument``), not the patient's whole history (issue 18).
+
+    The episode's days become UTC bounds (midnight of its first day and of the day after its
+    last, on the clinic's clock), so "completed in the episode" is the clinical-date rule of
+    ``clinic.measures.episodes``; the order is ``clinical_order``'s.
+    """
+    zone = patient.clinic.zone
+    newer = aliased(Response)
+    query = sa.select(Response).where(
+        Response.patient_id == patient.id, Response.instrument_code == instrument_code,
+        Response.completed_at >= datetime.combine(episode.start, time(0), tzinfo=zone),
+        ~sa.exists().where(newer.supersedes_id == Response.id))
+    if episode.end is not None:
+        after = datetime.combine(episode.end + timedelta(days=1), time(0), tzinfo=zone)
+        query = query.where(Response.completed_at < after)
+    first = db.session.scalar(query.order_by(
+        Response.completed_at, Response.total, Response.id).limit(1))
+    last = db.session.scalar(query.order_by(
+        Response.completed_at.desc(), Response.total.desc(), Response.id.desc()).limit(1))
+    return first, last
 
 
-@dataclass(frozen=True)
-class Episode:
-    """An episode of care as its dates on the clinic's calendar (``end`` None while open)."""
-
-    start: object
-    end: object
-
-
-def current_episode(patient):  # interim: replaced by the episodes branch
-    """The patient's current episode of care: from ``episode_started_at`` to discharge."""
-    tz = patient.clinic.zone
-    end = None
-    if not patient.is_active and patient.discharged_at is not None:
-        end = patient.discharged_at.astimezone(tz).date()
-    return Episode(patient.episode_started_at.astimezone(tz).date(), end)
+def baseline_response(patient, instrument_code, episode=None):
+    """The earliest-dated current response of an instrument in the episode (default: the
+    current one), or None."""
+    episode = episode if episode is not None else current_episode(patient)
+    return _episode_ends(patient, instrument_code, episode)[0] if episode is not None else None
 
 
-def episode_histories(patient, episode=None):  # interim: replaced by the episodes branch
-    """Instrument code -> the current (not superseded) responses of the current episode,
-    earliest clinical date first. ``episode`` is accepted for the interface; only the current
-    episode is known here."""
-    histories = {}
-    for response in current_responses(patient.id):
-        if in_episode(response, patient):
-            histories.setdefault(response.instrument_code, []).append(response)
-    return histories
+def _judged_alerts(patient, instrument, response):
+    """{alert kind: detail} that ``response`` meets, judged now.
 
-
-# end of interim ------------------------------------------------------------------------------
-
-
-def baseline_response(patient, instrument_code):
-    """The first current response of the patient's current episode of care."""
-    for response in current_responses(patient.id, instrument_code):
-        if in_episode(response, patient):
-            return response
-    return None
+    Risk and review items raise whatever the date: someone must look. Reliable deterioration
+    is judged only for the latest-dated response of the instrument in its episode, against the
+    episode's baseline (a form for an earlier week changes the history, not today's status).
+    """
+    judged = {}
+    for flag in response.flags:
+        kind = ALERT_FOR_FLAG.get(flag)
+        if kind:
+            judged[kind] = {"instrument": instrument.code, "flag": flag}
+    day = timeline.clinical_date(response, patient.clinic.zone)
+    episode = timeline.episode_of_day(episodes_of(patient), day)
+    if episode is None:
+        return judged
+    baseline, latest = _episode_ends(patient, instrument.code, episode)
+    if latest is not None and latest.id == response.id:
+        change = change_between(instrument, baseline, response)
+        if change is not None and change.alert == "reliable_deterioration":
+            judged["reliable_deterioration"] = {
+                "instrument": instrument.code, "baseline": baseline.total,
+                "latest": response.total, "baseline_response_id": baseline.id}
+    return judged
 
 
 def _raise_alerts(patient, instrument, response):
     """Alerts in the same transaction as the response that raised them; returns them."""
-    raised = []
-    for flag in response.flags:
-        kind = ALERT_FOR_FLAG.get(flag)
-        if kind:
-            raised.append(raise_alert(patient, kind, response=response,
-                                      instrument=instrument.code, flag=flag))
-    baseline = baseline_response(patient, instrument.code)
-    change = change_between(instrument, baseline, response)
-    if (change is not None and response.completed_at >= baseline.completed_at
-            and change.alert == "reliable_deterioration"):
-        raised.append(raise_alert(patient, "reliable_deterioration", response=response,
-                                  instrument=instrument.code, baseline=baseline.total,
-                                  latest=response.total, baseline_response_id=baseline.id))
+    raised = [raise_alert(patient, kind, response=response, **detail)
+              for kind, detail in _judged_alerts(patient, instrument, response).items()]
+    db.session.flush()
+    return raised
+
+
+MEASURE_ALERT_KINDS = ("risk_item", "risk_item_unanswered", "review_item",
+                       "reliable_deterioration")
+
+
+def _settle_alerts(actor, patient, instrument, original, corrected, reason):
+    """Judge again the alerts ``original`` raised, now that ``corrected`` supersedes it.
+
+    One the corrected answers still meet moves to the correction (quoting its total); an open
+    one they no longer meet is closed as resolved by correction (kept in history); one they
+    newly meet is raised. Returns the alerts raised anew. Each move and closure is audited.
+    """
+    judged = _judged_alerts(patient, instrument, corrected)
+    earlier = db.session.scalars(sa.select(Alert).where(
+        Alert.response_id == original.id, Alert.kind.in_(MEASURE_ALERT_KINDS))
+        .order_by(Alert.id)).all()
+    now = utcnow()
+    for alert in earlier:
+        if alert.kind in judged:
+            detail = judged.pop(alert.kind)
+            moved = [*alert.detail.get("moved_from_response_ids", []), original.id]
+            alert.detail = {**alert.detail, **detail, "total": corrected.total,
+                            "moved_from_response_ids": moved}
+            alert.response_id = corrected.id
+            record("alert_move", actor=actor, obj=alert, patient_id=patient.id,
+                   kind=alert.kind, from_response=original.id, to_response=corrected.id)
+        elif alert.is_open:
+            alert.resolve_by_correction(actor, now, corrected, reason)
+            record("alert_resolve_by_correction", actor=actor, obj=alert,
+                   patient_id=patient.id, kind=alert.kind, response=corrected.id)
+    db.session.flush()
+    raised = [raise_alert(patient, kind, response=corrected, **detail)
+              for kind, detail in judged.items()]
     db.session.flush()
     return raised
 
@@ -447,27 +498,40 @@ def record_clinician_response(actor, patient_id, code, answers, completed_at, ex
 
 
 @write_transaction
-def correct_response(actor, patient_id, response_id, answers, completed_at, reason, extra=None):
-    """Supersede a response with a corrected one; both stay, and the audit trail says why."""
+def correct_response(actor, patient_id, response_id, answers, completed_at=None, reason="",
+                     extra=None):
+    """Supersede a response with a corrected one; both stay, and the audit trail says why.
+
+    The correction keeps the clinical date, and so the episode, of what it corrects: its
+    ``completed_at`` is the original's (a ``completed_at`` on another day of the clinic's
+    calendar is refused: that is a different form). The alerts the original raised are judged
+    again (``_settle_alerts``).
+    """
     patient = answering_patient(actor, patient_id, "correct questionnaires")
     original = child_of_patient(Response, response_id, patient.id)
     if db.session.scalar(sa.select(Response.id).where(Response.supersedes_id == original.id)):
         raise ServiceError("This response has already been corrected; correct the newer one.")
     if not (reason or "").strip():
         raise ServiceError("Say why the response is being corrected.", field="reason")
-    completed_at = _paper_moment(patient, completed_at)
+    zone = patient.clinic.zone
+    day = timeline.clinical_date(original, zone)
+    if completed_at is not None and completed_at.astimezone(zone).date() != day:
+        raise ServiceError(f"A correction keeps the date of the form it corrects ({day:%d %b %Y}"
+                           "); a form of another day is entered as a new one.",
+                           field="completed_at")
     instrument = get_instrument(original.instrument_code)
     result = score_all([instrument.code], {instrument.code: answers}, allow_missing=True)
     try:
-        corrected = store_response(
+        corrected, _ = _store_scored(
             patient, instrument, result[instrument.code], source="clinician",
-            completed_at=completed_at, entered_by=actor, supersedes=original,
-            reason=reason.strip(), extra=extra,
+            completed_at=original.completed_at, entered_by=actor, supersedes=original,
+            reason=reason.strip(), extra=extra, judge=False,
         )
     except IntegrityError as error:
         raise ServiceError("This response has already been corrected.") from error
     record("response_correct", actor=actor, obj=corrected, patient_id=patient.id,
            supersedes=original.id)
+    _settle_alerts(actor, patient, instrument, original, corrected, reason.strip())
     return corrected
 
 
@@ -513,10 +577,15 @@ def open_response(actor, patient_id, response_id, **detail):
 @dataclass
 class InstrumentSummary:
     instrument: object
-    responses: list
-    baseline: object
-    latest: object
+    responses: list  # every current response, earliest-dated first (the whole history)
+    baseline: object  # of the current episode, or None
+    latest: object  # of the current episode, else the latest-dated response of all
     change: object
+    episode: object = None
+    before_episode: frozenset = frozenset()  # ids dated before the current episode began
+
+    def is_before_episode(self, response):
+        return response.id in self.before_episode
 
 
 @write_transaction
@@ -537,15 +606,29 @@ def chart_responses(actor, patient_id, code, page_view=None):
     return current_responses(patient_id, code)
 
 
-def summaries(patient, responses=None):
-    """Per instrument with responses: history, baseline, latest and classified change."""
+def summaries(patient, responses=None, episodes=None):
+    """Per instrument with responses: history, the current episode's baseline, latest and
+    classified change, and which responses are dated before the episode."""
     responses = current_responses(patient.id) if responses is None else responses
+    episode = current_episode(patient, episodes)
+    zone = patient.clinic.zone
+    in_episode = timeline.histories(responses, episode, zone)
+    by_code = {}
+    for response in responses:
+        by_code.setdefault(response.instrument_code, []).append(response)
     result = []
-    for instrument, history in histories_by_instrument(responses):
-        baseline = next((r for r in history if in_episode(r, patient)), None)
-        latest = history[-1]
+    for code in INSTRUMENT_CODES:
+        if code not in by_code:
+            continue
+        instrument = get_instrument(code)
+        history = sorted(by_code[code], key=timeline.clinical_order)
+        current = in_episode.get(code, [])
+        baseline = current[0] if current else None
+        latest = current[-1] if current else history[-1]
+        before = frozenset(r.id for r in history if timeline.before_episode(r, episode, zone))
         result.append(InstrumentSummary(instrument, history, baseline, latest,
-                                        change_between(instrument, baseline, latest)))
+                                        change_between(instrument, baseline, latest),
+                                        episode, before))
     return result
 
 

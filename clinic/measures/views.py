@@ -205,7 +205,9 @@ def correct_response(patient_id, response_id):
         original = services.response_of(_me(), patient_id, response_id)
     patient = original.patient
     instrument = get_instrument(original.instrument_code)
-    form = ResponseMetaForm(data={"completed_on": original.completed_at.date()})
+    # A correction keeps the clinical date of what it corrects: the form starts from that day.
+    form = ResponseMetaForm(
+        data={"completed_on": original.completed_at.astimezone(patient.clinic.zone).date()})
     errors = {}
     values = request.form
     if request.method == "GET":

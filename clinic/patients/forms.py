@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from clinic import limits
@@ -46,6 +46,12 @@ class PatientForm(FlaskForm):
 class NewPatientForm(PatientForm):
     """An admin names the primary clinician; a therapist becomes it (the field is not shown)."""
 
+    episode_start = DateField(
+        "Referral date (optional)", validators=[Optional(), limits.page_date_window()],
+        format="%Y-%m-%d",
+        description="When this episode of care began; today if left empty.",
+    )
+
     primary_clinician = SelectField("Primary clinician", coerce=int, validate_choice=False,
                                     validators=[Optional()])
 
@@ -65,3 +71,22 @@ class CareTeamAddForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+class EpisodeStartForm(FlaskForm):
+    """Move the current episode's start, to the referral date say."""
+
+    episode_start = DateField("Episode of care began on", format="%Y-%m-%d",
+                              validators=[InputRequired("Enter the date care began."),
+                                          limits.page_date_window()])
+
+
+class NewEpisodeForm(FlaskForm):
+    """End the current episode of care and start a new one (a new baseline)."""
+
+    start = DateField("New episode starts on", format="%Y-%m-%d",
+                      validators=[InputRequired("Enter the date the new episode starts."),
+                                  limits.page_date_window()])
+    reason = TextAreaField("Reason", filters=[strip],
+                           validators=[DataRequired("Say why a new episode of care starts."),
+                                       limits.length("reason")])

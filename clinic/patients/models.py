@@ -25,9 +25,6 @@ class Patient(db.Model):
     date_of_birth: Mapped[object | None] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(16), default=ACTIVE)
     discharged_at: Mapped[object | None] = mapped_column(UTCDateTime)
-    # The current episode of care began here (creation or the latest reactivation): outcome
-    # measures take their baseline from the first response on or after it.
-    episode_started_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     # The patient's id outside this database (the FHIR Patient.id): random, so two deployments
@@ -39,6 +36,8 @@ class Patient(db.Model):
         "CareTeamMember", back_populates="patient", cascade="all, delete-orphan",
         order_by="(CareTeamMember.is_primary.desc(), CareTeamMember.id)",
     )
+    episodes = relationship("Episode", back_populates="patient", cascade="all, delete-orphan",
+                            order_by="Episode.start")
 
     __table_args__ = (
         sa.UniqueConstraint("clinic_id", "reference"),
@@ -76,3 +75,37 @@ class CareTeamMember(db.Model):
             sqlite_where=sa.text("is_primary"), postgresql_where=sa.text("is_primary"),
         ),
     )
+
+
+class Episode(db.Model):
+    """An episode of care: from its start (the referral date the clinician sets) to discharge.
+
+    Dates are calendar days in the clinic's time zone. A response belongs to the episode whose
+    dates contain its clinical date (the day it was completed), never the day it was entered
+    (shared/INSTRUMENTS.md, "Episodes of care and the clinical timeline"). A patient's episodes
+    never overlap: a new one starts after the previous one's start, and ends that one the day
+    before (``clinic.patients.services.start_episode``).
+    """
+
+    __tablename__ = "episode"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id", ondelete="CASCADE"))
+    start: Mapped[object] = mapped_column("starts_on", sa.Date)
+    end: Mapped[object | None] = mapped_column("ends_on", sa.Date)
+    # Why a clinician started it ("" for the first episode and a reactivation).
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient = relationship("Patient", back_populates="episodes")
+    started_by = relationship("User")
+
+    __table_args__ = (
+        sa.UniqueConstraint("patient_id", "starts_on"),
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates"),
+    )
+
+    def contains(self, day):
+        """Whether the calendar ``day`` lies in this episode."""
+        return self.start <= day and (self.end is None or day <= self.end)

@@ -1,5 +1,7 @@
 """Use cases of patients and care teams. Each writing function is one audited transaction."""
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -10,7 +12,7 @@ from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
 from clinic.measures.models import Invitation
-from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
+from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Episode, Patient
 from clinic.patients.scope import require_manage, visible_patient, visible_patients
 from clinic.programs.models import Assignment, AssignmentEvent
 
@@ -107,8 +109,11 @@ def create_patient(actor, data, primary_clinician_id=None):
         primary = _clinician_of_clinic(actor.clinic_id, primary_clinician_id, "primary_clinician")
     else:
         primary = actor
+    today = actor.clinic.today()
+    start = _episode_start_day(data.get("episode_start") or today, today)
     patient = Patient(clinic_id=actor.clinic_id, created_by_id=actor.id, status=ACTIVE, **cleaned)
     patient.care_team.append(CareTeamMember(user=primary, is_primary=True))
+    patient.episodes.append(Episode(start=start, started_by_id=actor.id))
     db.session.add(patient)
     _flush_or_reference_taken()
     record("patient_create", actor=actor, obj=patient, patient_id=patient.id)
@@ -122,9 +127,12 @@ def update_patient(actor, patient_id, data, *, partial=False):
     With ``partial`` (the API's PATCH), fields left out of ``data`` keep their value.
     """
     patient = visible_patient(actor, patient_id)
+    episode_start = data.get("episode_start")
     if partial:
         data = {field: getattr(patient, field) for field in PATIENT_FIELDS} | data
     cleaned = _clean(data)
+    if episode_start is not None:
+        _move_episode_start(actor, patient, episode_start)
     _check_reference_free(actor.clinic_id, cleaned["reference"], except_id=patient.id)
     changed = sorted(f for f in PATIENT_FIELDS if getattr(patient, f) != cleaned[f])
     for field, value in cleaned.items():
@@ -142,13 +150,129 @@ def set_discharged(actor, patient_id, discharged):
     require_manage(actor, patient)
     if discharged and patient.status != DISCHARGED:
         patient.status, patient.discharged_at = DISCHARGED, utcnow()
+        episode = current_episode(patient)
+        # Discharge ends the episode today, unless a clinician already ended it earlier.
+        if episode is not None and (episode.end is None or episode.end > patient.clinic.today()):
+            episode.end = max(episode.start, patient.clinic.today())
         record("patient_discharge", actor=actor, obj=patient, patient_id=patient.id)
         _end_links(actor, patient, patient.discharged_at)
     elif not discharged and patient.status != ACTIVE:
         patient.status, patient.discharged_at = ACTIVE, None
-        patient.episode_started_at = utcnow()  # a new episode of care: a new baseline
         record("patient_reactivate", actor=actor, obj=patient, patient_id=patient.id)
+        # A new episode of care from today: a new baseline.
+        _open_episode(actor, patient, patient.clinic.today(), reason=None)
     return patient
+
+
+# Episodes of care ---------------------------------------------------------------------------
+
+
+def episodes_of(patient):
+    """A patient's episodes of care, earliest first."""
+    return db.session.scalars(sa.select(Episode).where(Episode.patient_id == patient.id)
+                              .order_by(Episode.start)).all()
+
+
+def episodes_by_patient(patient_ids):
+    """{patient id: episodes earliest first} for a page of patients, in one query."""
+    result = {patient_id: [] for patient_id in patient_ids}
+    if patient_ids:
+        for episode in db.session.scalars(
+                sa.select(Episode).where(Episode.patient_id.in_(patient_ids))
+                .order_by(Episode.patient_id, Episode.start)):
+            result[episode.patient_id].append(episode)
+    return result
+
+
+def current_episode(patient, episodes=None):
+    """The patient's current (latest) episode of care: open, or ended at discharge.
+
+    ``episodes`` (earliest first) when the caller has them already (the dashboard loads every
+    patient's in one query). None only for a patient stored without one (none of the app's
+    paths does that).
+    """
+    episodes = episodes_of(patient) if episodes is None else episodes
+    return episodes[-1] if episodes else None
+
+
+def _episode_start_day(start, today, field="episode_start"):
+    if not isinstance(start, date):
+        raise ServiceError("Enter the date the episode of care began.", field=field)
+    if start > today:
+        raise ServiceError("The episode of care cannot start in the future.", field=field)
+    if start.year < 1900:
+        raise ServiceError("Enter a date after 1900.", field=field)
+    return start
+
+
+def _open_episode(actor, patient, start, reason):
+    """A new episode from ``start``; the previous one ends the day before (if not earlier).
+
+    Reactivated on the day the episode began (a discharge undone): that episode goes on.
+    """
+    previous = current_episode(patient)
+    if previous is not None and previous.start == start and not reason:
+        previous.end = None
+        return previous
+    if previous is not None and start <= previous.start:
+        raise ServiceError("A new episode must start after the current one's start "
+                           f"({previous.start.isoformat()}).", field="start")
+    if previous is not None and (previous.end is None or previous.end >= start):
+        previous.end = start - timedelta(days=1)
+    episode = Episode(patient_id=patient.id, start=start, reason=reason,
+                      started_by_id=getattr(actor, "id", None))
+    db.session.add(episode)
+    db.session.flush()
+    record("episode_start", actor=actor, obj=episode, patient_id=patient.id,
+           reason_given=bool(reason))
+    return episode
+
+
+@write_transaction
+def start_episode(actor, patient_id, start, reason):
+    """End the current episode of care and start a new one (a new baseline), saying why.
+
+    :raises NotAllowed: ``actor`` may see but not manage the patient.
+    :raises ServiceError: no reason, a date in the future or not after the current start.
+    """
+    patient = visible_patient(actor, patient_id)
+    require_manage(actor, patient)
+    if not patient.is_active:
+        raise ServiceError("This patient is discharged: reactivate them to start an episode.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Say why a new episode of care starts.", field="reason")
+    start = _episode_start_day(start, patient.clinic.today(), field="start")
+    return _open_episode(actor, patient, start, reason)
+
+
+@write_transaction
+def set_episode_start(actor, patient_id, start):
+    """Move the current episode's start (to the referral date, say); audited."""
+    patient = visible_patient(actor, patient_id)
+    return _move_episode_start(actor, patient, start)
+
+
+def _move_episode_start(actor, patient, start):
+    require_manage(actor, patient)
+    episodes = episodes_of(patient)
+    episode = current_episode(patient, episodes)
+    start = _episode_start_day(start, patient.clinic.today())
+    if episode is None or episode.start == start:
+        return episode
+    if episode.end is not None and start > episode.end:
+        raise ServiceError("The episode cannot start after it ended "
+                           f"({episode.end.isoformat()}).", field="episode_start")
+    previous = episodes[-2] if len(episodes) > 1 else None
+    if previous is not None and previous.end is not None and start <= previous.end:
+        raise ServiceError("The previous episode of care ran until "
+                           f"{previous.end.isoformat()}: choose a later date.",
+                           field="episode_start")
+    episode.start = start
+    db.session.flush()
+    # Field names only, as for every patient change: dates are not copied into the trail.
+    record("episode_update", actor=actor, obj=episode, patient_id=patient.id, fields=["start"])
+    return episode
 
 
 def _end_links(actor, patient, now):

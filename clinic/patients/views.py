@@ -10,9 +10,15 @@ from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.inputs import id_arg, page_arg
 from clinic.patients import services
-from clinic.patients.forms import EmptyForm, NewPatientForm, PatientForm
+from clinic.patients.forms import (
+    EmptyForm,
+    EpisodeStartForm,
+    NewEpisodeForm,
+    NewPatientForm,
+    PatientForm,
+)
 from clinic.patients.models import ACTIVE, DISCHARGED
-from clinic.patients.scope import visible_patient
+from clinic.patients.scope import can_manage, visible_patient
 
 bp = Blueprint("patients", __name__)
 
@@ -134,3 +140,74 @@ def make_primary(patient_id, member_id):
     """Make a care-team member the primary clinician."""
     return _act(patient_id, lambda: services.make_primary(_me(), patient_id, member_id),
                 "The primary clinician has changed.")
+
+
+def _episode_page(patient_id, start_form, new_form):
+    """The episode page, with either form's messages and answers kept."""
+    patient = visible_patient(_me(), patient_id)
+    record_read("episode_view", actor=_me(), obj=patient, patient_id=patient.id)
+    episodes = services.episodes_of(patient)
+    status = 422 if (start_form.errors or start_form.form_errors or new_form.errors
+                     or new_form.form_errors) else 200
+    return render_template("patients/episode.html", patient=patient, episodes=episodes,
+                           episode=services.current_episode(patient, episodes),
+                           start_form=start_form, new_form=new_form,
+                           can_manage=can_manage(_me(), patient),
+                           today=patient.clinic.today()), status
+
+
+def _fresh_forms(patient_id):
+    patient = visible_patient(_me(), patient_id)
+    episode = services.current_episode(patient)
+    start_form = EpisodeStartForm(formdata=None,
+                                  data={"episode_start": episode.start if episode else None})
+    return start_form, NewEpisodeForm(formdata=None,
+                                      data={"start": patient.clinic.today()})
+
+
+@bp.get("/patients/<dbid:patient_id>/episode")
+def episode(patient_id):
+    """The patient's episodes of care: when the current one began, and starting a new one."""
+    return _episode_page(patient_id, *_fresh_forms(patient_id))
+
+
+def _managed(patient_id):
+    """404 off the care team, 403 for who may see but not manage (before any form check)."""
+    if not can_manage(_me(), visible_patient(_me(), patient_id)):
+        abort(403)
+
+
+@bp.post("/patients/<dbid:patient_id>/episode/start")
+def episode_start(patient_id):
+    """Move the current episode's start (to the referral date)."""
+    _managed(patient_id)
+    form = EpisodeStartForm()
+    if form.validate_on_submit():
+        try:
+            services.set_episode_start(_me(), patient_id, form.episode_start.data)
+        except NotAllowed:
+            abort(403)
+        except ServiceError as error:
+            error.show_on(form)
+        else:
+            flash("The episode's start date is saved.", "success")
+            return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
+    return _episode_page(patient_id, form, _fresh_forms(patient_id)[1])
+
+
+@bp.post("/patients/<dbid:patient_id>/episodes")
+def new_episode(patient_id):
+    """End the current episode of care and start a new one, with the reason."""
+    _managed(patient_id)
+    form = NewEpisodeForm()
+    if form.validate_on_submit():
+        try:
+            services.start_episode(_me(), patient_id, form.start.data, form.reason.data)
+        except NotAllowed:
+            abort(403)
+        except ServiceError as error:
+            error.show_on(form)
+        else:
+            flash("A new episode of care has started.", "success")
+            return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
+    return _episode_page(patient_id, _fresh_forms(patient_id)[0], form)

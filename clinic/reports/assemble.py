@@ -25,10 +25,12 @@ from clinic.measures.change import (
     histories_by_instrument,
 )
 from clinic.measures.chart import instrument_chart_svg
+from clinic.measures.episodes import clinical_order
 from clinic.measures.models import Response
 from clinic.measures.outcomes import NOT_APPLICABLE_NOT_A_CASE
 from clinic.measures.scoring import band_for, score
 from clinic.patients.models import CareTeamMember
+from clinic.patients.services import current_episode
 from clinic.programs import adherence, strength
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
 from clinic.programs.services import week_records
@@ -75,14 +77,20 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def default_period(patient, today: date, tz: ZoneInfo) -> Period:
-    """The current episode of care (to discharge, if discharged); the last 12 weeks when the
-    episode start is unknown or lies ahead."""
+def default_period(patient, today: date, tz: ZoneInfo, episode=None) -> Period:
+    """The current episode of care, start to end (to today while it is open); the last 12
+    weeks when the patient has no episode or it lies ahead.
+
+    Its dates are the episode's, so the responses in the period are exactly the episode's
+    (the clinical-date rule: a response belongs where its completion day falls).
+    """
+    episode = episode if episode is not None else current_episode(patient)
     end = today
-    if patient.discharged_at is not None and not patient.is_active:
+    if episode is not None and episode.end is not None:
+        end = min(today, episode.end)
+    elif patient.discharged_at is not None and not patient.is_active:
         end = min(today, local_date(patient.discharged_at, tz))
-    started = patient.episode_started_at
-    start = local_date(started, tz) if started is not None else None
+    start = episode.start if episode is not None else None
     if start is None or start > end:
         return Period(end - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), end)
     return Period(start, end, is_episode=True)
@@ -296,18 +304,12 @@ def summarise(gathered: Gathered, period: Period, tz: ZoneInfo, *, today: date,
 def instrument_reports(responses, patient, period: Period, tz: ZoneInfo) -> list:
     """Per instrument with a response in the period: baseline, latest, change, chart.
 
-    For the default period (the episode) the baseline is the episode's baseline, chosen by the
-    same rule as the patient page (``in_episode``: an intake form entered at the start counts);
-    for a chosen period it is the first response of the period.
+    A response is in the period when its clinical date is (never the day it was entered); the
+    default period is the episode's dates, so its baseline is the episode's, as on the patient
+    page. Baseline is the earliest-dated, latest the latest-dated (``clinical_order``).
     """
-    started = patient.episode_started_at
-    in_period = []
-    for response in responses:
-        day = local_date(response.completed_at, tz)
-        entered_in_episode = period.is_episode and response.created_at is not None and (
-            response.created_at >= started)
-        if period.contains(day) or (entered_in_episode and day <= period.end):
-            in_period.append(response)
+    in_period = sorted((r for r in responses if period.contains(local_date(r.completed_at, tz))),
+                       key=clinical_order)
     reports = []
     for instrument, history in histories_by_instrument(in_period):
         code = instrument.code

@@ -24,7 +24,7 @@ from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.measures import outcomes
-from clinic.measures.services import current_responses, episode_outcome_of
+from clinic.measures.services import current_episode, current_responses, episode_outcome_of
 from clinic.patients.models import ACTIVE, Patient
 from clinic.patients.scope import require_item_access, visible_patient, visible_patients
 from clinic.programs.models import Assignment, SessionLog, SetLog
@@ -70,7 +70,7 @@ def report_period(patient, start=None, end=None, today=None):
     """The period asked for, the default filling what is missing; ServiceError when invalid."""
     tz = patient.clinic.zone
     today = today or patient.clinic.today()
-    default = assemble.default_period(patient, today, tz)
+    default = assemble.default_period(patient, today, tz, current_episode(patient))
     if start is None and end is None:
         return default
     end = end or default.end

@@ -2,7 +2,7 @@
 ids that are globally unique.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 Reviewed by hand.
 - ``assignment.equipment_loads`` (JSON, nullable): the loads the patient can make with their own
@@ -27,7 +27,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -89,7 +89,7 @@ def build_patients(app, clinic, therapist, numbers):
     expected = {}
     for n in numbers:
         patient = PatientFactory(clinic=clinic, primary=therapist, display_name=f"Person {n:03d}",
-                                 episode_started_at=episode)
+                                 episode_start=episode)
         for code, every_weeks in (("PHQ-9", 1), ("GAD-7", 2)):
             services.save_schedule(therapist, patient.id, services.ScheduleInput(
                 code, every_weeks, n % 7, episode.date(), None))

@@ -35,7 +35,7 @@ def colleague(clinic):
 @pytest.fixture
 def patient(clinic, therapist, colleague):
     return PatientFactory(clinic=clinic, primary=therapist, team=[colleague],
-                          episode_started_at=utcnow() - timedelta(days=90))
+                          episode_start=utcnow() - timedelta(days=90))
 
 
 def paper_forms(patient, clinicians, count, *, first_day=60):
@@ -106,7 +106,7 @@ def page_statements(client, patient_id):
 def test_the_page_takes_as_many_queries_for_a_long_history_as_for_a_short_one(
         client, auth, clinic, therapist, colleague):
     short, long = (PatientFactory(clinic=clinic, primary=therapist, team=[colleague],
-                                  episode_started_at=utcnow() - timedelta(days=200))
+                                  episode_start=utcnow() - timedelta(days=200))
                    for _ in range(2))
     paper_forms(short, [therapist, colleague], 2)
     paper_forms(long, [therapist, colleague], 12, first_day=100)

@@ -89,7 +89,7 @@ def therapist(clinic):
 def patient(clinic, therapist):
     # The episode began well before the paper forms entered below.
     return PatientFactory(clinic=clinic, primary=therapist, display_name="Mina Patient",
-                          episode_started_at=utcnow() - timedelta(days=90))
+                          episode_start=utcnow() - timedelta(days=90))
 
 
 @pytest.fixture

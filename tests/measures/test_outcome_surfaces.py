@@ -42,7 +42,7 @@ def world(app):
     therapist = UserFactory(clinic=clinic, email="therapist@outcome.test")
     admin = UserFactory(clinic=clinic, role=Role.ADMIN, email="admin@outcome.test")
     patient = PatientFactory(clinic=clinic, primary=therapist,
-                             episode_started_at=datetime.now(UTC) - timedelta(days=30))
+                             episode_start=datetime.now(UTC) - timedelta(days=30))
     return World(therapist, admin, patient)
 
 

@@ -66,7 +66,7 @@ def make_record(*, name="Alex Example", therapist_name="Robin Ash", texts=None):
                               email="admin@other.test")
     patient = PatientFactory(clinic=clinic, display_name=name, reference="HC-42",
                              primary=therapist, team=[trainer],
-                             episode_started_at=now - timedelta(days=35))
+                             episode_start=now - timedelta(days=35))
     db.session.commit()
 
     responses = {}

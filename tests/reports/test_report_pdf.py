@@ -191,7 +191,7 @@ def test_every_export_is_audited_with_the_files_hash(app, client, auth, record):
     assert event.actor_id == record.therapist.id and event.patient_id == record.patient.id
     assert event.detail["sha256"] == hashlib.sha256(response.data).hexdigest()
     assert event.detail["format"] == "pdf" and event.detail["bytes"] == len(response.data)
-    period_start = _local_day(record, record.patient.episode_started_at)
+    period_start = record.patient.episodes[-1].start
     assert event.detail["period_start"] == period_start.isoformat()
     assert event.detail["period_end"] == programs.clinic_today(record.patient.id).isoformat()
     dumped = json.dumps(event.detail)
@@ -227,7 +227,7 @@ def test_the_export_page_fills_in_the_episode(app, client, auth, record):
     page = client.get(f"/patients/{record.patient.id}").get_data(as_text=True)
     assert f'href="/patients/{record.patient.id}/reports"' in page
     page = client.get(f"/patients/{record.patient.id}/reports").get_data(as_text=True)
-    start = _local_day(record, record.patient.episode_started_at)
+    start = record.patient.episodes[-1].start
     assert f'value="{start.isoformat()}"' in page
     assert f'value="{programs.clinic_today(record.patient.id).isoformat()}"' in page
 

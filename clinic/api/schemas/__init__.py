@@ -44,6 +44,8 @@ from clinic.api.schemas.measures import (
 from clinic.api.schemas.patients import (
     CareTeamIn,
     CareTeamOut,
+    EpisodeIn,
+    EpisodeOut,
     PatientIn,
     PatientListArgs,
     PatientOut,
@@ -82,6 +84,8 @@ __all__ = [
     "CareTeamOut",
     "CorrectionIn",
     "DeclineIn",
+    "EpisodeIn",
+    "EpisodeOut",
     "EquipmentIn",
     "ErrorOut",
     "ExerciseIn",

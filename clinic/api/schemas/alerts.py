@@ -21,6 +21,9 @@ class AlertOut(Schema):
     session_log_id = fields.Integer(allow_none=True, required=True)
     acknowledged_at = fields.AwareDateTime(allow_none=True, required=True)
     note = fields.String(allow_none=True, required=True)
+    resolution = fields.String(allow_none=True, required=True, metadata={
+        "description": "null while open; 'acknowledged', or 'resolved_by_correction' when a "
+                       "correction of the response that raised it no longer meets it"})
 
 
 class AcknowledgeIn(In):

@@ -34,7 +34,9 @@ class ResponseIn(In):
 class CorrectionIn(In):
     answers = fields.List(Int(allow_none=True, validate=validate.Range(0, 100)), required=True,
                           validate=validate.Length(1, 50))
-    completed_at = fields.AwareDateTime(required=True, validate=moment_in_range)
+    completed_at = fields.AwareDateTime(load_default=None, validate=moment_in_range, metadata={
+        "description": "Optional: a correction keeps the clinical date of the response it "
+                       "corrects; a moment on another day of the clinic's calendar is a 422"})
     reason = required_text("reason")
 
 
@@ -82,7 +84,7 @@ CHANGES = ["reliable_improvement", "no_reliable_change", "reliable_deterioration
 RECOVERIES = ["recovered", "reliable_recovery", "not_recovered", "not_a_case_at_baseline"]
 
 
-class EpisodeOut(Schema):
+class OutcomeEpisodeOut(Schema):
     start = fields.Date(required=True, metadata={"description": "The clinic's calendar"})
     end = fields.Date(required=True, allow_none=True,
                       metadata={"description": "Discharge day; null while the episode runs"})
@@ -128,7 +130,7 @@ class OutcomeOut(Schema):
     """The current episode's outcome; every flag is null where undefined (the paired outcome
     needs at least two paired occasions)."""
 
-    episode = fields.Nested(EpisodeOut, required=True)
+    episode = fields.Nested(OutcomeEpisodeOut, required=True)
     instruments = fields.List(fields.Nested(InstrumentOutcomeOut), required=True)
     paired = fields.Nested(PairedOut, required=True, metadata={
         "description": "NHS Talking Therapies paired depression-and-anxiety outcome"})

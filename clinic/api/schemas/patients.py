@@ -17,6 +17,27 @@ class CareTeamOut(Schema):
     is_primary = fields.Boolean(required=True)
 
 
+class EpisodeOut(Schema):
+    id = fields.Integer(required=True)
+    start = fields.Date(required=True, metadata={
+        "description": "The day the episode of care began (the referral date), on the "
+                       "clinic's calendar"})
+    end = fields.Date(allow_none=True, required=True, metadata={
+        "description": "The last day of the episode (discharge, or the day before the next "
+                       "episode); null while it goes on"})
+    reason = fields.String(allow_none=True, required=True)
+
+
+class EpisodeIn(In):
+    start = fields.Date(required=True, validate=moment_in_range, metadata={
+        "description": "The new episode's first day; the current one ends the day before"})
+    reason = required_text("reason")
+
+
+def _current_episode(patient):
+    return EpisodeOut().dump(patient.episodes[-1]) if patient.episodes else None
+
+
 class PatientOut(Schema):
     id = fields.Integer(required=True)
     display_name = fields.String(required=True)
@@ -27,6 +48,9 @@ class PatientOut(Schema):
     created_at = fields.AwareDateTime(required=True)
     discharged_at = fields.AwareDateTime(allow_none=True, required=True)
     care_team = fields.List(fields.Nested(CareTeamOut), required=True)
+    episode = fields.Function(_current_episode, allow_none=True, required=True, metadata={
+        "description": "The current episode of care: questionnaires dated in it give its "
+                       "baseline and latest", "type": "object"})
 
 
 class PatientListArgs(PageArgs):
@@ -41,6 +65,9 @@ class PatientIn(In):
     reference = required_text("reference")
     email = fields.Email(load_default=None, allow_none=True, validate=limits.api_length("email"))
     date_of_birth = fields.Date(load_default=None, allow_none=True, validate=moment_in_range)
+    episode_start = fields.Date(load_default=None, allow_none=True, validate=moment_in_range,
+                                metadata={"description": "The referral date: when the "
+                                          "episode of care began (default: today)"})
     primary_clinician_id = Id(load_default=None, allow_none=True, metadata={
         "description": "Needed when a clinic admin adds a patient: the therapist or trainer "
                        "who becomes primary. A therapist adding a patient becomes primary."})
@@ -51,6 +78,9 @@ class PatientPatch(In):
     reference = Text(validate=[limits.api_length("reference", required=True), not_blank])
     email = fields.Email(allow_none=True, validate=limits.api_length("email"))
     date_of_birth = fields.Date(allow_none=True, validate=moment_in_range)
+    episode_start = fields.Date(validate=moment_in_range, metadata={
+        "description": "Move the current episode's start (to the referral date, say); "
+                       "primary clinician or admin"})
 
 
 class CareTeamIn(In):
