@@ -4,17 +4,16 @@ patient overview (one patient's details, care team, alerts, scores, schedules, l
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from clinic.alerts.models import Alert
 from clinic.alerts.services import alerts_query, open_alert_counts
 from clinic.catalogue import services as catalogue
 from clinic.database import utcnow
 from clinic.extensions import db
-from clinic.measures import episodes as timeline
 from clinic.measures import services as measures
 from clinic.measures.change import classify_change
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
@@ -65,16 +64,9 @@ def dashboard_rows(patients):
     ):
         scheduled.setdefault(patient_id, set()).add(code)
 
-    newer = aliased(Response)
-    history = {}
-    for response in db.session.scalars(
-        sa.select(Response)
-        .where(Response.patient_id.in_(ids), ~sa.exists().where(newer.supersedes_id == Response.id))
-        .order_by(Response.patient_id, Response.completed_at, Response.id)
-    ):
-        history.setdefault((response.patient_id, response.instrument_code), []).append(response)
-
     episodes = episodes_by_patient(ids)
+    current = {p.id: current_episode(p, episodes[p.id]) for p in patients}
+    ends = episode_ends(patients, current)
 
     for patient_id, count in open_alert_counts(ids).items():
         rows[patient_id].open_alerts = count
@@ -97,24 +89,85 @@ def dashboard_rows(patients):
             rows[invitation.patient_id].overdue_links += 1
 
     for patient in patients:
-        codes = scheduled.get(patient.id, set()) | {c for (pid, c) in history if pid == patient.id}
-        episode = current_episode(patient, episodes[patient.id])
+        codes = scheduled.get(patient.id, set()) | {c for (pid, c) in ends if pid == patient.id}
         for code in INSTRUMENT_CODES:
             if code not in codes:
                 continue
             instrument = get_instrument(code)
-            responses = history.get((patient.id, code), [])
-            in_episode = timeline.histories(responses, episode, patient.clinic.zone).get(code)
+            found = ends.get((patient.id, code), {})
             cell = MeasureCell(instrument)
-            if in_episode:  # the episode's baseline and latest, by clinical date
-                cell.latest, cell.baseline = in_episode[-1], in_episode[0]
-            elif responses:
-                cell.latest = max(responses, key=timeline.clinical_order)
-            if in_episode and cell.latest.id != cell.baseline.id:
+            if "baseline" in found:  # the episode's baseline and latest, by clinical date
+                cell.baseline, cell.latest = found["baseline"], found["latest"]
+            elif found:
+                cell.latest = found["latest"]
+            if cell.baseline is not None and cell.latest.id != cell.baseline.id:
                 cell.change = classify_change(instrument, cell.baseline.total,
                                               cell.latest.total)
             rows[patient.id].measures.append(cell)
     return [rows[p.id] for p in patients]
+
+
+def _utc_midnight(day, zone):
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def episode_ends(patients, episodes):
+    """{(patient id, code): {"baseline", "latest"}} chosen in SQL, in one statement.
+
+    The dashboard shows per instrument the episode's baseline and latest (by clinical date,
+    ``clinic.measures.episodes.clinical_order``) or, with nothing in the episode, the latest
+    response of all: window functions rank each patient's current responses per instrument,
+    in and out of the current episode, and only the first and last of each rank come back
+    (at most four rows per instrument whatever the length of the history), without the
+    answers (JSON the page never shows).
+    """
+    in_episode_when = []
+    for patient in patients:
+        episode = episodes.get(patient.id)
+        if episode is None:
+            continue
+        zone = patient.clinic.zone
+        inside = [Response.patient_id == patient.id,
+                  Response.completed_at >= _utc_midnight(episode.start, zone)]
+        if episode.end is not None:
+            inside.append(Response.completed_at
+                          < _utc_midnight(episode.end + timedelta(days=1), zone))
+        in_episode_when.append((sa.and_(*inside), 1))
+    in_episode = sa.case(*in_episode_when, else_=0) if in_episode_when else sa.literal(0)
+    newer = aliased(Response)
+    partition = (Response.patient_id, Response.instrument_code, in_episode)
+    ranked = (
+        sa.select(
+            Response.id.label("id"), in_episode.label("in_episode"),
+            sa.func.row_number().over(
+                partition_by=partition,
+                order_by=(Response.completed_at, Response.total, Response.id)).label("first"),
+            sa.func.row_number().over(
+                partition_by=partition,
+                order_by=(Response.completed_at.desc(), Response.total.desc(),
+                          Response.id.desc())).label("last"))
+        .where(Response.patient_id.in_([p.id for p in patients]),
+               ~sa.exists().where(newer.supersedes_id == Response.id))
+        .subquery())
+    chosen = db.session.execute(
+        sa.select(Response, ranked.c.in_episode, ranked.c.first, ranked.c.last)
+        .join(ranked, ranked.c.id == Response.id)
+        .where(sa.or_(ranked.c.first == 1, ranked.c.last == 1))
+        .options(defer(Response.answers), defer(Response.extra_answers)))
+    found, latest_outside = {}, {}
+    for response, inside, first, last in chosen:
+        key = (response.patient_id, response.instrument_code)
+        if inside:
+            ends = found.setdefault(key, {})
+            if first == 1:
+                ends["baseline"] = response
+            if last == 1:
+                ends["latest"] = response
+        elif last == 1:
+            latest_outside[key] = response
+    for key, response in latest_outside.items():
+        found.setdefault(key, {"latest": response})  # nothing in the episode: the latest of all
+    return found
 
 
 @dataclass
