@@ -27,7 +27,7 @@ def set_security_headers(response):
     else:
         # Not no-referrer everywhere: Flask-WTF checks the Referer of HTTPS form posts.
         headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint != "static":
+    if request.endpoint not in ("static", "favicon"):  # the files anyone may cache
         headers["Cache-Control"] = "no-store"
     if request.is_secure:
         headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY

@@ -36,8 +36,12 @@ system_packages = load_script("system_packages")
 
 def make_dry_run(*args, **environ):
     """What make would run (-n), as if pyproject.toml had just changed (-W): every step."""
-    env = {key: value for key, value in os.environ.items() if key not in ("PORT", "MAKEFLAGS")}
-    result = run([MAKE, "-n", "-W", "pyproject.toml", *args], env={**env, **environ},
+    # (Under `make test` the suite inherits MAKELEVEL and MAKEFLAGS: a nested make would
+    # announce "Entering directory" around its steps.)
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PORT", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    result = run([MAKE, "--no-print-directory", "-n", "-W", "pyproject.toml", *args],
+                 env={**env, **environ},
                  check=True)
     return result.stdout
 

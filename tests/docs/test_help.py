@@ -64,8 +64,9 @@ def test_every_i_link_of_the_templates_points_at_a_heading_that_exists(client, a
 
 
 def test_the_change_label_on_the_patient_page_has_its_i_link(client, auth, therapist):
-    patient = PatientFactory(clinic=therapist.clinic, primary=therapist)
     now = datetime.now(UTC)
+    patient = PatientFactory(clinic=therapist.clinic, primary=therapist,
+                             episode_start=now - timedelta(days=30))
     ResponseFactory(actor=therapist, patient=patient, answers=[2, 2, 2, 2, 2, 2, 2, 2, 0],
                     completed_at=now - timedelta(days=14))
     ResponseFactory(actor=therapist, patient=patient, answers=[1, 1, 1, 1, 1, 1, 1, 1, 0],

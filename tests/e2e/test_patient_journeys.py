@@ -175,8 +175,10 @@ def _weigh(e2e, link, label):
     # One HTML document: the link answers 303 to the token-less page, which is the document.
     assert [r["status"] for r in documents] == [303, 200], rows
     assert documents[0]["url"] == link, rows
-    assert all(r["kind"] == "stylesheet" for r in others), rows
-    assert all(r["url"].startswith(f"{e2e.base_url}/static/css/") for r in others), rows
+    # Besides the page: its stylesheet and the app's icon, both served by the app.
+    icon = f"{e2e.base_url}/static/favicon.svg"
+    assert all(r["kind"] == "stylesheet" or r["url"].startswith(icon) for r in others), rows
+    assert all(r["url"].startswith((f"{e2e.base_url}/static/css/", icon)) for r in others), rows
     for row in rows:  # no link token in the run's output
         row["path"] = urlsplit(row["url"]).path
         if row["url"] == link:

@@ -248,7 +248,7 @@ def test_the_outcome_is_in_the_openapi_document(app, client, world):
     assert set(schemas["InstrumentOutcomeOut"]["properties"]) == {
         "instrument", "baseline", "latest", "change", "recovery", "response", "remission"}
     assert set(schemas["ScoreOut"]["properties"]) == {"total", "date", "prorated"}
-    assert set(schemas["EpisodeOut"]["properties"]) == {"start", "end"}
+    assert set(schemas["OutcomeEpisodeOut"]["properties"]) == {"start", "end"}
     assert set(schemas["PairedOut"]["properties"]) == {
         "occasions", "case_at_baseline", "recovered", "reliable_improvement",
         "reliable_recovery", "reliable_deterioration"}

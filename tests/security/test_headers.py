@@ -51,7 +51,7 @@ def header_problems(response, *, endpoint=None, secure=False):
     expected_referrer = "no-referrer" if endpoint in TOKEN_PAGES else "same-origin"
     if h.get("Referrer-Policy") != expected_referrer:
         found.append(f"Referrer-Policy {h.get('Referrer-Policy')!r}, not {expected_referrer}")
-    if endpoint != "static" and h.get("Cache-Control") != "no-store":
+    if endpoint not in ("static", "favicon") and h.get("Cache-Control") != "no-store":
         found.append(f"Cache-Control {h.get('Cache-Control')!r}")
     hsts = h.get("Strict-Transport-Security")
     if secure and not (hsts and re.match(r"max-age=(\d+)", hsts)
