@@ -15,6 +15,7 @@ behalf (``actor_kind`` system, ``detail.batch``, ``detail.requested_by`` their u
 file is on disk, so a failed patient leaves no event.
 """
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -129,16 +130,21 @@ def export_command(email, clinic_name, out_dir, workers):
     db.session.remove()
     workers = min(workers or os.cpu_count() or 1, max(len(ids), 1))
     failures = []
-    with _pool(workers, settings) as pool:
-        futures = {pool.submit(export_one, patient_id, str(out_dir), requested_by): patient_id
-                   for patient_id in ids}
-        with click.progressbar(length=len(ids), label="Exporting reports") as bar:
-            for future in as_completed(futures):
-                try:
-                    future.result()
-                except Exception as error:
-                    failures.append((futures[future], f"{type(error).__name__}: {error}"))
-                bar.update(1)
+    try:
+        with _pool(workers, settings) as pool:
+            futures = {pool.submit(export_one, patient_id, str(out_dir), requested_by): patient_id
+                       for patient_id in ids}
+            with click.progressbar(length=len(ids), label="Exporting reports") as bar:
+                for future in as_completed(futures):
+                    try:
+                        future.result()
+                    except Exception as error:
+                        failures.append((futures[future], f"{type(error).__name__}: {error}"))
+                    bar.update(1)
+    finally:
+        # The freeze was for the forked workers; the calling process (a test, a shell) gets
+        # its collector back as it was.
+        gc.unfreeze()
     written = len(ids) - len(failures)
     click.echo(f"{written} of {len(ids)} report(s) written to {out_dir}.")
     if failures:
