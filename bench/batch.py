@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -38,37 +37,16 @@ CLINIC = "Bench Clinic"
 
 def build_clinic(patients):
     """One clinician and ``patients`` patients with their weekly questionnaires."""
-    import random
-
+    from bench.synthetic import weekly_patients
     from clinic.auth.models import Clinic, Role, User
     from clinic.extensions import db
-    from clinic.measures import services as measures
-    from clinic.patients.models import CareTeamMember, Episode, Patient
 
-    rng = random.Random(3)  # noqa: S311 (synthetic data, not security)
-    now = datetime.now(UTC)
     clinic = Clinic(name=CLINIC)
     user = User(clinic=clinic, email="bench@clinic.test", name="Bench Therapist",
                 role=Role.THERAPIST, password_hash="unusable")  # noqa: S106
     db.session.add_all([clinic, user])
-    made = []
-    for n in range(patients):
-        patient = Patient(clinic=clinic, display_name=f"Synthetic Patient {n}",
-                          reference=f"B-{n}")
-        patient.episodes.append(Episode(start=(now - timedelta(weeks=WEEKS)).date()))
-        patient.care_team.append(CareTeamMember(user=user, is_primary=True))
-        made.append(patient)
-    db.session.add_all(made)
-    db.session.commit()
-    for patient in made:
-        for week in range(WEEKS):
-            when = now - timedelta(weeks=WEEKS - week, days=-1)
-            level = 2 if week < 10 else 1
-            answers = [max(0, min(3, level + rng.choice((-1, 0, 1)))) for _ in range(9)]
-            measures.record_clinician_response(user, patient.id, "PHQ-9", [*answers[:8], 0],
-                                               when)
-            measures.record_clinician_response(user, patient.id, "GAD-7", answers[:7], when)
-    return [p.id for p in made]
+    return [p.id for p in weekly_patients(clinic, user, patients, WEEKS, prefix="Batch",
+                                          seed=3)]
 
 
 def rss_mb():

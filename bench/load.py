@@ -55,36 +55,17 @@ THREADS = 8
 def build_world(app, patients, weeks, links):
     """A clinic, a therapist, patients with weekly PHQ-9 and GAD-7; ``links`` open
     questionnaire links (PHQ-9 + GAD-7). Returns the links' tokens."""
-    import random
-
+    from bench.synthetic import weekly_patients
     from clinic.auth.models import Clinic, Role, User
     from clinic.auth.passwords import hash_password
     from clinic.extensions import db
     from clinic.measures import services as measures
-    from clinic.patients.models import CareTeamMember, Episode, Patient
 
-    rng = random.Random(7)  # noqa: S311 (synthetic data)
-    now = datetime.now(UTC)
     clinic = Clinic(name="Load Clinic")
     user = User(clinic=clinic, email=EMAIL, name="Load Therapist", role=Role.THERAPIST,
                 password_hash=hash_password(PASSWORD))
     db.session.add_all([clinic, user])
-    made = []
-    for n in range(patients):
-        patient = Patient(clinic=clinic, display_name=f"Load Patient {n:03d}",
-                          reference=f"L-{n:03d}")
-        patient.episodes.append(Episode(start=(now - timedelta(weeks=weeks, days=1)).date()))
-        patient.care_team.append(CareTeamMember(user=user, is_primary=True))
-        made.append(patient)
-    db.session.add_all(made)
-    db.session.commit()
-    for patient in made:
-        for week in range(weeks):
-            when = now - timedelta(weeks=weeks - week)
-            level = 2 if week < weeks // 2 else 1
-            items = [max(0, min(3, level + rng.choice((-1, 0, 1)))) for _ in range(9)]
-            measures.record_clinician_response(user, patient.id, "PHQ-9", [*items[:8], 0], when)
-            measures.record_clinician_response(user, patient.id, "GAD-7", items[:7], when)
+    made = weekly_patients(clinic, user, patients, weeks, prefix="Load", seed=7)
     tokens = []
     for n in range(links):
         invitation = measures.create_adhoc_invitation(user, made[n % len(made)].id,
