@@ -10,6 +10,7 @@ from clinic.caseload.services import dashboard_rows, patient_overview
 from clinic.extensions import db
 from clinic.inputs import page_arg
 from clinic.measures import outcomes
+from clinic.measures import services as measures
 from clinic.measures.forms import InstrumentsForm, ScheduleForm
 from clinic.measures.instruments import INSTRUMENT_CODES
 from clinic.measures.schedule import WEEKDAYS
@@ -57,4 +58,5 @@ def patient(patient_id):
         links_form=InstrumentsForm(), assign_form=assign_form,
         instrument_codes=INSTRUMENT_CODES, weekdays=WEEKDAYS, labels=ALERT_LABELS,
         change_words=outcomes.CHANGE_WORDS, recovery_words=outcomes.RECOVERY_WORDS,
+        sharing=measures.released_codes(patient_id),
     )

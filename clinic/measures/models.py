@@ -134,3 +134,19 @@ class ResponsesAreImmutable(RuntimeError):
 
 make_immutable(Response, ResponsesAreImmutable,
                "responses are never changed; supersede them instead")
+
+
+class ScoreRelease(db.Model):
+    """A clinician's decision that the patient may see their own totals of one instrument on
+    their "What I have done" page. Off by default: no row, nothing shown. Withdrawing it
+    deletes the row; the audit trail keeps both decisions and who made them."""
+
+    __tablename__ = "score_release"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id", ondelete="CASCADE"))
+    instrument_code: Mapped[str] = mapped_column(sa.String(16))
+    released_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    released_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("patient_id", "instrument_code"),)

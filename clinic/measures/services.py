@@ -25,7 +25,7 @@ from clinic.measures import outcomes
 from clinic.measures import schedule as schedule_rules
 from clinic.measures.change import change_between
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
-from clinic.measures.models import Invitation, MeasureSchedule, Response
+from clinic.measures.models import Invitation, MeasureSchedule, Response, ScoreRelease
 from clinic.measures.scoring import InvalidAnswers, score
 from clinic.patients.models import Patient
 from clinic.patients.scope import require_item_access, visible_patient
@@ -671,3 +671,51 @@ def episode_outcome_of(patient):
     responses = [r for history in histories.values() for r in history]
     return outcomes.episode_outcome(histories, episode.start, episode.end, patient.clinic.zone,
                                     original_invitations(responses))
+
+
+# Scores released to the patient ---------------------------------------------------------------
+
+
+def released_codes(patient_id):
+    """The instruments whose totals the patient may see on their own page, in the standard
+    order of instruments (none until a clinician releases one)."""
+    codes = set(db.session.scalars(sa.select(ScoreRelease.instrument_code)
+                                   .where(ScoreRelease.patient_id == patient_id)))
+    return [code for code in INSTRUMENT_CODES if code in codes]
+
+
+@write_transaction
+def set_score_release(actor, patient_id, code, released):
+    """Show (or stop showing) the patient their own totals of one instrument; audited.
+
+    A therapist's or admin's decision: a clinical trainer, who does not handle questionnaires,
+    cannot make it. Setting what is already set writes nothing. Returns whether it changed.
+
+    :raises NotFound: for a patient out of scope or an unknown instrument.
+    """
+    patient = visible_patient(actor, patient_id)
+    require_item_access(actor, "choose which scores a patient sees")
+    if code not in INSTRUMENT_CODES:
+        raise NotFound("instrument")
+    existing = db.session.scalar(sa.select(ScoreRelease).where(
+        ScoreRelease.patient_id == patient.id, ScoreRelease.instrument_code == code))
+    if released and existing is None:
+        row = ScoreRelease(patient_id=patient.id, instrument_code=code, released_by_id=actor.id)
+        db.session.add(row)
+        record("score_release", actor=actor, obj=row, patient_id=patient.id, instrument=code)
+        return True
+    if not released and existing is not None:
+        record("score_release_withdraw", actor=actor, obj=existing, patient_id=patient.id,
+               instrument=code)
+        db.session.delete(existing)
+        return True
+    return False
+
+
+def released_stories(patient, codes):
+    """{code: (instrument, the current episode's current responses)} of released instruments,
+    totals only: what the patient's own page words in plain language."""
+    if not codes:
+        return {}
+    histories = episode_histories(patient)
+    return {code: (get_instrument(code), histories[code]) for code in codes if code in histories}

@@ -83,6 +83,24 @@ def stop_schedule(patient_id, schedule_id):
     return _back(patient_id, "schedules")
 
 
+@bp.post("/patients/<dbid:patient_id>/shared-scores/<code>")
+def release_scores(patient_id, code):
+    """Let the patient see their own totals of one questionnaire on their progress page."""
+    _require_button_post(patient_id)
+    services.set_score_release(_me(), patient_id, code, True)
+    flash(f"The patient can now see their {code} scores on their progress page.", "success")
+    return _back(patient_id, "sharing")
+
+
+@bp.post("/patients/<dbid:patient_id>/shared-scores/<code>/withdraw")
+def withdraw_scores(patient_id, code):
+    """Stop showing the patient their totals of one questionnaire."""
+    _require_button_post(patient_id)
+    services.set_score_release(_me(), patient_id, code, False)
+    flash(f"The patient no longer sees their {code} scores.", "success")
+    return _back(patient_id, "sharing")
+
+
 @bp.post("/patients/<dbid:patient_id>/invitations")
 def create_invitation(patient_id):
     """Make a questionnaire link now, to send or to hand over in the room."""

@@ -28,6 +28,7 @@ from clinic.errors import ServiceError
 from clinic.extensions import db, limiter
 from clinic.measures import services
 from clinic.measures.instruments import get_instrument
+from clinic.portal import services as portal
 from clinic.programs import entry as session_entry
 from clinic.programs import services as programs
 
@@ -232,6 +233,21 @@ def program():
         quick_saved=bool(todays) and todays[-1].as_planned,
         skip_labels=program_rules.SKIP_REASON_LABELS, set_field=session_entry.set_field,
         editing=None), 422 if errors else status
+
+
+@bp.get("/p/progress")
+@public
+def progress():
+    """What I have done: sessions, weeks, steps climbed, records, level, released scores."""
+    assignment, page = _program_or_page()
+    if page:
+        return page
+    clinic = db.session.get(Clinic, assignment.patient.clinic_id)
+    if not assignment.patient.is_active:  # discharge revokes the link; this holds regardless
+        return render_template("portal/program_state.html", state="revoked", clinic=clinic), 410
+    return render_template("portal/progress.html", clinic=clinic,
+                           progress=portal.own_progress(assignment),
+                           today=programs.clinic_today(assignment.patient_id))
 
 
 @bp.route("/p/sessions/<dbid:session_id>", methods=["GET", "POST"])
