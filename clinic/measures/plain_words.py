@@ -48,7 +48,7 @@ class ScoreStory:
 
 
 def score_text(instrument: Instrument, total: int) -> str:
-    """"8 out of 27"; WHO-5 as its percentage ("48 out of 100"), the way it is read."""
+    """ "8 out of 27"; WHO-5 as its percentage ("48 out of 100"), the way it is read."""
     if instrument.percentage_factor:
         return f"{total * instrument.percentage_factor} out of 100"
     return f"{total} out of {instrument.max_total}"
@@ -72,8 +72,9 @@ def trend_of(instrument: Instrument, baseline_total: int, latest_total: int) -> 
     return BETTER if change.improvement > 0 else WORSE  # RSES: no threshold, raw change
 
 
-def score_story(instrument: Instrument, totals: Sequence[int],
-                latest_prorated: bool = False) -> ScoreStory | None:
+def score_story(
+    instrument: Instrument, totals: Sequence[int], latest_prorated: bool = False
+) -> ScoreStory | None:
     """The sentence for ``totals`` (the episode's, earliest-dated first); None for none."""
     if not totals:
         return None
@@ -93,10 +94,17 @@ def score_story(instrument: Instrument, totals: Sequence[int],
             where = "lower than when you started"
         else:
             where = "higher than when you started"
-        sentence = (f"Your latest score is {latest_text}{estimated}, {where} "
-                    f"({score_text(instrument, baseline)}).")
+        sentence = (
+            f"Your latest score is {latest_text}{estimated}, {where} "
+            f"({score_text(instrument, baseline)})."
+        )
         if trend == WORSE:
             sentence += " Your clinician sees this too: it is worth talking about together."
-    return ScoreStory(code=instrument.code, about=ABOUT.get(instrument.code, instrument.measures),
-                      direction_note=direction_note(instrument), sentence=sentence, trend=trend,
-                      answered=len(totals))
+    return ScoreStory(
+        code=instrument.code,
+        about=ABOUT.get(instrument.code, instrument.measures),
+        direction_note=direction_note(instrument),
+        sentence=sentence,
+        trend=trend,
+        answered=len(totals),
+    )

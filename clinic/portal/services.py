@@ -34,28 +34,42 @@ def _is_removed(log):
 
 
 def _session_records(logs):
-    return [achievements.SessionDone(
-        performed_on=log.performed_on, status=log.status, order=log.id,
-        low_energy=log.low_energy, removed=_is_removed(log),
-        sets=tuple(achievements.SetDone(s.exercise_id, s.reps, s.load_kg, s.seconds)
-                   for s in log.sets)) for log in logs]
+    return [
+        achievements.SessionDone(
+            performed_on=log.performed_on,
+            status=log.status,
+            order=log.id,
+            low_energy=log.low_energy,
+            removed=_is_removed(log),
+            sets=tuple(
+                achievements.SetDone(s.exercise_id, s.reps, s.load_kg, s.seconds) for s in log.sets
+            ),
+        )
+        for log in logs
+    ]
 
 
 def _exercise_infos(logs):
     ids = {s.exercise_id for log in logs for s in log.sets}
     if not ids:
         return {}
-    return {e.id: achievements.ExerciseInfo(e.id, e.name, e.measure, e.ladder, e.ladder_step,
-                                            LADDER_NAMES.get(e.ladder, ""))
-            for e in db.session.scalars(sa.select(Exercise).where(Exercise.id.in_(ids)))}
+    return {
+        e.id: achievements.ExerciseInfo(
+            e.id, e.name, e.measure, e.ladder, e.ladder_step, LADDER_NAMES.get(e.ladder, "")
+        )
+        for e in db.session.scalars(sa.select(Exercise).where(Exercise.id.in_(ids)))
+    }
 
 
 def _level(assignment, zone):
     names = [level["name"] for level in assignment.snapshot["levels"]]
-    moves = [achievements.LevelMove(event.at.astimezone(zone).date(),
-                                    event.detail.get("old", 0), event.detail["new"])
-             for event in assignment.events
-             if event.kind == "level_change" and "new" in event.detail]
+    moves = [
+        achievements.LevelMove(
+            event.at.astimezone(zone).date(), event.detail.get("old", 0), event.detail["new"]
+        )
+        for event in assignment.events
+        if event.kind == "level_change" and "new" in event.detail
+    ]
     return achievements.level_reached(names, assignment.level_position, moves)
 
 
@@ -63,16 +77,20 @@ def own_progress(assignment):
     """Everything "What I have done" shows for the program the patient's link opened."""
     patient = assignment.patient
     logs = db.session.scalars(
-        sa.select(SessionLog).where(SessionLog.assignment_id == assignment.id)
+        sa.select(SessionLog)
+        .where(SessionLog.assignment_id == assignment.id)
         .options(selectinload(SessionLog.sets))
-        .order_by(SessionLog.performed_on, SessionLog.id)).all()
-    training = achievements.achievements(_session_records(logs), _exercise_infos(logs),
-                                         _level(assignment, patient.clinic.zone))
+        .order_by(SessionLog.performed_on, SessionLog.id)
+    ).all()
+    training = achievements.achievements(
+        _session_records(logs), _exercise_infos(logs), _level(assignment, patient.clinic.zone)
+    )
     scores = []
     released = measures.released_codes(patient.id)
     for instrument, history in measures.released_stories(patient, released).values():
-        story = plain_words.score_story(instrument, [r.total for r in history],
-                                        latest_prorated=history[-1].prorated)
+        story = plain_words.score_story(
+            instrument, [r.total for r in history], latest_prorated=history[-1].prorated
+        )
         if story is not None:
             scores.append(story)
     return OwnProgress(training=training, scores=scores)

@@ -97,8 +97,7 @@ class PersonalRecord:
     def text(self) -> str:
         name = _in_sentence(self.exercise_name)
         if self.kind == HEAVIEST:
-            return (f"Heavier than ever on the {name}: {_kg(self.load_kg)} kg "
-                    f"for {_reps(self.reps)}")
+            return f"Heavier than ever on the {name}: {_kg(self.load_kg)} kg for {_reps(self.reps)}"
         if self.kind == MORE_REPS_AT_LOAD:
             return f"First time: {_reps(self.reps)} of {name} at {_kg(self.load_kg)} kg"
         if self.kind == MORE_REPS:
@@ -149,12 +148,14 @@ def sessions_done(sessions: Iterable[SessionDone]) -> int:
 
 def weeks_trained(sessions: Iterable[SessionDone]) -> int:
     """In how many calendar weeks (Monday first) at least one session was done."""
-    return len({s.performed_on - timedelta(days=s.performed_on.weekday())
-                for s in counted(sessions)})
+    return len(
+        {s.performed_on - timedelta(days=s.performed_on.weekday()) for s in counted(sessions)}
+    )
 
 
-def ladder_climbs(sessions: Iterable[SessionDone],
-                  exercises: dict[int, ExerciseInfo]) -> list[Climb]:
+def ladder_climbs(
+    sessions: Iterable[SessionDone], exercises: dict[int, ExerciseInfo]
+) -> list[Climb]:
     """Per ladder, from the first exercise done on it to the highest step done since.
 
     An exercise counts as done when a set of it was logged in a session done (a quick log
@@ -179,8 +180,9 @@ def ladder_climbs(sessions: Iterable[SessionDone],
     return sorted(climbs, key=lambda climb: climb.reached_on, reverse=True)
 
 
-def personal_records(sessions: Iterable[SessionDone], exercises: dict[int, ExerciseInfo],
-                     limit: int = MAX_RECORDS) -> list[PersonalRecord]:
+def personal_records(
+    sessions: Iterable[SessionDone], exercises: dict[int, ExerciseInfo], limit: int = MAX_RECORDS
+) -> list[PersonalRecord]:
     """The newest record of each kind per exercise, newest first, at most ``limit``.
 
     Only sets with their reps (or seconds) recorded, and above zero, are evidence. Weighted
@@ -208,17 +210,23 @@ def personal_records(sessions: Iterable[SessionDone], exercises: dict[int, Exerc
     return records[:limit]
 
 
-def level_reached(levels: Sequence[str], position: int,
-                  moves: Iterable[LevelMove] = ()) -> LevelReached:
+def level_reached(
+    levels: Sequence[str], position: int, moves: Iterable[LevelMove] = ()
+) -> LevelReached:
     """The current level (numbered from 1) and the days the patient moved up a level."""
-    up = tuple((move.on, move.new + 1, levels[move.new])
-               for move in sorted(moves, key=lambda m: m.on)
-               if move.new > move.old and 0 <= move.new < len(levels))
+    up = tuple(
+        (move.on, move.new + 1, levels[move.new])
+        for move in sorted(moves, key=lambda m: m.on)
+        if move.new > move.old and 0 <= move.new < len(levels)
+    )
     return LevelReached(position + 1, levels[position], up)
 
 
-def achievements(sessions: Sequence[SessionDone], exercises: dict[int, ExerciseInfo],
-                 level: LevelReached | None = None) -> Achievements:
+def achievements(
+    sessions: Sequence[SessionDone],
+    exercises: dict[int, ExerciseInfo],
+    level: LevelReached | None = None,
+) -> Achievements:
     """The whole training part of the page, from the logs alone."""
     done = counted(sessions)
     return Achievements(

@@ -11,12 +11,13 @@ Reviewed by hand.
 Create Date: 2026-12-03 16:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -31,13 +32,21 @@ def upgrade():
         sa.Column("instrument_code", sa.String(length=16), nullable=False),
         sa.Column("released_by_id", sa.Integer(), nullable=True),
         sa.Column("released_at", UTC_DATETIME, nullable=False),
-        sa.ForeignKeyConstraint(["patient_id"], ["patient.id"], ondelete="CASCADE",
-                                name=op.f("fk_score_release_patient_id_patient")),
-        sa.ForeignKeyConstraint(["released_by_id"], ["user.id"],
-                                name=op.f("fk_score_release_released_by_id_user")),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patient.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_score_release_patient_id_patient"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["released_by_id"], ["user.id"], name=op.f("fk_score_release_released_by_id_user")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_score_release")),
-        sa.UniqueConstraint("patient_id", "instrument_code",
-                            name=op.f("uq_score_release_patient_id_instrument_code")),
+        sa.UniqueConstraint(
+            "patient_id",
+            "instrument_code",
+            name=op.f("uq_score_release_patient_id_instrument_code"),
+        ),
     )
 
 

@@ -60,11 +60,13 @@ def held(seconds):
 
 
 def test_skipped_and_removed_entries_are_not_sessions_done():
-    logs = [session(MONDAY, reps(WALL, 8)),
-            session(MONDAY + timedelta(days=2), status="skipped"),
-            session(MONDAY + timedelta(days=3), reps(WALL, 9), removed=True),
-            session(MONDAY + timedelta(days=4), quick(WALL), status="partial"),
-            session(MONDAY + timedelta(days=5), low_energy=True, status="partial")]
+    logs = [
+        session(MONDAY, reps(WALL, 8)),
+        session(MONDAY + timedelta(days=2), status="skipped"),
+        session(MONDAY + timedelta(days=3), reps(WALL, 9), removed=True),
+        session(MONDAY + timedelta(days=4), quick(WALL), status="partial"),
+        session(MONDAY + timedelta(days=5), low_energy=True, status="partial"),
+    ]
     assert sessions_done(logs) == 3
 
 
@@ -73,11 +75,13 @@ def test_a_quick_log_without_reps_is_a_session_done():
 
 
 def test_weeks_trained_counts_calendar_weeks_with_a_session_and_passes_over_gaps():
-    logs = [session(MONDAY, reps(WALL, 8)),
-            session(MONDAY + timedelta(days=6), reps(WALL, 8)),  # Sunday: the same week
-            session(MONDAY + timedelta(days=7), reps(WALL, 8)),  # the next Monday
-            session(MONDAY + timedelta(days=21), status="skipped"),  # a skip-only week
-            session(MONDAY + timedelta(days=35), reps(WALL, 8))]  # after three quiet weeks
+    logs = [
+        session(MONDAY, reps(WALL, 8)),
+        session(MONDAY + timedelta(days=6), reps(WALL, 8)),  # Sunday: the same week
+        session(MONDAY + timedelta(days=7), reps(WALL, 8)),  # the next Monday
+        session(MONDAY + timedelta(days=21), status="skipped"),  # a skip-only week
+        session(MONDAY + timedelta(days=35), reps(WALL, 8)),
+    ]  # after three quiet weeks
     assert weeks_trained(logs) == 3
 
 
@@ -88,10 +92,11 @@ def test_nothing_logged_is_nothing_done():
 
 
 def test_achievements_counts_low_energy_sessions_and_the_first_day():
-    logs = [session(MONDAY + timedelta(days=2), reps(WALL, 8), status="partial",
-                    low_energy=True),
-            session(MONDAY, status="skipped"),
-            session(MONDAY + timedelta(days=4), reps(WALL, 8))]
+    logs = [
+        session(MONDAY + timedelta(days=2), reps(WALL, 8), status="partial", low_energy=True),
+        session(MONDAY, status="skipped"),
+        session(MONDAY + timedelta(days=4), reps(WALL, 8)),
+    ]
     result = achievements(logs, EXERCISES)
     assert (result.sessions_done, result.low_energy_sessions, result.weeks_trained) == (2, 1, 1)
     assert result.first_session_on == MONDAY + timedelta(days=2)
@@ -101,19 +106,24 @@ def test_achievements_counts_low_energy_sessions_and_the_first_day():
 
 
 def test_a_climb_runs_from_the_first_exercise_done_to_the_highest_step_since():
-    logs = [session(MONDAY, reps(WALL, 10)),
-            session(MONDAY + timedelta(days=7), reps(INCLINE, 8)),
-            session(MONDAY + timedelta(days=14), quick(KNEELING)),  # a quick log is done too
-            session(MONDAY + timedelta(days=15), reps(INCLINE, 12))]  # an easier day after
+    logs = [
+        session(MONDAY, reps(WALL, 10)),
+        session(MONDAY + timedelta(days=7), reps(INCLINE, 8)),
+        session(MONDAY + timedelta(days=14), quick(KNEELING)),  # a quick log is done too
+        session(MONDAY + timedelta(days=15), reps(INCLINE, 12)),
+    ]  # an easier day after
     assert ladder_climbs(logs, EXERCISES) == [
-        Climb("Push", "Wall push-up", "Kneeling push-up", MONDAY + timedelta(days=14))]
+        Climb("Push", "Wall push-up", "Kneeling push-up", MONDAY + timedelta(days=14))
+    ]
     assert ladder_climbs(logs, EXERCISES)[0].text == "From wall push-up to kneeling push-up"
 
 
 def test_no_climb_without_a_step_up_nor_from_skipped_or_removed_sessions():
-    logs = [session(MONDAY, reps(INCLINE, 10)),
-            session(MONDAY + timedelta(days=2), reps(WALL, 12)),  # a step down is no climb
-            session(MONDAY + timedelta(days=4), reps(KNEELING, 5), removed=True)]
+    logs = [
+        session(MONDAY, reps(INCLINE, 10)),
+        session(MONDAY + timedelta(days=2), reps(WALL, 12)),  # a step down is no climb
+        session(MONDAY + timedelta(days=4), reps(KNEELING, 5), removed=True),
+    ]
     assert ladder_climbs(logs, EXERCISES) == []
 
 
@@ -125,65 +135,89 @@ def test_the_first_session_of_an_exercise_is_where_you_started_not_a_record():
 
 
 def test_more_reps_at_the_top_load_and_a_heavier_load_are_records_in_plain_words():
-    logs = [session(MONDAY, reps(GOBLET, 10, kg(10)), reps(GOBLET, 9, kg(10))),
-            session(MONDAY + timedelta(days=3), reps(GOBLET, 12, kg(10))),
-            session(MONDAY + timedelta(days=7), reps(ROW, 10, kg(8))),
-            session(MONDAY + timedelta(days=10), reps(ROW, 8, kg("10.50")))]
+    logs = [
+        session(MONDAY, reps(GOBLET, 10, kg(10)), reps(GOBLET, 9, kg(10))),
+        session(MONDAY + timedelta(days=3), reps(GOBLET, 12, kg(10))),
+        session(MONDAY + timedelta(days=7), reps(ROW, 10, kg(8))),
+        session(MONDAY + timedelta(days=10), reps(ROW, 8, kg("10.50"))),
+    ]
     records = personal_records(logs, EXERCISES)
     assert records == [
-        PersonalRecord(HEAVIEST, "One-arm dumbbell row", MONDAY + timedelta(days=10), reps=8,
-                       load_kg=kg("10.50")),
-        PersonalRecord(MORE_REPS_AT_LOAD, "Goblet squat", MONDAY + timedelta(days=3), reps=12,
-                       load_kg=kg(10))]
+        PersonalRecord(
+            HEAVIEST,
+            "One-arm dumbbell row",
+            MONDAY + timedelta(days=10),
+            reps=8,
+            load_kg=kg("10.50"),
+        ),
+        PersonalRecord(
+            MORE_REPS_AT_LOAD, "Goblet squat", MONDAY + timedelta(days=3), reps=12, load_kg=kg(10)
+        ),
+    ]
     assert [r.text for r in records] == [
         "Heavier than ever on the one-arm dumbbell row: 10.5 kg for 8 reps",
-        "First time: 12 reps of goblet squat at 10 kg"]
+        "First time: 12 reps of goblet squat at 10 kg",
+    ]
 
 
 def test_a_quick_log_without_reps_is_no_record_at_any_load():
-    logs = [session(MONDAY, reps(GOBLET, 10, kg(10))),
-            session(MONDAY + timedelta(days=3), quick(GOBLET, kg(12))),  # heavier, reps unknown
-            session(MONDAY + timedelta(days=5), SetDone(GOBLET.exercise_id, reps=0,
-                                                        load_kg=kg(14)))]  # zero is no set
+    logs = [
+        session(MONDAY, reps(GOBLET, 10, kg(10))),
+        session(MONDAY + timedelta(days=3), quick(GOBLET, kg(12))),  # heavier, reps unknown
+        session(MONDAY + timedelta(days=5), SetDone(GOBLET.exercise_id, reps=0, load_kg=kg(14))),
+    ]  # zero is no set
     assert personal_records(logs, EXERCISES) == []
 
 
 def test_fewer_reps_at_a_lighter_load_after_a_heavier_one_is_no_record():
-    logs = [session(MONDAY, reps(GOBLET, 8, kg(12))),
-            session(MONDAY + timedelta(days=3), reps(GOBLET, 12, kg(10)))]
+    logs = [
+        session(MONDAY, reps(GOBLET, 8, kg(12))),
+        session(MONDAY + timedelta(days=3), reps(GOBLET, 12, kg(10))),
+    ]
     assert personal_records(logs, EXERCISES) == []
 
 
 def test_bodyweight_reps_and_holds_count_their_best_set():
-    logs = [session(MONDAY, reps(WALL, 8), held(20)),
-            session(MONDAY + timedelta(days=2), reps(WALL, 8), held(20)),  # equal is no record
-            session(MONDAY + timedelta(days=4), reps(WALL, 11), reps(WALL, 6), held(35))]
+    logs = [
+        session(MONDAY, reps(WALL, 8), held(20)),
+        session(MONDAY + timedelta(days=2), reps(WALL, 8), held(20)),  # equal is no record
+        session(MONDAY + timedelta(days=4), reps(WALL, 11), reps(WALL, 6), held(35)),
+    ]
     records = personal_records(logs, EXERCISES)
-    assert {(r.kind, r.reps, r.seconds) for r in records} == {(MORE_REPS, 11, None),
-                                                              (LONGER_HOLD, None, 35)}
+    assert {(r.kind, r.reps, r.seconds) for r in records} == {
+        (MORE_REPS, 11, None),
+        (LONGER_HOLD, None, 35),
+    }
     assert sorted(r.text for r in records) == [
         "First time: 11 reps of wall push-up in one set",
-        "Longest hold yet: 35 seconds of plank"]
+        "Longest hold yet: 35 seconds of plank",
+    ]
 
 
 def test_only_the_newest_record_of_each_kind_per_exercise_is_listed_newest_first():
     logs = [session(MONDAY + timedelta(days=n), reps(WALL, 5 + n)) for n in range(4)]
     assert personal_records(logs, EXERCISES) == [
-        PersonalRecord(MORE_REPS, "Wall push-up", MONDAY + timedelta(days=3), reps=8)]
+        PersonalRecord(MORE_REPS, "Wall push-up", MONDAY + timedelta(days=3), reps=8)
+    ]
 
 
 def test_records_of_removed_or_skipped_sessions_do_not_count():
-    logs = [session(MONDAY, reps(WALL, 8)),
-            session(MONDAY + timedelta(days=1), reps(WALL, 15), removed=True),
-            session(MONDAY + timedelta(days=2), reps(WALL, 9))]
+    logs = [
+        session(MONDAY, reps(WALL, 8)),
+        session(MONDAY + timedelta(days=1), reps(WALL, 15), removed=True),
+        session(MONDAY + timedelta(days=2), reps(WALL, 9)),
+    ]
     assert [r.reps for r in personal_records(logs, EXERCISES)] == [9]
 
 
 def test_the_list_of_records_is_capped():
-    exercises = {n: ExerciseInfo(n, f"Move {n}", "bodyweight_reps", f"l{n}", 1)
-                 for n in range(1, 21)}
-    logs = [session(MONDAY, *(SetDone(n, reps=5) for n in exercises)),
-            session(MONDAY + timedelta(days=2), *(SetDone(n, reps=6) for n in exercises))]
+    exercises = {
+        n: ExerciseInfo(n, f"Move {n}", "bodyweight_reps", f"l{n}", 1) for n in range(1, 21)
+    }
+    logs = [
+        session(MONDAY, *(SetDone(n, reps=5) for n in exercises)),
+        session(MONDAY + timedelta(days=2), *(SetDone(n, reps=6) for n in exercises)),
+    ]
     assert len(personal_records(logs, exercises)) == 12
     assert len(personal_records(logs, exercises, limit=3)) == 3
 
@@ -193,10 +227,14 @@ def test_the_list_of_records_is_capped():
 
 def test_level_reached_lists_moves_up_only():
     names = ["Getting started at home", "Home with light weights", "Quiet-hours gym"]
-    moves = [LevelMove(MONDAY + timedelta(days=21), 0, 1),
-             LevelMove(MONDAY + timedelta(days=40), 1, 2),
-             LevelMove(MONDAY + timedelta(days=50), 2, 1)]  # back down: not listed
+    moves = [
+        LevelMove(MONDAY + timedelta(days=21), 0, 1),
+        LevelMove(MONDAY + timedelta(days=40), 1, 2),
+        LevelMove(MONDAY + timedelta(days=50), 2, 1),
+    ]  # back down: not listed
     level = level_reached(names, 1, moves)
     assert (level.number, level.name) == (2, "Home with light weights")
-    assert level.moved_up == ((MONDAY + timedelta(days=21), 2, "Home with light weights"),
-                              (MONDAY + timedelta(days=40), 3, "Quiet-hours gym"))
+    assert level.moved_up == (
+        (MONDAY + timedelta(days=21), 2, "Home with light weights"),
+        (MONDAY + timedelta(days=40), 3, "Quiet-hours gym"),
+    )

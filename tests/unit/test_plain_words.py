@@ -13,15 +13,17 @@ from clinic.measures.plain_words import (
     score_text,
 )
 
-PHQ9, GAD7, WHO5, RSES, PCL5 = (get_instrument(c) for c in
-                                ("PHQ-9", "GAD-7", "WHO-5", "RSES", "PCL-5"))
+PHQ9, GAD7, WHO5, RSES, PCL5 = (
+    get_instrument(c) for c in ("PHQ-9", "GAD-7", "WHO-5", "RSES", "PCL-5")
+)
 
 
 def test_phq9_lower_than_when_you_started_is_better():
     story = score_story(PHQ9, [18, 14, 11])  # d = 7 >= 6: reliable improvement
     assert story.trend == BETTER
-    assert story.sentence == ("Your latest score is 11 out of 27, lower than when you started "
-                              "(18 out of 27).")
+    assert story.sentence == (
+        "Your latest score is 11 out of 27, lower than when you started (18 out of 27)."
+    )
     assert story.direction_note == "On this questionnaire a lower score is better."
     assert (story.about, story.answered) == ("low mood", 3)
 
@@ -36,15 +38,17 @@ def test_gad7_higher_is_worse_and_says_so_calmly():
     story = score_story(GAD7, [6, 11])  # -d = 5 >= 4
     assert story.trend == WORSE
     assert "higher than when you started" in story.sentence
-    assert story.sentence.endswith("Your clinician sees this too: it is worth talking about "
-                                   "together.")
+    assert story.sentence.endswith(
+        "Your clinician sees this too: it is worth talking about together."
+    )
 
 
 def test_who5_higher_is_better_in_percent():
     story = score_story(WHO5, [8, 11])  # 32% -> 44%: +12 points >= 10
     assert story.trend == BETTER
-    assert story.sentence == ("Your latest score is 44 out of 100, higher than when you "
-                              "started (32 out of 100).")
+    assert story.sentence == (
+        "Your latest score is 44 out of 100, higher than when you started (32 out of 100)."
+    )
     assert story.direction_note == "On this questionnaire a higher score is better."
 
 
