@@ -78,6 +78,9 @@ ACCESS = {
     "measures.create_invitation": "patient",
     "measures.invitation": "patient",
     "measures.revoke_invitation": "patient",
+    # Which totals the patient sees on their own page: a therapist's or admin's decision.
+    "measures.release_scores": "patient_not_trainer",
+    "measures.withdraw_scores": "patient_not_trainer",
     # Item-level answers and their entry are not for clinical trainers (minimum necessary).
     "measures.enter_response": "patient_not_trainer",
     "measures.response": "patient_not_trainer",
@@ -120,6 +123,7 @@ ACCESS = {
     "portal.open_program": "public",
     "portal.program": "public",
     "portal.edit_session": "public",
+    "portal.progress": "public",
     # The JSON API takes bearer tokens only ("api": anonymous and a login cookie alike get
     # 401 JSON); per-role and per-scope checks of the API live in tests/api/. Its docs pages
     # take a bearer token or a clinician's login ("api_or_clinician": anonymous gets 401 JSON).
@@ -205,7 +209,8 @@ ARGUMENTS = {"portal.open_program": {"token": "program_token"}}
 # Pages that show the patient link opened in this browser session: {endpoint: link path}.
 OPENED_LINK = {"portal.questionnaire": "/q/{world.token}",
                "portal.program": "/p/{world.program_token}",
-               "portal.edit_session": "/p/{world.program_token}"}
+               "portal.edit_session": "/p/{world.program_token}",
+               "portal.progress": "/p/{world.program_token}"}
 
 # The world's API token (the therapist's): a live bearer token of the right shape.
 API_TOKEN = "route-access-token-" + "0" * 24
