@@ -134,7 +134,7 @@ def test_the_page_counts_what_was_done_in_plain_words(app, clinic, program):
     # Five sessions done: the skip is not one, the quick log and the low-energy one are.
     assert f"5 sessions done since {start.day} {start:%b %Y}" in words
     weeks = weeks_of(performed)
-    assert f"You trained in {weeks} different week{'s' if weeks > 1 else ''}." in words
+    assert f"You trained in {weeks} {'different weeks' if weeks > 1 else 'week'}." in words
     assert "1 of your sessions was the shorter, low-energy version: showing up counts." in words
     assert "Push: From wall push-up to kneeling push-up" in words
     assert "Level 2: Home with light weights" in words
@@ -175,6 +175,7 @@ def test_each_patient_sees_only_their_own_program(app, clinic, therapist, progra
     _, page = open_progress(app, other)
     words = visible(page)
     assert "1 session done since" in words
+    assert "You trained in 1 week." in words
     assert "goblet squat" not in words and "Home with light weights" not in words
 
 
