@@ -32,10 +32,16 @@ class PatientLink(db.Model):
     patient = relationship("Patient")
 
     __table_args__ = (
-        sa.CheckConstraint("end_reason IS NULL OR end_reason IN "
-                           "('replaced', 'revoked', 'discharge', 'program')", name="end_reason"),
+        sa.CheckConstraint(
+            "end_reason IS NULL OR end_reason IN ('replaced', 'revoked', 'discharge', 'program')",
+            name="end_reason",
+        ),
         # One working link per patient, whatever two requests do at once.
-        sa.Index("uq_patient_link_one_current", "patient_id", unique=True,
-                 sqlite_where=sa.text("ended_at IS NULL"),
-                 postgresql_where=sa.text("ended_at IS NULL")),
+        sa.Index(
+            "uq_patient_link_one_current",
+            "patient_id",
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        ),
     )

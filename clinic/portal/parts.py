@@ -51,6 +51,5 @@ def answers_and_extras(codes, draft):
     """The draft as the two dicts the submission takes: answers by code, extras by code."""
     draft = draft or {}
     answers = {code: draft[code] for code in codes if isinstance(draft.get(code), list)}
-    extras = {code: value for code, value in (draft.get("extras") or {}).items()
-              if code in codes}
+    extras = {code: value for code, value in (draft.get("extras") or {}).items() if code in codes}
     return answers, extras

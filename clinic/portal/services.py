@@ -20,8 +20,11 @@ from clinic.programs.models import Assignment
 
 def current_patient_link(patient_id):
     """The patient's working link of their own, or None."""
-    return db.session.scalar(sa.select(PatientLink).where(
-        PatientLink.patient_id == patient_id, PatientLink.ended_at.is_(None)))
+    return db.session.scalar(
+        sa.select(PatientLink).where(
+            PatientLink.patient_id == patient_id, PatientLink.ended_at.is_(None)
+        )
+    )
 
 
 def patient_link_url(link):
@@ -33,15 +36,20 @@ def patient_link_by_token(token):
     """The patient link a token opens, whatever its state; None for an unknown token."""
     if not tokens.looks_like_token(token):
         return None
-    return db.session.scalar(sa.select(PatientLink).where(
-        PatientLink.token_hash == tokens.token_hash(token)))
+    return db.session.scalar(
+        sa.select(PatientLink).where(PatientLink.token_hash == tokens.token_hash(token))
+    )
 
 
 def live_program(patient_id):
     """The patient's program whose link works (active or paused), or None."""
-    return db.session.scalar(sa.select(Assignment).where(
-        Assignment.patient_id == patient_id, Assignment.status != "completed",
-        Assignment.link_revoked_at.is_(None)))
+    return db.session.scalar(
+        sa.select(Assignment).where(
+            Assignment.patient_id == patient_id,
+            Assignment.status != "completed",
+            Assignment.link_revoked_at.is_(None),
+        )
+    )
 
 
 def _end(link, reason, actor, now):
@@ -66,8 +74,13 @@ def issue_patient_link(actor, patient_id):
         _end(old, "replaced", actor, now)
         db.session.flush()
     minted = tokens.mint_link(tokens.PROGRAM)
-    link = PatientLink(patient_id=patient.id, token_salt=minted.salt,
-                       token_hash=minted.token_hash, created_by_id=actor.id, created_at=now)
+    link = PatientLink(
+        patient_id=patient.id,
+        token_salt=minted.salt,
+        token_hash=minted.token_hash,
+        created_by_id=actor.id,
+        created_at=now,
+    )
     db.session.add(link)
     record("patient_link_issue", actor=actor, obj=link, patient_id=patient.id)
     return link
@@ -108,14 +121,20 @@ def program_of_handed_over(link):
     """The program that took ``link`` over (same hash), or None."""
     if link.end_reason != "program":
         return None
-    return db.session.scalar(sa.select(Assignment).where(
-        Assignment.token_hash == link.token_hash))
+    return db.session.scalar(sa.select(Assignment).where(Assignment.token_hash == link.token_hash))
 
 
 def waiting_invitation(patient_id, now=None):
     """The oldest questionnaire link of the patient still open, or None."""
     now = now or utcnow()
-    return db.session.scalar(sa.select(Invitation).where(
-        Invitation.patient_id == patient_id, Invitation.completed_at.is_(None),
-        Invitation.revoked_at.is_(None), Invitation.expires_at > now)
-        .order_by(Invitation.created_at, Invitation.id).limit(1))
+    return db.session.scalar(
+        sa.select(Invitation)
+        .where(
+            Invitation.patient_id == patient_id,
+            Invitation.completed_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .order_by(Invitation.created_at, Invitation.id)
+        .limit(1)
+    )

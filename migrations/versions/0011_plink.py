@@ -11,12 +11,13 @@ Reviewed by hand.
 Create Date: 2026-12-03 16:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -34,21 +35,30 @@ def upgrade():
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("ended_at", UTC_DATETIME, nullable=True),
         sa.Column("end_reason", sa.String(length=16), nullable=True),
-        sa.CheckConstraint("end_reason IS NULL OR end_reason IN "
-                           "('replaced', 'revoked', 'discharge', 'program')",
-                           name=op.f("ck_patient_link_end_reason")),
-        sa.ForeignKeyConstraint(["patient_id"], ["patient.id"],
-                                name=op.f("fk_patient_link_patient_id_patient")),
-        sa.ForeignKeyConstraint(["created_by_id"], ["user.id"],
-                                name=op.f("fk_patient_link_created_by_id_user")),
+        sa.CheckConstraint(
+            "end_reason IS NULL OR end_reason IN ('replaced', 'revoked', 'discharge', 'program')",
+            name=op.f("ck_patient_link_end_reason"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patient.id"], name=op.f("fk_patient_link_patient_id_patient")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user.id"], name=op.f("fk_patient_link_created_by_id_user")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patient_link")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_patient_link_token_hash")),
     )
-    op.create_index(op.f("ix_patient_link_patient_id"), "patient_link", ["patient_id"],
-                    unique=False)
-    op.create_index("uq_patient_link_one_current", "patient_link", ["patient_id"], unique=True,
-                    sqlite_where=sa.text("ended_at IS NULL"),
-                    postgresql_where=sa.text("ended_at IS NULL"))
+    op.create_index(
+        op.f("ix_patient_link_patient_id"), "patient_link", ["patient_id"], unique=False
+    )
+    op.create_index(
+        "uq_patient_link_one_current",
+        "patient_link",
+        ["patient_id"],
+        unique=True,
+        sqlite_where=sa.text("ended_at IS NULL"),
+        postgresql_where=sa.text("ended_at IS NULL"),
+    )
     with op.batch_alter_table("invitation") as batch_op:
         batch_op.add_column(sa.Column("draft_answers", sa.JSON(), nullable=True))
 
