@@ -304,8 +304,7 @@ def open_program(token):
             return calm_page("unknown")
         session[HOME_KEY] = [link.id, link.token_hash]
         session.pop(PROGRAM_KEY, None)
-    session.pop(INVITATION_KEY, None)
-    session.pop(VIA_KEY, None)
+    # A questionnaire opened before (by mail, or through this link) stays as it was.
     response = redirect(url_for("portal.program"), code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
