@@ -154,13 +154,13 @@ def test_every_link_state_gets_a_calm_page(e2e, staff):
     unknown = f"{e2e.base_url}/p/{'A' if token[0] != 'A' else 'B'}{token[1:]}"
     db.session.commit()
 
-    cases = [("replaced program link", old_program, "This link is no longer active"),
-             ("replaced patient link", replaced_home, "This link is no longer active"),
-             ("revoked questionnaire link", measures.link_url(revoked),
-              "This link is no longer active"),
-             ("unknown link", unknown, "This link is no longer active"),
-             ("used questionnaire link", measures.link_url(used),
-              "This questionnaire is already done")]
+    cases = [
+        ("replaced program link", old_program, "This link is no longer active"),
+        ("replaced patient link", replaced_home, "This link is no longer active"),
+        ("revoked questionnaire link", measures.link_url(revoked), "This link is no longer active"),
+        ("unknown link", unknown, "This link is no longer active"),
+        ("used questionnaire link", measures.link_url(used), "This questionnaire is already done"),
+    ]
     bodies = {}
     for label, link, words in cases:
         phone = e2e.page(phone=True)
@@ -172,8 +172,20 @@ def test_every_link_state_gets_a_calm_page(e2e, staff):
         bodies[label] = body
         e2e.check(phone, "calm-" + label.replace(" ", "-"))
     # A guessed token and a replaced or revoked link read exactly the same.
-    assert len({bodies[k] for k in ("replaced program link", "replaced patient link",
-                                    "revoked questionnaire link", "unknown link")}) == 1
+    assert (
+        len(
+            {
+                bodies[k]
+                for k in (
+                    "replaced program link",
+                    "replaced patient link",
+                    "revoked questionnaire link",
+                    "unknown link",
+                )
+            }
+        )
+        == 1
+    )
 
     with time_machine.travel(utcnow() + timedelta(days=30)):
         phone = e2e.page(phone=True)

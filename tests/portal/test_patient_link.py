@@ -70,17 +70,23 @@ def start(browser, page):
 
 def send_part(browser, page, values):
     code = PART.search(text(page)).group(1)
-    return browser.post("/q/", data={
-        "csrf_token": csrf(page), "invitation": re.search(
-            r'name="invitation" value="(\d+)"', text(page)).group(1),
-        "part": code, **answers(code, values)})
+    return browser.post(
+        "/q/",
+        data={
+            "csrf_token": csrf(page),
+            "invitation": re.search(r'name="invitation" value="(\d+)"', text(page)).group(1),
+            "part": code,
+            **answers(code, values),
+        },
+    )
 
 
 # One link without a program -------------------------------------------------------------------
 
 
 def test_a_patient_without_a_program_gets_one_link_from_the_patient_page(
-        app, client, auth, therapist, patient):
+    app, client, auth, therapist, patient
+):
     AuthActions(client).login(therapist.email)
     page = client.get(f"/patients/{patient.id}")
     assert "Make the patient&#39;s link" in text(page)
@@ -91,7 +97,8 @@ def test_a_patient_without_a_program_gets_one_link_from_the_patient_page(
     shown = client.get(f"/patients/{patient.id}")
     assert f"/p/{token}" in text(shown)
     assert [e.action for e in rows(AuditEvent, AuditEvent.action == "patient_link_issue")] == [
-        "patient_link_issue"]
+        "patient_link_issue"
+    ]
 
     phone = app.test_client()
     home = open_home(phone, token)
@@ -168,8 +175,7 @@ def test_a_patient_with_a_program_gets_no_second_link(therapist, patient):
     assert rows(PatientLink) == []
 
 
-def test_another_clinics_clinician_cannot_issue_or_stop_the_link(
-        app, client, therapist, patient):
+def test_another_clinics_clinician_cannot_issue_or_stop_the_link(app, client, therapist, patient):
     other = UserFactory(clinic=ClinicFactory(), role=Role.THERAPIST, email="o@else.test")
     AuthActions(client).login(other.email)
     page = client.get("/patients")
@@ -200,9 +206,15 @@ def _sessions(app, home, invitation, assignment=None):
     open_home(on_home, home)
     assert by_mail.get(f"/q/{link_token(invitation)}").status_code == 303
     start(via_home, open_home(via_home, home))
-    return {"home": home, "mail": link_token(invitation), "invitation": invitation,
-            "assignment": assignment, "on_home": on_home, "by_mail": by_mail,
-            "via_home": via_home}
+    return {
+        "home": home,
+        "mail": link_token(invitation),
+        "invitation": invitation,
+        "assignment": assignment,
+        "on_home": on_home,
+        "by_mail": by_mail,
+        "via_home": via_home,
+    }
 
 
 def works(world, app):
@@ -222,25 +234,26 @@ def works(world, app):
     return seen
 
 
-ALL = {"home link": True, "mail link": True, "on_home": True, "by_mail": True,
-       "via_home": True}
+ALL = {"home link": True, "mail link": True, "on_home": True, "by_mail": True, "via_home": True}
 NONE = dict.fromkeys(ALL, False)
 HOME_DOWN = {**ALL, "home link": False, "on_home": False, "via_home": False}
 MAIL_DOWN = {**ALL, "mail link": False, "by_mail": False, "via_home": False}
 
 
-@pytest.mark.parametrize(("world", "change", "expected"), [
-    ("program", "rotate program link", HOME_DOWN),
-    ("program", "revoke program link", HOME_DOWN),
-    ("program", "revoke questionnaire link", MAIL_DOWN),
-    ("program", "discharge", NONE),
-    ("home", "replace patient link", HOME_DOWN),
-    ("home", "revoke patient link", HOME_DOWN),
-    ("home", "revoke questionnaire link", MAIL_DOWN),
-    ("home", "discharge", NONE),
-])
-def test_every_link_and_session_after_a_change(app, therapist, patient, world, change,
-                                               expected):
+@pytest.mark.parametrize(
+    ("world", "change", "expected"),
+    [
+        ("program", "rotate program link", HOME_DOWN),
+        ("program", "revoke program link", HOME_DOWN),
+        ("program", "revoke questionnaire link", MAIL_DOWN),
+        ("program", "discharge", NONE),
+        ("home", "replace patient link", HOME_DOWN),
+        ("home", "revoke patient link", HOME_DOWN),
+        ("home", "revoke questionnaire link", MAIL_DOWN),
+        ("home", "discharge", NONE),
+    ],
+)
+def test_every_link_and_session_after_a_change(app, therapist, patient, world, change, expected):
     made = (program_world if world == "program" else home_world)(app, therapist, patient)
     assert works(made, app) == ALL
     if change == "rotate program link":
