@@ -8,6 +8,7 @@ from clinic.auth.models import Clinic, LoginSession, User
 from clinic.catalogue.models import Exercise, LevelExercise, ProgramTemplate, TemplateLevel
 from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
+from clinic.portal.models import PatientLink
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "MfaCredential",
     "MfaRecoveryCode",
     "Patient",
+    "PatientLink",
     "ProgramTemplate",
     "Response",
     "SessionLog",

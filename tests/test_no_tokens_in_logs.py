@@ -81,12 +81,12 @@ def test_the_patient_journey_logs_no_token(app, client, auth, patient, logs):
     assert patient_browser.get("/q/done").status_code == 200
     assert patient_browser.get(f"/q/{token}").status_code == 303  # a second tap, completed
     assert patient_browser.get("/q/").status_code == 200
-    assert patient_browser.get("/q/" + "x" * 43).status_code == 404
+    assert patient_browser.get("/q/" + "x" * 43).status_code == 410
     assert client.get(invitation_page).status_code == 200  # the clinician looks again
     assert client.get(f"/patients/{patient.id}").status_code == 200
 
     assert get_from_real_server(app, [f"/q/{token}", f"/q/{token}?utm=mail",
-                                      "/q/" + "y" * 43]) == [303, 303, 404]
+                                      "/q/" + "y" * 43]) == [303, 303, 410]
 
     # The capture works: the server's access lines for the link are there...
     access = [line for line in logs.lines

@@ -67,6 +67,8 @@ ACCESS = {
     "patients.edit": "patient",
     "patients.discharge": "patient_manage",
     "patients.reactivate": "patient_manage",
+    "patients.issue_link": "patient",
+    "patients.revoke_link": "patient",
     "patients.episode": "patient",
     "patients.episode_start": "patient_manage",
     "patients.new_episode": "patient_manage",
@@ -124,6 +126,7 @@ ACCESS = {
     "portal.program": "public",
     "portal.edit_session": "public",
     "portal.progress": "public",
+    "portal.start_questionnaire": "public",
     # The JSON API takes bearer tokens only ("api": anonymous and a login cookie alike get
     # 401 JSON); per-role and per-scope checks of the API live in tests/api/. Its docs pages
     # take a bearer token or a clinician's login ("api_or_clinician": anonymous gets 401 JSON).
@@ -210,7 +213,8 @@ ARGUMENTS = {"portal.open_program": {"token": "program_token"}}
 OPENED_LINK = {"portal.questionnaire": "/q/{world.token}",
                "portal.program": "/p/{world.program_token}",
                "portal.edit_session": "/p/{world.program_token}",
-               "portal.progress": "/p/{world.program_token}"}
+               "portal.progress": "/p/{world.program_token}",
+               "portal.start_questionnaire": "/p/{world.program_token}"}
 
 # The world's API token (the therapist's): a live bearer token of the right shape.
 API_TOKEN = "route-access-token-" + "0" * 24

@@ -17,6 +17,7 @@ from clinic.measures.schedule import WEEKDAYS
 from clinic.patients import services as patients
 from clinic.patients.forms import CareTeamAddForm, EmptyForm
 from clinic.patients.models import ACTIVE
+from clinic.portal import services as patient_links
 from clinic.programs.forms import AssignForm
 
 bp = Blueprint("caseload", __name__)
@@ -59,4 +60,6 @@ def patient(patient_id):
         instrument_codes=INSTRUMENT_CODES, weekdays=WEEKDAYS, labels=ALERT_LABELS,
         change_words=outcomes.CHANGE_WORDS, recovery_words=outcomes.RECOVERY_WORDS,
         sharing=measures.released_codes(patient_id),
+        patient_link=patient_links.current_patient_link(patient_id),
+        patient_link_url=patient_links.patient_link_url,
     )

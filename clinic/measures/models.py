@@ -64,6 +64,10 @@ class Invitation(db.Model):
     revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[object | None] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # The answers of the parts a patient finished, {code: [answers], "extras": {...}}, kept
+    # until the whole set is sent: never scored, never alerting, never shown to a clinician.
+    # Cleared when the link completes, is revoked, or the patient is discharged.
+    draft_answers: Mapped[dict | None] = mapped_column(sa.JSON)
 
     patient = relationship("Patient")
     responses = relationship("Response", back_populates="invitation")

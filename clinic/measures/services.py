@@ -30,6 +30,7 @@ from clinic.measures.scoring import InvalidAnswers, score
 from clinic.patients.models import Patient
 from clinic.patients.scope import require_item_access, visible_patient
 from clinic.patients.services import current_episode, episodes_of
+from clinic.portal import parts as part_rules
 
 # ``current_episode`` and ``episodes_of`` are the patients area's; callers of the timeline
 # reach them here, beside ``episode_histories``.
@@ -124,6 +125,7 @@ def revoke_invitation(actor, patient_id, invitation_id):
     invitation = invitation_of(actor, patient_id, invitation_id)
     if invitation.completed_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
+        invitation.draft_answers = None  # a stopped link keeps no half-finished answers
         record("invitation_revoke", actor=actor, obj=invitation, patient_id=patient_id)
     return invitation
 
@@ -437,6 +439,7 @@ def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
             stored.append(response)
             raised.extend(alerts)
         invitation.completed_at = now
+        invitation.draft_answers = None  # the answers now live in the responses
         db.session.flush()
     except IntegrityError as error:
         # Another request stored them first: the unique (invitation, instrument) said no.
@@ -447,6 +450,34 @@ def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
         responses=tuple(stored), alert_ids=tuple(alert.id for alert in raised),
         risk_flagged=any(alert.kind in RISK_ALERTS for alert in raised),
         clinic_id=patient.clinic_id)
+
+
+@write_transaction
+def save_link_part(invitation_id, code, answers, extras):
+    """Keep the answers of one finished part of a link until the whole set is sent.
+
+    The part is checked as the whole set will be (so the patient fixes it now), but nothing is
+    scored, stored as a response, or judged for alerts: that happens only in
+    :func:`submit_link_answers`, with every part.
+
+    :raises InvalidAnswersByInstrument: answers missing or invalid (nothing kept).
+    :raises LinkUnusable: the link expired or was revoked meanwhile.
+    :raises AlreadySubmitted: the link is already completed.
+    """
+    invitation = db.session.get(Invitation, invitation_id, with_for_update=True)
+    state = invitation.state(utcnow())
+    if state == "completed":
+        raise AlreadySubmitted("Your answers are already saved.")
+    if state != "open":
+        raise LinkUnusable(state)
+    if code not in invitation.instruments:
+        raise ServiceError("This questionnaire is not part of the link.")
+    score_all([code], {code: answers})  # validation only: the result is not kept
+    invitation.draft_answers = part_rules.with_part(invitation.draft_answers, code, answers,
+                                                    extras)
+    record("invitation_part_save", actor_kind="link", clinic_id=invitation.patient.clinic_id,
+           obj=invitation, patient_id=invitation.patient_id, instrument=code)
+    return invitation
 
 
 class InvalidAnswersByInstrument(ServiceError):

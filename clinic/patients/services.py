@@ -284,6 +284,7 @@ def _end_links(actor, patient, now):
         Invitation.revoked_at.is_(None), Invitation.expires_at > now).order_by(Invitation.id))
     for invitation in open_links:
         invitation.revoked_at = now
+        invitation.draft_answers = None
         record("invitation_revoke", actor=actor, obj=invitation, patient_id=patient.id,
                reason="discharge")
     live_programs = db.session.scalars(sa.select(Assignment).where(
@@ -295,6 +296,9 @@ def _end_links(actor, patient, now):
                                        reason="discharge", by_id=actor.id, detail={}))
         record("program_link_revoke", actor=actor, obj=assignment, patient_id=patient.id,
                reason="discharge")
+    from clinic.portal.services import end_on_discharge  # portal services import patients'
+
+    end_on_discharge(actor, patient, now)
 
 
 def candidates_for_care_team(patient):

@@ -119,6 +119,24 @@ def reactivate(patient_id):
                 "The patient is active again.")
 
 
+@bp.post("/patients/<dbid:patient_id>/link")
+def issue_link(patient_id):
+    """The patient's own link (no program): made, or made anew with the old one stopped."""
+    from clinic.portal.services import issue_patient_link  # portal imports patients' scope
+
+    return _act(patient_id, lambda: issue_patient_link(_me(), patient_id),
+                "The patient's link is ready; any earlier one no longer works.")
+
+
+@bp.post("/patients/<dbid:patient_id>/link/revoke")
+def revoke_link(patient_id):
+    """Stop the patient's own link."""
+    from clinic.portal.services import revoke_patient_link
+
+    return _act(patient_id, lambda: revoke_patient_link(_me(), patient_id),
+                "The patient's link no longer works.")
+
+
 @bp.post("/patients/<dbid:patient_id>/care-team")
 def add_member(patient_id):
     """Add a clinician to the care team."""

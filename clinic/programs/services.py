@@ -128,12 +128,19 @@ def assign_program(actor, patient_id, template_id, start_date, *, confirm_start=
             Assignment.patient_id == patient.id, Assignment.status != "completed")):
         raise ServiceError("The patient already has a program: complete it first.",
                            field="template_id")
-    link = tokens.mint_link(tokens.PROGRAM)
+    # The patient's own link becomes the program link: the address they keep stays the same.
+    from clinic.portal.services import hand_over_to_program  # it imports programs' models
+
+    handed = hand_over_to_program(actor, patient)
+    if handed is None:
+        minted = tokens.mint_link(tokens.PROGRAM)
+        handed = minted.salt, minted.token_hash
+    salt, token_hash = handed
     assignment = Assignment(
         patient_id=patient.id, template_id=template.id, template_version=template.version,
         name=template.name, snapshot=snapshot_of(template, actor.clinic_id), level_position=0,
-        start_date=start_date, status="active", assigned_by_id=actor.id, token_salt=link.salt,
-        token_hash=link.token_hash)
+        start_date=start_date, status="active", assigned_by_id=actor.id, token_salt=salt,
+        token_hash=token_hash)
     db.session.add(assignment)
     try:
         db.session.flush()

@@ -122,10 +122,16 @@ def make_link(page, codes=("PHQ-9", "GAD-7"), check=None):
 
 
 def answer_questionnaire(page, answers):
-    """Tick every answer (``{code: [values]}``) and send."""
-    for code, values in answers.items():
-        for number, value in enumerate(values, start=1):
+    """Tick every answer (``{code: [values]}``), one part (instrument) after the other: each
+    part but the last is kept with its button; the last is left for ``send_answers``."""
+    while True:
+        code = page.locator('input[name="part"]').input_value()
+        for number, value in enumerate(answers[code], start=1):
             page.locator(f'input[name="{code}:{number}"][value="{value}"]').check()
+        if page.get_by_role("button", name="Send my answers").count():
+            return
+        page.get_by_role("button", name="Keep these answers and go on").click()
+        expect(page.locator('input[name="part"]')).not_to_have_value(code)
 
 
 def send_answers(page):

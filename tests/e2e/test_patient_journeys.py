@@ -124,6 +124,13 @@ def test_questionnaire_can_be_completed_with_the_keyboard_alone(e2e, staff):
     # then Space chooses the focused option or the arrow keys move to and choose another.
     answers = {"PHQ-9": [*PHQ9_CALM, 1], "GAD-7": GAD7}  # PHQ-9 item 10 is optional
     for code, values in answers.items():
+        if code == "GAD-7":  # part 1 kept with its button; part 2 starts with a way back
+            page.keyboard.press("Tab")
+            assert _focused(page)["text"] == "Keep these answers and go on"
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("Part 2 of 2")).to_be_visible()
+            page.keyboard.press("Tab")
+            assert _focused(page)["text"] == "Back to part 1"
         for number, value in enumerate(values, start=1):
             name = f"{code}:{number}"
             page.keyboard.press("Tab")

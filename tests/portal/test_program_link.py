@@ -657,25 +657,30 @@ def test_a_revoked_link_says_so_with_410_and_stores_nothing(
     page = opened.get("/p/")  # the browser that had it open
     assert page.status_code == 410
     assert "This link is no longer active" in visible(page)
-    assert "Ask them for your current program link." in visible(page)
+    assert "ask your clinician for your current link." in visible(page)
     response, _ = submit(opened, {"path": "as_prescribed"}, page=form_before)
     assert response.status_code == 410
 
-    fresh = app.test_client()  # the link opened anew
+    fresh = app.test_client()  # the link opened anew: the calm page at once, no redirect
     first = fresh.get(f"/p/{program.token}")
-    assert first.status_code == 303
-    assert fresh.get("/p/").status_code == 410
+    assert first.status_code == 410
+    assert "This link is no longer active" in visible(first)
+    assert "Page not found" not in visible(first)
     assert sessions() == []
 
 
-def test_a_rotated_link_old_token_is_404_and_the_new_one_works(app, program, therapist):
+def test_a_rotated_links_old_token_gets_the_calm_page_and_the_new_one_works(
+        app, program, therapist):
     services.rotate_link(therapist, program.assignment_id)
     new_token = program_token(fresh(Assignment, program.assignment_id))
     assert new_token != program.token
 
-    old = app.test_client()
-    assert old.get(f"/p/{program.token}").status_code == 404
-    assert old.get("/p/").status_code == 404
+    old = app.test_client()  # the replaced link opened fresh: calm, never "Page not found"
+    replaced = old.get(f"/p/{program.token}")
+    assert replaced.status_code == 410
+    assert "This link is no longer active" in visible(replaced)
+    assert "replaced by a newer link" in visible(replaced)
+    assert old.get("/p/").status_code == 404  # nothing was remembered
 
     new_browser = app.test_client()
     assert open_link(new_browser, new_token).status_code == 200
@@ -707,22 +712,22 @@ def test_a_completed_programs_link_stops(app, opened, program, therapist):
     assert opened.get(f"/p/sessions/{logged.id}").status_code == 410
 
     fresh = app.test_client()
-    assert fresh.get(f"/p/{program.token}").status_code == 303
-    assert fresh.get("/p/").status_code == 410
+    finished = fresh.get(f"/p/{program.token}")
+    assert finished.status_code == 410 and "This program is finished" in visible(finished)
     assert len(sessions()) == 1
 
 
-def test_an_unknown_token_gets_the_generic_not_found_page(browser, program):
+def test_an_unknown_token_gets_the_same_calm_page_as_a_replaced_one(
+        app, browser, program, therapist):
     token = program.token
     unknown = ("A" if token[0] != "A" else "B") + token[1:]  # right shape, no such link
-    response = browser.get(f"/p/{unknown}")
-    assert response.status_code == 404
-    generic = browser.get("/p/no/such/page")
-    malformed = browser.get("/p/not-a-token")
-    assert (generic.status_code, malformed.status_code) == (404, 404)
-    assert text(response) == text(generic) == text(malformed)
-    for word in ("revoked", "no longer active", "finished", "program"):
-        assert word not in text(response).lower()
+    services.rotate_link(therapist, program.assignment_id)
+    pages = [browser.get(f"/p/{unknown}"), browser.get("/p/not-a-token"),
+             app.test_client().get(f"/p/{token}")]
+    assert [p.status_code for p in pages] == [410, 410, 410]
+    assert len({text(p) for p in pages}) == 1  # a guess learns nothing a replaced link would not
+    assert NAME not in text(pages[0]) and "program" not in text(pages[0]).lower()
+    assert browser.get("/p/no/such/page").status_code == 404
     assert browser.get("/p/").status_code == 404  # nothing was remembered
 
 
@@ -737,7 +742,7 @@ def test_without_an_opened_link_the_page_is_404(browser, program):
 @pytest.mark.parametrize("config_overrides", [{"RATELIMIT_PATIENT_LINKS": "3 per minute"}])
 def test_opening_program_links_is_rate_limited(browser, program):
     for n in range(3):  # guessing tokens counts as much as opening a real one
-        assert browser.get(f"/p/{'x' * 42}{n}").status_code == 404
+        assert browser.get(f"/p/{'x' * 42}{n}").status_code == 410
     limited = browser.get(f"/p/{program.token}")
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0

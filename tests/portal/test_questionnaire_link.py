@@ -28,6 +28,7 @@ REFERENCE = "ZQ-4242"
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 INVITATION = re.compile(r'name="invitation" value="(\d+)"')
+PART = re.compile(r'name="part" value="([^"]+)"')
 CHECKED = re.compile(r'<input type="radio" name="([^"]+)" value="([^"]+)"[^>]*\schecked')
 
 PHQ9_CALM = [1, 1, 1, 1, 1, 1, 1, 1, 0]  # total 8, mild, item 9 "Not at all"
@@ -47,7 +48,8 @@ def form_fields(page):
     """The hidden fields of the questionnaire form on ``page``."""
     text = page.get_data(as_text=True)
     return {"csrf_token": CSRF.search(text).group(1),
-            "invitation": INVITATION.search(text).group(1)}
+            "invitation": INVITATION.search(text).group(1),
+            "part": PART.search(text).group(1)}
 
 
 def submit(browser, page, fields):
@@ -163,31 +165,41 @@ def test_patient_pages_show_no_name_or_reference(browser, therapist, patient, li
     assert pages[-1].status_code == 422
     assert submit(browser, pages[0], answers("PHQ-9", PHQ9_RISK)).status_code == 303
     pages.append(browser.get("/q/done"))
-    pages.append(open_link(browser, token, "q"))  # "already done"
+    calm = [open_link(browser, token, "q")]  # "already done"
     revoked_id, revoked_token = make_link(therapist, patient.id)
     services.revoke_invitation(therapist, patient.id, revoked_id)
-    pages.append(open_link(browser, revoked_token, "q"))
-    assert [p.status_code for p in pages] == [200, 422, 200, 200, 410]
-    for page in pages:
+    calm.append(browser.get(f"/q/{revoked_token}"))
+    assert [p.status_code for p in pages + calm] == [200, 422, 200, 200, 410]
+    for page in pages + calm:
         body = text(page)
         assert NAME not in body
         assert REFERENCE not in body
-        assert "Riverside Clinic" in body  # the clinic's name is all that identifies anything
         assert page.headers["Cache-Control"] == "no-store"
+    for page in pages:
+        assert "Riverside Clinic" in text(page)  # the clinic's name is all that identifies
+    for page in calm:  # a link that asks nothing more shows no clinic either
+        assert "Riverside Clinic" not in text(page)
+        assert CRISIS not in text(page)
 
 
-def test_unknown_token_gets_the_generic_not_found_page(browser, link):
+def test_unknown_and_stopped_tokens_get_one_calm_page(browser, therapist, patient, link):
+    """A guessed token, a malformed one and a revoked link's token get the same calm page with
+    the same status: nothing tells a guesser which tokens ever existed."""
     _, token = link
     unknown = ("A" if token[0] != "A" else "B") + token[1:]  # right shape, no such link
-    response = browser.get(f"/q/{unknown}")
-    assert response.status_code == 404
-    generic = browser.get("/q/no/such/page")
-    assert generic.status_code == 404
-    malformed = browser.get("/q/not-a-token")
-    assert malformed.status_code == 404
-    assert text(response) == text(generic) == text(malformed)
-    for word in ("expired", "already", "no longer active", "questionnaire"):
-        assert word not in text(response).lower()
+    revoked_id, revoked_token = make_link(therapist, patient.id)
+    services.revoke_invitation(therapist, patient.id, revoked_id)
+    pages = [browser.get(f"/q/{unknown}"), browser.get("/q/not-a-token"),
+             browser.get(f"/q/{revoked_token}")]
+    assert [p.status_code for p in pages] == [410, 410, 410]
+    assert len({text(p) for p in pages}) == 1
+    body = text(pages[0])
+    assert "This link is no longer active" in body
+    assert "ask your clinician for your current link" in body
+    assert "Page not found" not in body and "Riverside" not in body
+    assert all(p.headers["Referrer-Policy"] == "no-referrer" for p in pages)
+    # Other addresses under /q/ are still the site's own not-found page.
+    assert browser.get("/q/no/such/page").status_code == 404
     # Nothing was remembered: the token-less page has no link to show.
     assert browser.get("/q/").status_code == 404
 
@@ -224,19 +236,89 @@ def test_complete_answers_are_stored_once_and_complete_the_link(browser, patient
         ("link", patient.id, invitation_id)]
 
 
-def test_a_link_with_two_questionnaires_stores_both_together(browser, therapist, patient):
+def test_a_link_with_two_questionnaires_asks_one_part_at_a_time(browser, app, therapist,
+                                                                 patient):
     invitation_id, token = make_link(therapist, patient.id, ("GAD-7", "PHQ-9"))
     page = open_link(browser, token, "q")
-    assert "Part 2 of 2" in text(page)
+    body = text(page)
+    assert "Part 1 of 2" in body and "Part 2 of 2" not in body
+    assert 'name="PHQ-9:1"' in body and 'name="GAD-7:1"' not in body
+    # The crisis notice comes before the first question, not only after sending.
+    assert body.index("not watched in real time") < body.index(CRISIS) < body.index(
+        'name="PHQ-9:1"')
+    assert CRISIS in body and "Keep these answers and go on" in body
+
+    # Part 1 with a risk answer: kept, never scored, never alerting, not a response.
+    kept = submit(browser, page, {**answers("PHQ-9", PHQ9_RISK), "PHQ-9:10": "2"})
+    assert (kept.status_code, kept.headers["Location"]) == (303, "/q/")
+    nothing_stored(patient.id, invitation_id)
+    assert fresh(Invitation, invitation_id).draft_answers == {
+        "PHQ-9": PHQ9_RISK, "extras": {"PHQ-9": {"10": 2}}}
+
+    # The patient stops here; the link opened again (another phone even) resumes at part 2.
+    other_phone = app.test_client()
+    part2 = open_link(other_phone, token, "q")
+    assert "Part 2 of 2" in text(part2) and 'name="GAD-7:1"' in text(part2)
+    assert "Send my answers" in text(part2) and CRISIS in text(part2)
+    # Going back shows part 1's answers as kept.
+    back = other_phone.get("/q/?part=1")
+    assert dict(CHECKED.findall(text(back)))["PHQ-9:9"] == "1"
+    assert other_phone.get("/q/?part=2").status_code == 200
+
+    # One GAD-7 answer missing: neither questionnaire is stored, the summary says which.
     gad7 = answers("GAD-7", [3, 3, 3, 3, 3, 3, 3])
-    # One GAD-7 answer missing: neither questionnaire is stored.
-    partial = submit(browser, page, {**answers("PHQ-9", PHQ9_CALM), **gad7, "GAD-7:7": ""})
+    partial = submit(other_phone, part2, {**gad7, "GAD-7:7": ""})
     assert partial.status_code == 422
+    assert 'href="#GAD-7-7"' in text(partial)
     nothing_stored(patient.id, invitation_id)
 
-    assert submit(browser, page, {**answers("PHQ-9", PHQ9_CALM), **gad7}).status_code == 303
+    done = submit(other_phone, part2, gad7)
+    assert (done.status_code, done.headers["Location"]) == (303, "/q/done")
     stored = {r.instrument_code: (r.total, r.band) for r in responses_of(patient.id)}
-    assert stored == {"PHQ-9": (8, "mild"), "GAD-7": (21, "severe")}
+    assert stored == {"PHQ-9": (17, "moderately severe"), "GAD-7": (21, "severe")}
+    # The risk alert fired when the complete set was sent, once.
+    assert [a.kind for a in alerts_of(patient.id)].count("risk_item") == 1
+    assert fresh(Invitation, invitation_id).draft_answers is None
+    assert CRISIS in text(other_phone.get("/q/done"))
+
+
+def test_kept_parts_are_audited_without_answers_and_dropped_on_revoke(
+        browser, therapist, patient):
+    invitation_id, token = make_link(therapist, patient.id, ("GAD-7", "PHQ-9"))
+    page = open_link(browser, token, "q")
+    assert submit(browser, page, answers("PHQ-9", PHQ9_CALM)).status_code == 303
+    db.session.commit()
+    [event] = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "invitation_part_save")).all()
+    assert (event.actor_kind, event.object_id, event.patient_id) == (
+        "link", invitation_id, patient.id)
+    assert "1" not in str(event.detail.get("answers", ""))  # the event names no answer
+    services.revoke_invitation(therapist, patient.id, invitation_id)
+    assert fresh(Invitation, invitation_id).draft_answers is None
+
+
+def test_a_kept_part_is_refused_once_the_link_stopped(browser, app, therapist, patient):
+    invitation_id, token = make_link(therapist, patient.id, ("GAD-7", "PHQ-9"))
+    page = open_link(browser, token, "q")
+    services.revoke_invitation(therapist, patient.id, invitation_id)
+    late = submit(browser, page, answers("PHQ-9", PHQ9_CALM))
+    assert late.status_code == 410 and "no longer active" in text(late)
+    assert fresh(Invitation, invitation_id).draft_answers is None
+
+
+def test_the_one_page_form_of_before_still_sends_the_whole_set(browser, therapist, patient):
+    """A page opened before parts existed posts every instrument at once: still accepted."""
+    invitation_id, token = make_link(therapist, patient.id, ("GAD-7", "PHQ-9"))
+    page = open_link(browser, token, "q")
+    fields = {k: v for k, v in form_fields(page).items() if k != "part"}
+    gad7 = answers("GAD-7", [3, 3, 3, 3, 3, 3, 3])
+    missing = browser.post("/q/", data={**fields, **answers("PHQ-9", PHQ9_CALM), **gad7,
+                                        "GAD-7:7": ""})
+    assert missing.status_code == 422
+    nothing_stored(patient.id, invitation_id)
+    sent = browser.post("/q/", data={**fields, **answers("PHQ-9", PHQ9_CALM), **gad7})
+    assert sent.status_code == 303
+    assert len(responses_of(patient.id)) == 2
 
 
 def test_a_missing_answer_shows_the_page_again_with_every_other_answer_kept(
@@ -426,7 +508,7 @@ def test_a_revoked_link_says_so_with_410_and_stores_nothing(
     invitation_id, token = link
     page = open_link(browser, token, "q")  # opened before the clinician stopped it
     services.revoke_invitation(therapist, patient.id, invitation_id)
-    again = open_link(browser, token, "q")
+    again = browser.get(f"/q/{token}")  # the calm page at once, as for any unknown token
     assert again.status_code == 410
     assert "This link is no longer active" in text(again)
     assert "This link has expired" not in text(again)
@@ -471,7 +553,7 @@ def test_a_forged_invitation_field_is_refused_with_409(browser, therapist, patie
 def test_opening_links_is_rate_limited(browser, link):
     _, token = link
     for n in range(3):  # guessing tokens counts as much as opening a real one
-        assert browser.get(f"/q/{'x' * 42}{n}").status_code == 404
+        assert browser.get(f"/q/{'x' * 42}{n}").status_code == 410
     limited = browser.get(f"/q/{token}")
     assert limited.status_code == 429
     assert "Retry-After" in limited.headers

@@ -441,8 +441,8 @@ def test_rotating_the_link_retires_the_old_one(client, clinician, world, assignm
                                              world["patient"].id, {})]
 
     stale = app.test_client().get(f"/p/{old}")
-    assert stale.status_code == 404  # unknown, as any made-up address
-    assert "Page not found" in unescaped(stale)
+    assert stale.status_code == 410  # the calm page, the same as for any made-up token
+    assert "This link is no longer active" in unescaped(stale)
     working = try_link(app.test_client(), new)
     assert working.status_code == 200
     assert "Home with weights" in unescaped(working)
@@ -479,8 +479,8 @@ def test_revoking_the_link_answers_a_calm_410(client, clinician, world, assignme
         assert response.status_code == 410
         body = unescaped(response)
         assert "This link is no longer active" in body
-        assert "Ask them for your current program link." in body
-        assert "Riverside" in body
+        assert "ask your clinician for your current link." in body
+        assert "Riverside" not in body  # a link that no longer works shows no clinic data
         assert "/login" not in body and "Log in" not in body  # the patient's calm layout
         assert "Home with weights" not in body
     # Nothing can be logged through it.

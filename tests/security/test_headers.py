@@ -135,8 +135,8 @@ def test_every_route_and_every_error_carries_the_security_headers(app, client, a
     errors = {
         "static file": (static, "static"),
         "404 unknown address": (therapist.get("/no/such/page"), None),
-        "404 unknown link": (anonymous.get("/q/" + "x" * 43), "portal.open_link"),
-        "404 unknown program link": (anonymous.get("/p/" + "x" * 43), "portal.open_program"),
+        "410 unknown link": (anonymous.get("/q/" + "x" * 43), "portal.open_link"),
+        "410 unknown program link": (anonymous.get("/p/" + "x" * 43), "portal.open_program"),
         "403 role": (therapist.get("/admin/users/"), None),
         "405 method": (therapist.get("/logout"), None),
         "400 CSRF": (therapist.post("/account/password", data={}), None),

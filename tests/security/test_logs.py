@@ -105,7 +105,7 @@ def test_the_main_journeys_log_no_phi_and_no_token(app, client, auth, logs):
     assert acknowledged.status_code == 303
 
     # Errors: unknown link, another patient's id, a form sent without its CSRF token.
-    assert app.test_client().get("/q/" + "z" * 43).status_code == 404
+    assert app.test_client().get("/q/" + "z" * 43).status_code == 410
     assert client.get(f"/patients/{patient_id + 10_000}").status_code == 404
     assert client.post(f"/patients/{patient_id}/edit", data=fields).status_code == 400
 

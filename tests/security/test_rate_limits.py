@@ -54,6 +54,12 @@ def _questionnaire(app, browser, world):
     return {"data": {"csrf_token": token, **hidden}}  # no answers: 422 each time
 
 
+def _start_questionnaire(app, browser, world):
+    browser.get(f"/p/{world.program_token}")
+    token, _ = portal_form(browser, "/p/")
+    return {"data": {"csrf_token": token}}  # nothing waiting: back to /p/ each time
+
+
 def _program(app, browser, world):
     browser.get(f"/p/{world.program_token}")
     token, _ = portal_form(browser, "/p/")
@@ -118,6 +124,7 @@ LIMITED = {
     "portal.open_program": ("GET", "/p/{world.program_token}", None),
     "portal.program": ("POST", "/p/", _program),
     "portal.edit_session": ("POST", "/p/sessions/{world.session_id}", _program),
+    "portal.start_questionnaire": ("POST", "/p/questionnaire", _start_questionnaire),
     "api_tokens.create_token": ("POST", "/api/v1/tokens", _api_token),
     "mfa.verify": ("POST", "/login/mfa", _mfa_verify),
     "mfa.login_setup": ("POST", "/login/mfa/setup", _mfa_login_setup),
