@@ -32,20 +32,32 @@ def world(app):
     patient = assignment.patient
     services_patient = PatientFactory(clinic=clinic, primary=tess, display_name="Quiet Person")
     add_to_care_team(tess, patient.id, colleague.id)
-    return {"clinic": clinic, "tess": tess, "colleague": colleague, "assignment": assignment,
-            "patient": patient, "quiet": services_patient}
+    return {
+        "clinic": clinic,
+        "tess": tess,
+        "colleague": colleague,
+        "assignment": assignment,
+        "patient": patient,
+        "quiet": services_patient,
+    }
 
 
 def sessions_table(body):
-    table = re.search(r'<table class="table compact sessions" id="sessions">(.*?)</table>\s*'
-                      r'(?:{%|</section>)', body, re.S)
+    table = re.search(
+        r'<table class="table compact sessions" id="sessions">(.*?)</table>\s*'
+        r"(?:{%|</section>)",
+        body,
+        re.S,
+    )
     assert table, "no sessions table"
     return table.group(1)
 
 
 def cells(row):
-    return {label: words_of(cell) for label, cell in
-            re.findall(r'<td data-label="([^"]+)"[^>]*>(.*?)</td>', row, re.S)}
+    return {
+        label: words_of(cell)
+        for label, cell in re.findall(r'<td data-label="([^"]+)"[^>]*>(.*?)</td>', row, re.S)
+    }
 
 
 def flag_on_dashboard(client, patient_id):
@@ -57,14 +69,35 @@ def flag_on_dashboard(client, patient_id):
 
 
 def test_the_sessions_table_shows_the_patients_words_escaped_and_opens_to_the_sets(
-        client, auth, world):
+    client, auth, world
+):
     a = world["assignment"]
-    SessionFactory(assignment=a, note=NOTE, pain=4, pain_where="left knee", mood_before=3,
-                   mood_after=6, rpe=7,
-                   sets={0: [{"reps": 8, "load_kg": None, "seconds": None},
-                             {"reps": 7, "load_kg": None, "seconds": None}]})
-    SessionFactory(assignment=a, status="skipped", skip_reason="low_mood", sets={}, rpe=None,
-                   mood_before=None, mood_after=None, pain=None, duration_minutes=None)
+    SessionFactory(
+        assignment=a,
+        note=NOTE,
+        pain=4,
+        pain_where="left knee",
+        mood_before=3,
+        mood_after=6,
+        rpe=7,
+        sets={
+            0: [
+                {"reps": 8, "load_kg": None, "seconds": None},
+                {"reps": 7, "load_kg": None, "seconds": None},
+            ]
+        },
+    )
+    SessionFactory(
+        assignment=a,
+        status="skipped",
+        skip_reason="low_mood",
+        sets={},
+        rpe=None,
+        mood_before=None,
+        mood_after=None,
+        pain=None,
+        duration_minutes=None,
+    )
     auth.login("tess@a.test")
     body = client.get(f"/programs/assignments/{a.id}").get_data(as_text=True)
     table = sessions_table(body)
@@ -76,8 +109,13 @@ def test_the_sessions_table_shows_the_patients_words_escaped_and_opens_to_the_se
     assert cells(skipped)["Status"] == "skipped: Low mood"
     assert cells(skipped)["Note"] == "none"
     assert {k: v for k, v in cells(done).items() if k not in ("Sets", "Date")} == {
-        "Status": "done", "Note": "“felt wobbly <b>after</b> the squats & dizzy”",
-        "Pain": "4/10 (left knee)", "Mood": "3 → 6", "RPE": "7", "By": "patient"}
+        "Status": "done",
+        "Note": "“felt wobbly <b>after</b> the squats & dizzy”",
+        "Pain": "4/10 (left knee)",
+        "Mood": "3 → 6",
+        "RPE": "7",
+        "By": "patient",
+    }
     details = re.search(r"<details><summary>(.*?)</summary>(.*?)</details>", done, re.S)
     assert details, "the session does not open to its sets"
     assert words_of(details.group(1)).startswith("2 sets")
@@ -87,7 +125,8 @@ def test_the_sessions_table_shows_the_patients_words_escaped_and_opens_to_the_se
 
 
 def test_a_note_or_pain_report_is_flagged_until_this_clinician_opens_the_program_page(
-        client, auth, world):
+    client, auth, world
+):
     a, patient = world["assignment"], world["patient"]
     auth.login("tess@a.test")
     assert flag_on_dashboard(client, patient.id) is None
