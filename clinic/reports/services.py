@@ -125,14 +125,15 @@ def _score(scored):
     return text
 
 
-def report_html(patient, period, *, generated_by, summary="", now=None):
+def report_html(patient, period, *, generated_by, summary="", now=None, include_notes=True):
     """The report's HTML: the same document whichever way it is exported."""
     tz = patient.clinic.zone
     now = now or utcnow()
     today = now.astimezone(tz).date()
     gathered = assemble.gather(patient, period, tz)
     data = assemble.summarise(gathered, period, tz, today=today, generated_at=now,
-                              generated_by=generated_by, summary=summary)
+                              generated_by=generated_by, summary=summary,
+                              include_notes=include_notes)
     outcome = episode_outcome_of(patient)
     return render_template("reports/report.html", r=data, outcome=outcome, day=day_label,
                            change_words=outcomes.CHANGE_WORDS,
@@ -141,19 +142,21 @@ def report_html(patient, period, *, generated_by, summary="", now=None):
                            score=_score, stylesheet_url=pdf.ASSET_ORIGIN + "static/css/report.css")
 
 
-def _report(patient, period, *, generated_by, summary):
+def _report(patient, period, *, generated_by, summary, include_notes=True):
     now = utcnow()
     body = pdf.render_pdf(report_html(patient, period, generated_by=generated_by,
-                                      summary=summary, now=now))
+                                      summary=summary, now=now, include_notes=include_notes))
     return Export(body, filename("report", patient.id, now.astimezone(patient.clinic.zone).date(),
                                  "pdf"), PDF)
 
 
-def export_report_pdf(actor, patient_id, *, start=None, end=None, summary=""):
+def export_report_pdf(actor, patient_id, *, start=None, end=None, summary="",
+                      include_notes=True):
     """The PDF progress report of a patient for a period (default: the current episode of care).
 
     ``start``/``end`` are dates (inclusive, the clinic's calendar); ``summary`` is the
-    clinician's optional free text. Returns an :class:`Export`.
+    clinician's optional free text; ``include_notes``: print the patient's session notes and
+    pain reports of the period (their own words). Returns an :class:`Export`.
 
     :raises NotFound: the patient is missing or outside ``actor``'s scope.
     :raises ServiceError: a bad period (``field`` "start" or "end") or summary ("summary").
@@ -161,10 +164,12 @@ def export_report_pdf(actor, patient_id, *, start=None, end=None, summary=""):
     patient = visible_patient(actor, patient_id)
     period = report_period(patient, start, end)
     summary = _check_summary(summary)
-    export = _report(patient, period, generated_by=actor.name, summary=summary)
+    export = _report(patient, period, generated_by=actor.name, summary=summary,
+                     include_notes=include_notes)
     _audit("report_export", export.body, actor=actor, clinic_id=patient.clinic_id,
            patient_id=patient.id, export_format="pdf", period_start=period.start.isoformat(),
-           period_end=period.end.isoformat(), summary_given=bool(summary))
+           period_end=period.end.isoformat(), summary_given=bool(summary),
+           session_notes=bool(include_notes))
     return export
 
 

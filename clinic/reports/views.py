@@ -51,7 +51,8 @@ def export_page(patient_id):
     """The export form: the period (default: the current episode of care) and a summary."""
     patient = visible_patient(_me(), patient_id)
     period = services.report_period(patient)
-    return _page(patient, ReportForm(data={"start": period.start, "end": period.end}))
+    return _page(patient, ReportForm(data={"start": period.start, "end": period.end,
+                                           "session_notes": True}))
 
 
 @bp.post("/patients/<dbid:patient_id>/reports/pdf")
@@ -63,7 +64,7 @@ def export_pdf(patient_id):
         try:
             return _download(services.export_report_pdf(
                 _me(), patient_id, start=form.start.data, end=form.end.data,
-                summary=form.summary.data or ""))
+                summary=form.summary.data or "", include_notes=form.session_notes.data))
         except ServiceError as error:
             error.show_on(form)
     return _page(visible_patient(_me(), patient_id), form, 422)
