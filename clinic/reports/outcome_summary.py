@@ -71,8 +71,11 @@ class Rate:
         """Whole percent rounded half up; None when withheld (or nothing to divide by)."""
         if self.withheld or self.denominator == 0:
             return None
-        return int((Decimal(100 * self.numerator) / self.denominator)
-                   .quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return int(
+            (Decimal(100 * self.numerator) / self.denominator).quantize(
+                Decimal(1), rounding=ROUND_HALF_UP
+            )
+        )
 
     @property
     def words(self) -> str:
@@ -80,8 +83,10 @@ class Rate:
         if self.denominator == 0:
             return "no episodes"
         if self.withheld:
-            return (f"withheld: {self.denominator} episode"
-                    f"{'' if self.denominator == 1 else 's'}, fewer than {MIN_EPISODES}")
+            return (
+                f"withheld: {self.denominator} episode"
+                f"{'' if self.denominator == 1 else 's'}, fewer than {MIN_EPISODES}"
+            )
         return f"{self.numerator} of {self.denominator} ({self.percent}%)"
 
 
@@ -126,7 +131,9 @@ def summarise_group(label: str, results: Iterable[EpisodeResult]) -> GroupSummar
     cases = [r for r in results if r.case_at_baseline]
     total = len(results)
     return GroupSummary(
-        label=label, episodes=total, cases=len(cases),
+        label=label,
+        episodes=total,
+        cases=len(cases),
         recovery=Rate(sum(1 for r in cases if r.recovered), len(cases)),
         reliable_improvement=Rate(sum(1 for r in results if r.reliable_improvement), total),
         reliable_recovery=Rate(sum(1 for r in results if r.reliable_recovery), total),
@@ -142,14 +149,16 @@ def _breakdown(results, key: Callable, order=None) -> tuple:
     return tuple(summarise_group(label, groups[label]) for label in labels)
 
 
-def outcome_summary(results: Iterable[EpisodeResult], overall_label="All finished episodes"
-                    ) -> OutcomeSummary:
+def outcome_summary(
+    results: Iterable[EpisodeResult], overall_label="All finished episodes"
+) -> OutcomeSummary:
     """The summary and its three breakdowns (clinician, program template, adherence band)."""
     results = list(results)
     return OutcomeSummary(
         overall=summarise_group(overall_label, results),
         by_clinician=_breakdown(results, lambda r: r.clinician),
         by_program=_breakdown(results, lambda r: r.program),
-        by_adherence=_breakdown(results, lambda r: adherence_band(r.adherence_percent),
-                                order=ADHERENCE_BANDS),
+        by_adherence=_breakdown(
+            results, lambda r: adherence_band(r.adherence_percent), order=ADHERENCE_BANDS
+        ),
     )

@@ -17,10 +17,12 @@ from clinic.reports.outcome_summary import (
 )
 
 
-def episode(case, recovered, improved, recovery, deteriorated, clinician="Ash", program="P",
-            adherence=None):
-    return EpisodeResult(case, recovered, improved, recovery, deteriorated, clinician, program,
-                         adherence)
+def episode(
+    case, recovered, improved, recovery, deteriorated, clinician="Ash", program="P", adherence=None
+):
+    return EpisodeResult(
+        case, recovered, improved, recovery, deteriorated, clinician, program, adherence
+    )
 
 
 # A: case, recovered, reliable improvement -> reliable recovery
@@ -70,9 +72,18 @@ def test_rates_round_half_up_and_empty_groups_say_so():
     assert Rate(1, 1).words == "withheld: 1 episode, fewer than 5"
 
 
-@pytest.mark.parametrize(("percent", "band"), [
-    (0, UNDER_50), (49, UNDER_50), (50, FROM_50_TO_79), (79, FROM_50_TO_79), (80, FROM_80),
-    (100, FROM_80), (None, NO_PROGRAM)])
+@pytest.mark.parametrize(
+    ("percent", "band"),
+    [
+        (0, UNDER_50),
+        (49, UNDER_50),
+        (50, FROM_50_TO_79),
+        (79, FROM_50_TO_79),
+        (80, FROM_80),
+        (100, FROM_80),
+        (None, NO_PROGRAM),
+    ],
+)
 def test_adherence_bands_at_their_edges(percent, band):
     assert adherence_band(percent) == band
 
@@ -81,11 +92,17 @@ def test_breakdowns_by_clinician_program_and_adherence_band():
     summary = outcome_summary(SIX, overall_label="Clinic")
     assert summary.overall.label == "Clinic" and summary.overall.episodes == 6
     assert [(g.label, g.episodes, g.cases) for g in summary.by_clinician] == [
-        ("Ash", 4, 2), ("Birch", 2, 2)]
+        ("Ash", 4, 2),
+        ("Birch", 2, 2),
+    ]
     assert [(g.label, g.episodes) for g in summary.by_program] == [("P", 3), ("Q", 3)]
     # Bands in their own order, empty ones left out: 90, 80 | 79, 50 | 49 | none.
     assert [(g.label, g.episodes) for g in summary.by_adherence] == [
-        (UNDER_50, 1), (FROM_50_TO_79, 2), (FROM_80, 2), (NO_PROGRAM, 1)]
+        (UNDER_50, 1),
+        (FROM_50_TO_79, 2),
+        (FROM_80, 2),
+        (NO_PROGRAM, 1),
+    ]
     by_band = {g.label: g for g in summary.by_adherence}
     assert by_band[FROM_80].recovery == Rate(2, 2)
     assert by_band[FROM_50_TO_79].reliable_deterioration == Rate(1, 2)
@@ -102,9 +119,17 @@ def test_the_chart_draws_no_bar_for_a_withheld_rate_and_escapes_labels():
 
     from clinic.charts import rate_bars_svg
 
-    svg = rate_bars_svg([("Ash & <Co>", [("Recovery", 60, "3 of 5 (60%)"),
-                                         ("Reliable improvement", None, "withheld")])],
-                        title="Rates", description="Bars", prefix="t")
+    svg = rate_bars_svg(
+        [
+            (
+                "Ash & <Co>",
+                [("Recovery", 60, "3 of 5 (60%)"), ("Reliable improvement", None, "withheld")],
+            )
+        ],
+        title="Rates",
+        description="Bars",
+        prefix="t",
+    )
     root = ElementTree.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
     bars = [r for r in root.iter(f"{ns}rect") if r.get("fill") != "#ffffff"]
