@@ -163,7 +163,7 @@ def test_the_page_the_pdf_and_the_clinic_csv_give_the_same_numbers(client, auth,
     body = page.get_data(as_text=True)
     assert "Descriptive, not causal." in body
     overall = page_table(body, "overall")
-    [(label, cells)] = overall.items()
+    [(_label, cells)] = overall.items()
     assert cells == ["7", "5", "3 of 5 (60%)", "4 of 7 (57%)", "2 of 7 (29%)", "1 of 7 (14%)"]
     by_clinician = page_table(body, "by_clinician")
     assert by_clinician["Robin Ash"][:2] == ["6", "4"]
