@@ -330,7 +330,7 @@ def _episode_programs(episodes):
     return result
 
 
-NOT_CAUSAL = ("Descriptive, not causal: no published anchor relates training dose or "
+NOT_CAUSAL = ("No published anchor relates training dose or "
               "adherence to these rates, so a difference between bands, programs or "
               "clinicians says nothing about what caused it (case mix, chance, who stays in "
               "treatment).")
