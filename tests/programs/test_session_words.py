@@ -30,7 +30,7 @@ def world(app):
     colleague = UserFactory(clinic=clinic, email="col@a.test", role=Role.THERAPIST)
     assignment = AssignmentFactory(actor=tess)
     patient = assignment.patient
-    services_patient = PatientFactory(clinic=clinic, primary=tess, display_name="Quiet Person")
+    quiet = PatientFactory(clinic=clinic, primary=tess, display_name="Quiet Person")
     add_to_care_team(tess, patient.id, colleague.id)
     return {
         "clinic": clinic,
@@ -38,7 +38,7 @@ def world(app):
         "colleague": colleague,
         "assignment": assignment,
         "patient": patient,
-        "quiet": services_patient,
+        "quiet": quiet,
     }
 
 
