@@ -331,3 +331,47 @@ def render_svg(g: ChartGeometry) -> str:
         out.append(_text(g.message, font_size=14, fill=MUTED))
     out.append("</svg>\n")
     return "\n".join(out)
+
+
+# Rate bars (the clinic outcome summary) ---------------------------------------------------
+
+RATE_FILLS = ("#1f4e79", "#2e7d32", "#5d4037", "#a3262a")  # each >= 4.5:1 against white
+
+
+def rate_bars_svg(groups, *, title, description, width=640, prefix="rates") -> str:
+    """Horizontal bars, one group of rates per row of a summary: ``groups`` is a list of
+    ``(label, [(rate name, percent or None, words)])``. A withheld rate (None) draws no bar,
+    only its words, so small numbers never turn into a picture. Meant to be inlined: ``prefix``
+    makes its ids unique on the page."""
+    name_width, value_room, bar_h, gap, head_h = 150.0, 190.0, 12.0, 4.0, 20.0
+    left = name_width + 8
+    plot_w = width - left - value_room
+    height = 8.0 + sum(head_h + len(rates) * (bar_h + gap) + 8 for _, rates in groups)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{_f(height)}" '
+        f'viewBox="0 0 {width} {_f(height)}" role="img" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" font-family="sans-serif" '
+        f'font-size="{FONT_SIZE}" fill="{INK}">',
+        _el("title", title, id=f"{prefix}-title"),
+        _el("desc", description, id=f"{prefix}-desc"),
+        _el("rect", x=0, y=0, width=width, height=height, fill="#ffffff"),
+    ]
+    y = 8.0
+    for label, rates in groups:
+        out.append(_el("text", label, x=4.0, y=y + 14, font_weight="bold"))
+        y += head_h
+        out.append(_el("line", x1=left, y1=y - 2, x2=left,
+                       y2=y + len(rates) * (bar_h + gap) - gap + 2, stroke=AXIS,
+                       stroke_width=1.0))
+        for index, (name, percent, words) in enumerate(rates):
+            out.append(_el("text", name, x=name_width, y=y + bar_h - 2, text_anchor="end"))
+            length = plot_w * percent / 100 if percent is not None else 0.0
+            if percent is not None:
+                out.append(_el("rect", x=left, y=y, width=max(length, 1.0), height=bar_h,
+                               fill=RATE_FILLS[index % len(RATE_FILLS)]))
+            out.append(_el("text", words, x=left + length + 6, y=y + bar_h - 2,
+                           fill=INK if percent is not None else MUTED))
+            y += bar_h + gap
+        y += 8
+    out.append("</svg>\n")
+    return "\n".join(out)

@@ -197,6 +197,10 @@ ACCESS = {
     "reports.export_fhir": "patient_not_trainer",
     "reports.clinic_page": "admin",
     "reports.export_clinic": "admin",
+    # The outcome summary: anyone of the clinic; the service limits the rows to their scope
+    # (an admin the clinic, anyone else their caseload: tests/reports/test_outcome_summary.py).
+    "reports.outcome_summary_page": "clinician",
+    "reports.export_outcome_summary": "clinician",
     # The help pages (the guide and the clinical and training references): any clinician.
     "help.index": "clinician",
     "help.page": "clinician",
@@ -629,7 +633,8 @@ def test_an_out_of_scope_program_is_indistinguishable_from_a_missing_one(app, cl
 
 # Clinician pages that show patient data without a patient in the URL: the caseload list, the
 # dashboard and the alert list. API modules whose GET endpoints read patient data.
-PATIENT_DATA_PAGES = ("caseload.dashboard", "alerts.index", "patients.index")
+PATIENT_DATA_PAGES = ("caseload.dashboard", "alerts.index", "patients.index",
+                      "reports.outcome_summary_page")
 # Access classes of the routes of one patient's records (an off-team clinician gets 404).
 PATIENT_SCOPED = ("patient", "patient_not_trainer")
 PATIENT_DATA_API = ("api_patients.", "api_measures.", "api_alerts.", "api_programs.",
@@ -664,7 +669,7 @@ def _audit_rows_of(user_id):
 def test_the_walk_covers_every_kind_of_patient_data_read():
     kinds = {kind for _, kind in PATIENT_DATA_READS}
     assert kinds == {"page", "api"}
-    assert len(PATIENT_DATA_READS) == 30, PATIENT_DATA_READS  # a new read route: count it
+    assert len(PATIENT_DATA_READS) == 31, PATIENT_DATA_READS  # a new read route: count it
 
 
 def test_every_patient_data_read_writes_one_read_row(app):

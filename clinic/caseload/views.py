@@ -19,6 +19,7 @@ from clinic.patients.forms import CareTeamAddForm, EmptyForm
 from clinic.patients.models import ACTIVE
 from clinic.portal import services as patient_links
 from clinic.programs.forms import AssignForm
+from clinic.programs.services import new_session_words
 
 bp = Blueprint("caseload", __name__)
 
@@ -33,7 +34,8 @@ def dashboard():
     page = db.paginate(patients.caseload(_me(), status=ACTIVE), page=page_arg(),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     html = render_template("caseload/dashboard.html", page=page,
-                           rows=dashboard_rows(page.items))
+                           rows=dashboard_rows(page.items),
+                           new_words=new_session_words(_me(), [p.id for p in page.items]))
     # After rendering: the audit's commit would otherwise expire the rows the page reads.
     record_read("dashboard_view", actor=_me(), count=len(page.items), page=page.page)
     return html

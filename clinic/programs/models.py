@@ -152,3 +152,21 @@ class SetLog(db.Model):
         sa.CheckConstraint("load_kg IS NULL OR (load_kg >= 0 AND load_kg <= 500)", name="load"),
         sa.CheckConstraint("seconds IS NULL OR seconds BETWEEN 0 AND 3600", name="seconds"),
     )
+
+
+class SessionsSeen(db.Model):
+    """When a clinician last opened a patient's session logs (the program page).
+
+    A note or a pain report logged after this moment is flagged on that clinician's dashboard:
+    the patient's words must not go unseen. One row per clinician and patient, moved forward
+    at each look; a read marker, not clinical data (the audit trail keeps each view).
+    """
+
+    __tablename__ = "sessions_seen"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id", ondelete="CASCADE"))
+    seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "patient_id"),)

@@ -11,6 +11,8 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
+import sqlalchemy.dialects.sqlite
 import sqlalchemy.orm
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +32,7 @@ from clinic.extensions import db
 from clinic.patients.models import ACTIVE, Patient
 from clinic.patients.scope import visible_patient
 from clinic.programs import adherence
-from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
+from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SessionsSeen, SetLog
 
 MAX_LOAD_KG = Decimal(limits.NUMBER_RANGE["load_kg"][1])
 
@@ -367,10 +369,67 @@ def new_submission_key():
 
 
 def sessions_of(assignment_id):
-    """Every logged session of a program, oldest first."""
-    return db.session.scalars(sa.select(SessionLog).where(SessionLog.assignment_id ==
-                                                          assignment_id)
-                              .order_by(SessionLog.performed_on, SessionLog.id)).all()
+    """Every logged session of a program, oldest first, with its sets and their exercises
+    (adherence counts the sets, the program page lists them): two more queries, not one per
+    session."""
+    return db.session.scalars(
+        sa.select(SessionLog).where(SessionLog.assignment_id == assignment_id)
+        .options(sa.orm.selectinload(SessionLog.sets).joinedload(SetLog.exercise))
+        .order_by(SessionLog.performed_on, SessionLog.id)).all()
+
+
+# What the patient wrote: read markers -----------------------------------------------------
+
+
+def _words_since(seen_at_column):
+    """SQL: a session with the patient's words (a note or a pain report) logged or changed
+    after ``seen_at_column`` (NULL: never looked)."""
+    changed = sa.func.coalesce(SessionLog.updated_at, SessionLog.created_at)
+    has_words = sa.or_(sa.func.length(sa.func.trim(sa.func.coalesce(SessionLog.note, ""))) > 0,
+                       SessionLog.pain > 0,
+                       sa.func.length(sa.func.coalesce(SessionLog.pain_where, "")) > 0)
+    return sa.and_(has_words, sa.or_(seen_at_column.is_(None), changed > seen_at_column))
+
+
+def new_session_words(user, patient_ids):
+    """{patient id: sessions with a note or pain report since ``user`` last opened that
+    patient's program page}, for a page of the dashboard in ONE statement whatever its size.
+
+    Sessions the user logged themselves are not news to them.
+    """
+    if not patient_ids:
+        return {}
+    seen = sa.orm.aliased(SessionsSeen)
+    query = (
+        sa.select(Assignment.patient_id, sa.func.count(SessionLog.id))
+        .join(SessionLog, SessionLog.assignment_id == Assignment.id)
+        .outerjoin(seen, sa.and_(seen.patient_id == Assignment.patient_id,
+                                 seen.user_id == user.id))
+        .where(Assignment.patient_id.in_(patient_ids), _words_since(seen.seen_at),
+               sa.or_(SessionLog.entered_by_id.is_(None), SessionLog.entered_by_id != user.id))
+        .group_by(Assignment.patient_id))
+    return dict(db.session.execute(query).all())
+
+
+def sessions_seen_at(user, patient_id):
+    """When ``user`` last opened this patient's sessions (None: never)."""
+    return db.session.scalar(sa.select(SessionsSeen.seen_at).where(
+        SessionsSeen.user_id == user.id, SessionsSeen.patient_id == patient_id))
+
+
+@write_transaction
+def mark_sessions_seen(user, patient_id, seen_at):
+    """Move ``user``'s read marker of the patient's sessions to ``seen_at`` (never back).
+
+    An upsert, so two tabs opening the page at once store one row.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = (sa.dialects.postgresql.insert if dialect == "postgresql"
+              else sa.dialects.sqlite.insert)(SessionsSeen).values(
+        user_id=user.id, patient_id=patient_id, seen_at=seen_at)
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=["user_id", "patient_id"], set_={"seen_at": seen_at},
+        where=SessionsSeen.seen_at < seen_at))
 
 
 def _set_rows(level, entry):

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from clinic.audit.services import covered_by_page_view, record_read
 from clinic.catalogue import rules
 from clinic.catalogue.services import templates_of
+from clinic.database import utcnow
 from clinic.errors import ServiceError
 from clinic.patients.forms import EmptyForm
 from clinic.patients.scope import visible_patient
@@ -58,10 +59,16 @@ def assignment(assignment_id):
     """A patient's program: link, level, adherence, sessions, suggestions, strength trend."""
     item = services.visible_assignment(_me(), assignment_id)
     record_read("assignment_view", actor=_me(), obj=item, patient_id=item.patient_id)
-    return _assignment_page(item)
+    looked_at = utcnow()
+    seen_before = services.sessions_seen_at(_me(), item.patient_id)
+    page = _assignment_page(item, seen_before=seen_before, flag_new=True)
+    # After rendering (the commit would expire what the page reads): the sessions shown are seen.
+    services.mark_sessions_seen(_me(), item.patient_id, looked_at)
+    return page
 
 
-def _assignment_page(item, status=200, *, equipment=None, hold_note=None, errors=None):
+def _assignment_page(item, status=200, *, equipment=None, hold_note=None, errors=None,
+                     seen_before=None, flag_new=False):
     url = services.program_link(item) if item.link_revoked_at is None else None
     qr = None
     if url:
@@ -82,7 +89,8 @@ def _assignment_page(item, status=200, *, equipment=None, hold_note=None, errors
         errors=errors or {},
         suggestions=progress_review.suggestions(item),
         readiness=progress_review.readiness(item, summary),
-        strength=progress_review.strength_rows(item), skip_labels=rules.SKIP_REASON_LABELS
+        strength=progress_review.strength_rows(item), skip_labels=rules.SKIP_REASON_LABELS,
+        seen_before=seen_before, flag_new=flag_new,
     ), status
 
 

@@ -253,6 +253,17 @@ class MoodSummary:
 
 
 @dataclass
+class SessionNote:
+    """One session's words for the report: its note and pain report, as the patient gave them."""
+
+    day: date
+    status: str
+    note: str
+    pain: int | None
+    pain_where: str
+
+
+@dataclass
 class ReportData:
     clinic_name: str
     patient_name: str
@@ -270,6 +281,8 @@ class ReportData:
     strength_charts: list = field(default_factory=list)
     mood: MoodSummary | None = None
     sessions_in_period: int = 0
+    # What the patient wrote about their sessions, oldest first; None: left out on request.
+    session_notes: list | None = None
 
     @property
     def has_data(self) -> bool:
@@ -277,7 +290,8 @@ class ReportData:
 
 
 def summarise(gathered: Gathered, period: Period, tz: ZoneInfo, *, today: date,
-              generated_at: datetime, generated_by: str, summary: str = "") -> ReportData:
+              generated_at: datetime, generated_by: str, summary: str = "",
+              include_notes: bool = True) -> ReportData:
     """Every figure of the report from the gathered rows; no query runs from here on."""
     patient = gathered.patient
     in_period = [s for s in gathered.sessions if period.contains(s.performed_on)]
@@ -298,7 +312,20 @@ def summarise(gathered: Gathered, period: Period, tz: ZoneInfo, *, today: date,
         mood=mood_summary(in_period),
     )
     data.strength_rows, data.strength_charts = strength_summary(in_period)
+    if include_notes:
+        data.session_notes = session_notes(in_period)
     return data
+
+
+def session_notes(sessions) -> list:
+    """The sessions of the period with a note or a pain report (pain above 0 or a place)."""
+    notes = []
+    for s in sessions:
+        note = (s.note or "").strip()
+        where = (s.pain_where or "").strip()
+        if note or (s.pain or 0) > 0 or where:
+            notes.append(SessionNote(s.performed_on, s.status, note, s.pain, where))
+    return notes
 
 
 def instrument_reports(responses, patient, period: Period, tz: ZoneInfo) -> list:

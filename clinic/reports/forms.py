@@ -1,7 +1,7 @@
 """The export form on a patient's reports page."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, TextAreaField
+from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import Optional
 
 from clinic import limits
@@ -18,3 +18,6 @@ class ReportForm(FlaskForm):
         validators=[Optional(), limits.length(
             "summary", message=f"Keep the summary to {MAX_SUMMARY} characters.")],
         description="Printed at the top of the report as you type it.")
+    session_notes = BooleanField(
+        "Include the patient's session notes and pain reports of the period",
+        description="Their own words, as they wrote them after each session.")

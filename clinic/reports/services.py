@@ -18,17 +18,20 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import selectinload
 
-from clinic import limits
+from clinic import charts, limits
 from clinic.audit.services import record
+from clinic.catalogue.models import ProgramTemplate
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.measures import outcomes
 from clinic.measures.services import current_episode, current_responses, episode_outcome_of
-from clinic.patients.models import ACTIVE, Patient
+from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Patient
 from clinic.patients.scope import require_item_access, visible_patient, visible_patients
+from clinic.programs import adherence
 from clinic.programs.models import Assignment, SessionLog, SetLog
-from clinic.reports import assemble, fhir, pdf, tables
+from clinic.programs.services import week_records
+from clinic.reports import assemble, fhir, outcome_summary, pdf, tables
 
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
@@ -125,14 +128,15 @@ def _score(scored):
     return text
 
 
-def report_html(patient, period, *, generated_by, summary="", now=None):
+def report_html(patient, period, *, generated_by, summary="", now=None, include_notes=True):
     """The report's HTML: the same document whichever way it is exported."""
     tz = patient.clinic.zone
     now = now or utcnow()
     today = now.astimezone(tz).date()
     gathered = assemble.gather(patient, period, tz)
     data = assemble.summarise(gathered, period, tz, today=today, generated_at=now,
-                              generated_by=generated_by, summary=summary)
+                              generated_by=generated_by, summary=summary,
+                              include_notes=include_notes)
     outcome = episode_outcome_of(patient)
     return render_template("reports/report.html", r=data, outcome=outcome, day=day_label,
                            change_words=outcomes.CHANGE_WORDS,
@@ -141,19 +145,21 @@ def report_html(patient, period, *, generated_by, summary="", now=None):
                            score=_score, stylesheet_url=pdf.ASSET_ORIGIN + "static/css/report.css")
 
 
-def _report(patient, period, *, generated_by, summary):
+def _report(patient, period, *, generated_by, summary, include_notes=True):
     now = utcnow()
     body = pdf.render_pdf(report_html(patient, period, generated_by=generated_by,
-                                      summary=summary, now=now))
+                                      summary=summary, now=now, include_notes=include_notes))
     return Export(body, filename("report", patient.id, now.astimezone(patient.clinic.zone).date(),
                                  "pdf"), PDF)
 
 
-def export_report_pdf(actor, patient_id, *, start=None, end=None, summary=""):
+def export_report_pdf(actor, patient_id, *, start=None, end=None, summary="",
+                      include_notes=True):
     """The PDF progress report of a patient for a period (default: the current episode of care).
 
     ``start``/``end`` are dates (inclusive, the clinic's calendar); ``summary`` is the
-    clinician's optional free text. Returns an :class:`Export`.
+    clinician's optional free text; ``include_notes``: print the patient's session notes and
+    pain reports of the period (their own words). Returns an :class:`Export`.
 
     :raises NotFound: the patient is missing or outside ``actor``'s scope.
     :raises ServiceError: a bad period (``field`` "start" or "end") or summary ("summary").
@@ -161,10 +167,12 @@ def export_report_pdf(actor, patient_id, *, start=None, end=None, summary=""):
     patient = visible_patient(actor, patient_id)
     period = report_period(patient, start, end)
     summary = _check_summary(summary)
-    export = _report(patient, period, generated_by=actor.name, summary=summary)
+    export = _report(patient, period, generated_by=actor.name, summary=summary,
+                     include_notes=include_notes)
     _audit("report_export", export.body, actor=actor, clinic_id=patient.clinic_id,
            patient_id=patient.id, export_format="pdf", period_start=period.start.isoformat(),
-           period_end=period.end.isoformat(), summary_given=bool(summary))
+           period_end=period.end.isoformat(), summary_given=bool(summary),
+           session_notes=bool(include_notes))
     return export
 
 
@@ -242,6 +250,134 @@ def export_clinic_csv(actor):
     _audit("clinic_outcomes_export", body, actor=actor, clinic_id=actor.clinic_id,
            patient_id=None, export_format="csv", patients=len(patients))
     return Export(body, f"liftclinic-outcomes-{today:%Y%m%d}.csv", CSV)
+
+
+# The clinic outcome summary -------------------------------------------------------------------
+
+
+def clinic_outcome_episodes(actor):
+    """The finished episodes the outcome summary counts, as ``outcome_summary.EpisodeResult``s.
+
+    Finished = the episode a discharge ended (the current episode of a discharged patient: the
+    same episodes as the clinic CSV's ``discharged`` rows), with at least two paired occasions;
+    each judged by ``episode_outcome_of``, the one source of every outcome surface. Scope: a
+    clinic admin every patient of the clinic, anyone else their caseload (care team), as every
+    patient list. The program is the latest one started on or before the episode's end;
+    adherence is over its complete weeks inside the episode (paused weeks left out).
+    """
+    patients = db.session.scalars(
+        visible_patients(actor).where(Patient.status == DISCHARGED)
+        .options(selectinload(Patient.care_team).joinedload(CareTeamMember.user))
+        .order_by(Patient.id)).all()
+    finished = []
+    for patient in patients:
+        outcome = episode_outcome_of(patient)
+        if outcome.end is not None and outcome.paired.computed:
+            finished.append((patient, outcome))
+    programs = _episode_programs([(p.id, o.start, o.end) for p, o in finished])
+    results = []
+    for patient, outcome in finished:
+        primary = patient.primary_clinician
+        program, percent = programs.get(patient.id, (outcome_summary.NO_PROGRAM_NAME, None))
+        results.append(outcome_summary.EpisodeResult(
+            case_at_baseline=bool(outcome.paired.case_at_baseline),
+            recovered=bool(outcome.paired.recovered),
+            reliable_improvement=bool(outcome.paired.reliable_improvement),
+            reliable_recovery=bool(outcome.paired.reliable_recovery),
+            reliable_deterioration=bool(outcome.paired.reliable_deterioration),
+            clinician=primary.name if primary is not None else "No primary clinician",
+            program=program, adherence_percent=percent))
+    return results
+
+
+def _episode_programs(episodes):
+    """{patient id: (template name, adherence % over the episode)} in three queries."""
+    ids = [patient_id for patient_id, _, _ in episodes]
+    if not ids:
+        return {}
+    assignments = {}
+    for assignment in db.session.scalars(
+            sa.select(Assignment).where(Assignment.patient_id.in_(ids))
+            .options(selectinload(Assignment.events))
+            .order_by(Assignment.start_date, Assignment.id)):
+        assignments.setdefault(assignment.patient_id, []).append(assignment)
+    names = dict(db.session.execute(sa.select(ProgramTemplate.id, ProgramTemplate.name).where(
+        ProgramTemplate.id.in_({a.template_id for group in assignments.values()
+                                for a in group if a.template_id is not None}))).all())
+    chosen = {}
+    for patient_id, start, end in episodes:
+        started = [a for a in assignments.get(patient_id, []) if a.start_date <= end]
+        if started:
+            chosen[patient_id] = (started[-1], start, end)
+    sessions = {}
+    if chosen:
+        for session in db.session.scalars(
+                sa.select(SessionLog).where(SessionLog.assignment_id.in_(
+                    [a.id for a, _, _ in chosen.values()]))
+                .options(selectinload(SessionLog.sets))
+                .order_by(SessionLog.performed_on, SessionLog.id)):
+            sessions.setdefault(session.assignment_id, []).append(session)
+    result = {}
+    for patient_id, (assignment, start, end) in chosen.items():
+        first_monday = start - timedelta(days=start.weekday())
+        weeks = [w for w in week_records(assignment, sessions.get(assignment.id, []), end,
+                                         assignment.patient.clinic.zone)
+                 if w.week_start >= first_monday]
+        complete = [w for w in weeks if w.week_start + timedelta(days=6) <= end] or weeks
+        rolling = (adherence.rolling_adherence(complete, len(complete)) if complete else None)
+        name = names.get(assignment.template_id, assignment.name)
+        result[patient_id] = (name, adherence.as_percent(rolling))
+    return result
+
+
+NOT_CAUSAL = ("No published anchor relates training dose or "
+              "adherence to these rates, so a difference between bands, programs or "
+              "clinicians says nothing about what caused it (case mix, chance, who stays in "
+              "treatment).")
+BREAKDOWNS = (("by_clinician", "By clinician (primary)"),
+              ("by_program", "By program template"),
+              ("by_adherence", "By adherence band (whole program, complete weeks)"))
+
+
+def outcome_summary_of(actor):
+    """The outcome summary of ``actor``'s scope (the clinic for an admin, else the caseload),
+    with a bar chart per section (inline SVG; the tables are its text equivalent). Reads only;
+    the caller audits the view or export."""
+    results = clinic_outcome_episodes(actor)
+    label = "All finished episodes of the clinic" if actor.is_admin else (
+        "All finished episodes of your caseload")
+    summary = outcome_summary.outcome_summary(results, overall_label=label)
+    sections = [("overall", "Overall", (summary.overall,))] + [
+        (code, title, getattr(summary, code)) for code, title in BREAKDOWNS]
+    charts_of = {code: charts.rate_bars_svg(
+        [(group.label, [(name, rate.percent, rate.words) for _, name, rate in group.rates()])
+         for group in groups],
+        title=f"Outcome rates: {title.lower()}",
+        description=("Bars show each rate as a percentage of its episodes; a withheld rate "
+                     "(fewer than 5 episodes) has no bar. The table gives every figure."),
+        prefix=f"rates-{code}") for code, title, groups in sections if groups}
+    return summary, sections, charts_of
+
+
+def _outcome_summary_html(actor, now):
+    summary, sections, charts_of = outcome_summary_of(actor)
+    tz = actor.clinic.zone
+    return render_template("reports/outcomes_pdf.html", summary=summary, sections=sections,
+                           charts=charts_of, not_causal=NOT_CAUSAL,
+                           min_episodes=outcome_summary.MIN_EPISODES, actor=actor,
+                           clinic_name=actor.clinic.name, generated=_stamp(now, tz),
+                           stylesheet_url=pdf.ASSET_ORIGIN + "static/css/report.css")
+
+
+def export_outcome_summary_pdf(actor):
+    """The outcome summary of ``actor``'s scope as a PDF for a service review; audited."""
+    now = utcnow()
+    body = pdf.render_pdf(_outcome_summary_html(actor, now))
+    _audit("outcome_summary_export", body, actor=actor, clinic_id=actor.clinic_id,
+           patient_id=None, export_format="pdf", scope="clinic" if actor.is_admin else
+           "caseload")
+    day = now.astimezone(actor.clinic.zone).date()
+    return Export(body, f"liftclinic-outcome-summary-{day:%Y%m%d}.pdf", PDF)
 
 
 # FHIR -----------------------------------------------------------------------------------------

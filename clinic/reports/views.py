@@ -17,6 +17,7 @@ from clinic.patients.forms import EmptyForm
 from clinic.patients.scope import visible_patient
 from clinic.reports import services
 from clinic.reports.forms import ReportForm
+from clinic.reports.outcome_summary import MIN_EPISODES
 
 bp = Blueprint("reports", __name__)
 
@@ -51,7 +52,8 @@ def export_page(patient_id):
     """The export form: the period (default: the current episode of care) and a summary."""
     patient = visible_patient(_me(), patient_id)
     period = services.report_period(patient)
-    return _page(patient, ReportForm(data={"start": period.start, "end": period.end}))
+    return _page(patient, ReportForm(data={"start": period.start, "end": period.end,
+                                           "session_notes": True}))
 
 
 @bp.post("/patients/<dbid:patient_id>/reports/pdf")
@@ -63,7 +65,7 @@ def export_pdf(patient_id):
         try:
             return _download(services.export_report_pdf(
                 _me(), patient_id, start=form.start.data, end=form.end.data,
-                summary=form.summary.data or ""))
+                summary=form.summary.data or "", include_notes=form.session_notes.data))
         except ServiceError as error:
             error.show_on(form)
     return _page(visible_patient(_me(), patient_id), form, 422)
@@ -103,3 +105,21 @@ def clinic_page():
 def export_clinic():
     """Download the clinic's pseudonymised outcomes (one row per patient and questionnaire)."""
     return _download(services.export_clinic_csv(_me()))
+
+
+@bp.get("/reports/outcomes")
+def outcome_summary_page():
+    """The clinic outcome summary (admins: the clinic; others: their caseload), on screen."""
+    summary, sections, charts_of = services.outcome_summary_of(_me())
+    html = render_template("reports/outcomes.html", summary=summary, sections=sections,
+                           charts=charts_of, not_causal=services.NOT_CAUSAL,
+                           min_episodes=MIN_EPISODES, button_form=EmptyForm())
+    record_read("outcome_summary_view", actor=_me(), episodes=summary.overall.episodes)
+    return html
+
+
+@bp.post("/reports/outcomes.pdf")
+@exports_limit
+def export_outcome_summary():
+    """Download the outcome summary as a PDF for a service review."""
+    return _download(services.export_outcome_summary_pdf(_me()))
