@@ -34,8 +34,8 @@ from clinic.errors import ServiceError
 from clinic.extensions import db, limiter
 from clinic.measures import services
 from clinic.measures.instruments import get_instrument
-from clinic.portal import progress as portal
 from clinic.portal import parts
+from clinic.portal import progress as portal
 from clinic.portal import services as patient_links
 from clinic.portal.models import PatientLink
 from clinic.programs import entry as session_entry

@@ -1,7 +1,7 @@
 """When a clinician last looked at a patient's session logs (the dashboard's "new notes" flag).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 
 Reviewed by hand.
 - ``sessions_seen`` (user, patient, seen_at), unique per user and patient: a read marker the
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
