@@ -5,7 +5,13 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from clinic.alerts.models import ACKNOWLEDGED, ALERT_LABELS, TRAINING_ALERT_KINDS, Alert
+from clinic.alerts.models import (
+    ACKNOWLEDGED,
+    ALERT_LABELS,
+    NOT_ON_TRACK,
+    TRAINING_ALERT_KINDS,
+    Alert,
+)
 from clinic.audit.services import record
 from clinic.auth.models import User
 from clinic.database import utcnow, write_transaction
@@ -63,6 +69,15 @@ def open_alert_counts(patient_ids):
         .where(Alert.patient_id.in_(patient_ids), Alert.acknowledged_at.is_(None))
         .group_by(Alert.patient_id)
     ).all())
+
+
+def open_not_on_track(patient_ids):
+    """The open not-on-track review prompts of a page of patients (one query), latest first:
+    the dashboard and the patient page mark them with the cut point and its source."""
+    return db.session.scalars(
+        sa.select(Alert).where(Alert.patient_id.in_(patient_ids), Alert.kind == NOT_ON_TRACK,
+                               Alert.acknowledged_at.is_(None))
+        .order_by(Alert.created_at.desc(), Alert.id.desc())).all()
 
 
 def alert_of(user, alert_id):
