@@ -23,8 +23,13 @@ from clinic.programs.models import Assignment, SessionLog
 
 NEED_LABELS = ("Risk alert", "Review", "Overdue", "")
 # The sorts a column header offers, each with the direction it starts in.
-SORTS = {"need": "asc", "name": "asc", "last_answer": "asc", "last_session": "asc",
-         "alerts": "desc"}
+SORTS = {
+    "need": "asc",
+    "name": "asc",
+    "last_answer": "asc",
+    "last_session": "asc",
+    "alerts": "desc",
+}
 DIRECTIONS = ("asc", "desc")
 
 
@@ -78,13 +83,22 @@ def parse_view(args, *, may_filter_by_clinician):
     direction = args.get("dir", SORTS[sort])
     direction = direction if direction in DIRECTIONS else SORTS[sort]
     clinician = (args.get("clinician") or "").strip()
-    clinician_id = (int(clinician) if may_filter_by_clinician and clinician.isascii()
-                    and clinician.isdigit() and 0 < int(clinician) < 2**31 else None)
-    return DashboardView(sort=sort, direction=direction,
-                         unanswered=args.get("unanswered") == "1",
-                         open_alerts=args.get("open_alerts") == "1",
-                         no_program=args.get("no_program") == "1",
-                         clinician_id=clinician_id)
+    clinician_id = (
+        int(clinician)
+        if may_filter_by_clinician
+        and clinician.isascii()
+        and clinician.isdigit()
+        and 0 < int(clinician) < 2**31
+        else None
+    )
+    return DashboardView(
+        sort=sort,
+        direction=direction,
+        unanswered=args.get("unanswered") == "1",
+        open_alerts=args.get("open_alerts") == "1",
+        no_program=args.get("no_program") == "1",
+        clinician_id=clinician_id,
+    )
 
 
 def week_start_utc(clinic, today=None):
@@ -95,8 +109,9 @@ def week_start_utc(clinic, today=None):
 
 
 def _open_alerts(kinds=None):
-    query = sa.select(sa.func.count(Alert.id)).where(Alert.patient_id == Patient.id,
-                                                     Alert.acknowledged_at.is_(None))
+    query = sa.select(sa.func.count(Alert.id)).where(
+        Alert.patient_id == Patient.id, Alert.acknowledged_at.is_(None)
+    )
     if kinds is not None:
         query = query.where(Alert.kind.in_(sorted(kinds)))
     return query.scalar_subquery()
@@ -104,26 +119,42 @@ def _open_alerts(kinds=None):
 
 def _figures(now):
     """{name: correlated SQL expression on ``Patient``}: what the order and the page read."""
-    last_answer = (sa.select(sa.func.max(Response.completed_at))
-                   .where(Response.patient_id == Patient.id).scalar_subquery())
-    last_session = (sa.select(sa.func.max(SessionLog.performed_on))
-                    .join(Assignment, Assignment.id == SessionLog.assignment_id)
-                    .where(Assignment.patient_id == Patient.id,
-                           SessionLog.status.in_(("done", "partial"))).scalar_subquery())
-    answered_since = sa.exists().where(Response.patient_id == Patient.id,
-                                       Response.completed_at >= Invitation.created_at)
-    overdue = sa.exists().where(Invitation.patient_id == Patient.id,
-                                Invitation.kind == "scheduled",
-                                Invitation.completed_at.is_(None),
-                                Invitation.revoked_at.is_(None),
-                                Invitation.expires_at <= now, ~answered_since)
+    last_answer = (
+        sa.select(sa.func.max(Response.completed_at))
+        .where(Response.patient_id == Patient.id)
+        .scalar_subquery()
+    )
+    last_session = (
+        sa.select(sa.func.max(SessionLog.performed_on))
+        .join(Assignment, Assignment.id == SessionLog.assignment_id)
+        .where(Assignment.patient_id == Patient.id, SessionLog.status.in_(("done", "partial")))
+        .scalar_subquery()
+    )
+    answered_since = sa.exists().where(
+        Response.patient_id == Invitation.patient_id, Response.completed_at >= Invitation.created_at
+    )
+    overdue = sa.exists().where(
+        Invitation.patient_id == Patient.id,
+        Invitation.kind == "scheduled",
+        Invitation.completed_at.is_(None),
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at <= now,
+        ~answered_since,
+    )
     risk, review = _open_alerts(RISK_ALERT_KINDS), _open_alerts(REVIEW_ALERT_KINDS)
     missed_sessions = _open_alerts({"missed_sessions"})
-    need = sa.case((risk > 0, 0), (review > 0, 1),
-                   (sa.or_(overdue, missed_sessions > 0), 2), else_=3)
-    return {"need": need, "risk": risk, "review": review, "all_open": _open_alerts(),
-            "overdue": sa.case((overdue, 1), else_=0), "last_answer": last_answer,
-            "last_session": last_session}
+    need = sa.case(
+        (risk > 0, 0), (review > 0, 1), (sa.or_(overdue, missed_sessions > 0), 2), else_=3
+    )
+    return {
+        "need": need,
+        "risk": risk,
+        "review": review,
+        "all_open": _open_alerts(),
+        "overdue": sa.case((overdue, 1), else_=0),
+        "last_answer": last_answer,
+        "last_session": last_session,
+    }
 
 
 def triage_select(base, view, clinic, now):
@@ -132,31 +163,42 @@ def triage_select(base, view, clinic, now):
     query = base.order_by(None)
     if view.unanswered:
         started = week_start_utc(clinic)
-        query = query.where(sa.or_(figures["last_answer"].is_(None),
-                                   figures["last_answer"] < started))
+        query = query.where(
+            sa.or_(figures["last_answer"].is_(None), figures["last_answer"] < started)
+        )
     if view.open_alerts:
         query = query.where(figures["all_open"] > 0)
     if view.no_program:
-        query = query.where(~sa.exists().where(Assignment.patient_id == Patient.id,
-                                               Assignment.status != "completed"))
+        query = query.where(
+            ~sa.exists().where(
+                Assignment.patient_id == Patient.id, Assignment.status != "completed"
+            )
+        )
     if view.clinician_id:
-        query = query.where(sa.exists().where(CareTeamMember.patient_id == Patient.id,
-                                              CareTeamMember.user_id == view.clinician_id))
+        query = query.where(
+            sa.exists().where(
+                CareTeamMember.patient_id == Patient.id, CareTeamMember.user_id == view.clinician_id
+            )
+        )
     name = sa.func.lower(Patient.display_name)
     ascending = view.direction == "asc"
     if view.sort == "name":
         keys = [name.asc() if ascending else name.desc()]
     elif view.sort == "alerts":
-        keys = [figures["all_open"].desc() if not ascending else figures["all_open"].asc(),
-                figures["need"]]
+        keys = [
+            figures["all_open"].desc() if not ascending else figures["all_open"].asc(),
+            figures["need"],
+        ]
     elif view.sort in ("last_answer", "last_session"):
         # Never answered (or never trained) is the stalest: first when oldest come first.
         column = figures[view.sort]
         keys = [column.asc().nulls_first() if ascending else column.desc().nulls_last()]
     else:
         need = figures["need"]
-        keys = [need.asc() if ascending else need.desc(),
-                figures["last_answer"].asc().nulls_first()]
+        keys = [
+            need.asc() if ascending else need.desc(),
+            figures["last_answer"].asc().nulls_first(),
+        ]
     return query.order_by(*keys, name, Patient.id)
 
 
@@ -183,23 +225,34 @@ def triage_figures(patient_ids, now):
     names = ("need", "risk", "review", "all_open", "overdue", "last_answer", "last_session")
     found = {}
     for row in db.session.execute(
-            sa.select(Patient.id, *(figures[n].label(n) for n in names))
-            .where(Patient.id.in_(patient_ids))):
+        sa.select(Patient.id, *(figures[n].label(n) for n in names)).where(
+            Patient.id.in_(patient_ids)
+        )
+    ):
         values = dict(zip(("id", *names), row, strict=True))
         last_answer = values["last_answer"]
         if last_answer is not None and last_answer.tzinfo is None:  # SQLite reads it naive
             last_answer = last_answer.replace(tzinfo=UTC)
         found[values["id"]] = TriageFigures(
-            need=values["need"], risk=values["risk"], review=values["review"],
+            need=values["need"],
+            risk=values["risk"],
+            review=values["review"],
             other=values["all_open"] - values["risk"] - values["review"],
-            overdue=bool(values["overdue"]), last_answer=last_answer,
-            last_session=values["last_session"])
+            overdue=bool(values["overdue"]),
+            last_answer=last_answer,
+            last_session=values["last_session"],
+        )
     return found
 
 
 def clinicians_of(clinic_id):
     """Who an admin can filter the dashboard by: the clinic's active clinicians."""
     return db.session.scalars(
-        sa.select(User).where(User.clinic_id == clinic_id, User.active.is_(True),
-                              User.role.in_((Role.THERAPIST, Role.TRAINER, Role.ADMIN)))
-        .order_by(sa.func.lower(User.name), User.id)).all()
+        sa.select(User)
+        .where(
+            User.clinic_id == clinic_id,
+            User.active.is_(True),
+            User.role.in_((Role.THERAPIST, Role.TRAINER, Role.ADMIN)),
+        )
+        .order_by(sa.func.lower(User.name), User.id)
+    ).all()
