@@ -2,11 +2,12 @@
 timeline: raised by the PHQ-9 that decides its window, whatever the order the forms came in,
 re-judged on correction, and what the inbox, the dashboard and the patient page then say."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from factories import PatientFactory, UserFactory
-from helpers import audit_events, rows
+from factories import InvitationFactory, PatientFactory, UserFactory, link_token
+from helpers import answers, audit_events, open_link, rows, words_of
 
 from clinic.alerts.models import Alert
 from clinic.measures import services
@@ -22,9 +23,13 @@ def answers_for(total):
     return values
 
 
+THERAPIST = "ontrack@clinic.test"
+MARKER = "Not on track: review the plan"
+
+
 @pytest.fixture
 def world(app):
-    therapist = UserFactory()
+    therapist = UserFactory(email=THERAPIST)
     start = therapist.clinic.today() - timedelta(days=START_BACK)
     patient = PatientFactory(clinic=therapist.clinic, primary=therapist, episode_start=start)
     return therapist, patient, start
@@ -152,3 +157,93 @@ def test_gad7_has_no_such_rule(world):
         moment = datetime.combine(start + timedelta(days=day), time(12), tzinfo=UTC)
         services.record_clinician_response(therapist, patient.id, "GAD-7", [3] * 7, moment)
     assert prompts(patient) == []
+
+
+# What the pages say ----------------------------------------------------------------------------
+
+
+def pages(client, patient):
+    """(dashboard Need cell, patient page prompt, inbox rows) as a clinician reads them."""
+    dashboard = client.get("/").get_data(as_text=True)
+    need = re.search(r'<td data-label="Need">(.*?)</td>', dashboard, re.S)
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    prompt = re.search(r'<div class="on-track-prompt" id="not-on-track">(.*?)</div>', page,
+                       re.S)
+    inbox = client.get("/alerts").get_data(as_text=True)
+    tbody = re.search(r"<tbody>(.*?)</tbody>", inbox, re.S)
+    alerts = [words_of(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>",
+                                                  tbody.group(1) if tbody else "", re.S)]
+    return (words_of(need.group(1)) if need else None,
+            words_of(prompt.group(1)) if prompt else None, alerts)
+
+
+def test_the_pages_say_the_cut_point_and_its_source(world, client, auth):
+    enter(world, 0, 22)
+    enter(world, 29, 18)
+    auth.login(THERAPIST)
+    need, prompt, inbox = pages(client, world[1])
+    assert need == ("Review Not on track: review the plan PHQ-9 18, week-4 cut point 17 "
+                    "(Schueller et al. 2015)")
+    assert prompt.startswith("Not on track: review the plan. PHQ-9 18 in week 4 of this "
+                             "episode is at or above 17, the published cut point for week 4 "
+                             "(Schueller et al. 2015, General Hospital Psychiatry")
+    assert "failing" not in (need + prompt).lower()
+    [row] = inbox
+    assert "Not on track: review the plan (PHQ-9 18, week-4 cut point 17, " \
+           "Schueller et al. 2015)" in row
+    assert "Risk" not in row.split()  # a review prompt, not a risk alert
+
+
+def test_shuffled_then_corrected_the_pages_follow(world, client, auth):
+    """Week 5 at 18 (prompt), a late week-4 form (no change), a week-5 correction to 12
+    (closed), then a week-9 form at 14 (a new prompt for week 9)."""
+    therapist, patient, _ = world
+    enter(world, 0, 22)
+    week5 = enter(world, 36, 18)
+    enter(world, 29, 20)
+    auth.login(THERAPIST)
+    need, prompt, inbox = pages(client, patient)
+    assert "PHQ-9 18, week-4 cut point 17" in need and "PHQ-9 18 in week 5" in prompt
+    assert len(inbox) == 1
+    services.correct_response(therapist, patient.id, week5.id, answers_for(12),
+                              reason="Item 2 misread")
+    need, prompt, inbox = pages(client, patient)
+    assert need == "—" and prompt is None and inbox == []
+    history = client.get("/alerts?show=all").get_data(as_text=True)
+    assert "resolved by correction" in history
+    enter(world, 64, 14)
+    need, prompt, inbox = pages(client, patient)
+    assert "PHQ-9 14, week-9 cut point 13" in need and "week 9 of this episode" in prompt
+    assert len(inbox) == 1
+
+
+def test_acknowledged_like_any_alert_the_marker_goes(world, client, auth):
+    enter(world, 0, 22)
+    enter(world, 29, 18)
+    (alert,) = prompts(world[1])
+    auth.login(THERAPIST)
+    detail = client.get(f"/alerts/{alert.id}").get_data(as_text=True)
+    assert "at or above 17, the published cut point for week 4" in detail
+    assert "the patient never sees it" in detail
+    done = auth.post(f"/alerts/{alert.id}", {"note": "Plan reviewed: behavioural activation"})
+    assert done.status_code == 303
+    need, prompt, inbox = pages(client, world[1])
+    assert need == "—" and prompt is None and inbox == []
+    assert audit_events("alert_acknowledge")
+
+
+def test_a_link_answer_raises_it_and_the_patient_never_sees_it(world, app):
+    therapist, patient, _ = world
+    enter(world, START_BACK - 29, 22)  # the baseline 29 days ago: today is week 4
+    invitation = InvitationFactory(actor=therapist, patient=patient.id)
+    phone = app.test_client()
+    page = open_link(phone, link_token(invitation), "q")
+    fields = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
+                                      page.get_data(as_text=True)).group(1),
+              "invitation": str(invitation.id)}
+    assert phone.post("/q/", data={**fields, **answers("PHQ-9", answers_for(18))}
+                      ).status_code == 303
+    done = phone.get("/q/done").get_data(as_text=True).lower()
+    assert "track" not in done and "review" not in done and "cut point" not in done
+    (alert,) = prompts(patient)
+    assert alert.detail["week"] == 4 and alert.detail["total"] == 18
