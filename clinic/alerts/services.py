@@ -7,9 +7,9 @@ from flask import current_app
 
 from clinic.alerts.models import (
     ACKNOWLEDGED,
-    ALERT_LABELS,
     ALERT_KIND_GROUPS,
     ALERT_KINDS,
+    ALERT_LABELS,
     NOT_ON_TRACK,
     RISK_ALERT_KINDS,
     TRAINING_ALERT_KINDS,

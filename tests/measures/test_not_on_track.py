@@ -167,14 +167,18 @@ def pages(client, patient):
     dashboard = client.get("/").get_data(as_text=True)
     need = re.search(r'<td data-label="Need">(.*?)</td>', dashboard, re.S)
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    prompt = re.search(r'<div class="on-track-prompt" id="not-on-track">(.*?)</div>', page,
-                       re.S)
+    prompt = re.search(r'<div class="on-track-prompt" id="not-on-track">(.*?)</div>', page, re.S)
     inbox = client.get("/alerts").get_data(as_text=True)
     tbody = re.search(r"<tbody>(.*?)</tbody>", inbox, re.S)
-    alerts = [words_of(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>",
-                                                  tbody.group(1) if tbody else "", re.S)]
-    return (words_of(need.group(1)) if need else None,
-            words_of(prompt.group(1)) if prompt else None, alerts)
+    alerts = [
+        words_of(row)
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", tbody.group(1) if tbody else "", re.S)
+    ]
+    return (
+        words_of(need.group(1)) if need else None,
+        words_of(prompt.group(1)) if prompt else None,
+        alerts,
+    )
 
 
 def test_the_pages_say_the_cut_point_and_its_source(world, client, auth):
@@ -182,15 +186,20 @@ def test_the_pages_say_the_cut_point_and_its_source(world, client, auth):
     enter(world, 29, 18)
     auth.login(THERAPIST)
     need, prompt, inbox = pages(client, world[1])
-    assert need == ("Review Not on track: review the plan PHQ-9 18, week-4 cut point 17 "
-                    "(Schueller et al. 2015)")
-    assert prompt.startswith("Not on track: review the plan. PHQ-9 18 in week 4 of this "
-                             "episode is at or above 17, the published cut point for week 4 "
-                             "(Schueller et al. 2015, General Hospital Psychiatry")
+    assert need == (
+        "Review Not on track: review the plan PHQ-9 18, week-4 cut point 17 (Schueller et al. 2015)"
+    )
+    assert prompt.startswith(
+        "Not on track: review the plan. PHQ-9 18 in week 4 of this "
+        "episode is at or above 17, the published cut point for week 4 "
+        "(Schueller et al. 2015, General Hospital Psychiatry"
+    )
     assert "failing" not in (need + prompt).lower()
     [row] = inbox
-    assert "Not on track: review the plan (PHQ-9 18, week-4 cut point 17, " \
-           "Schueller et al. 2015)" in row
+    assert (
+        "Not on track: review the plan (PHQ-9 18, week-4 cut point 17, "
+        "Schueller et al. 2015)" in row
+    )
     assert "Risk" not in row.split()  # a review prompt, not a risk alert
 
 
@@ -205,8 +214,9 @@ def test_shuffled_then_corrected_the_pages_follow(world, client, auth):
     need, prompt, inbox = pages(client, patient)
     assert "PHQ-9 18, week-4 cut point 17" in need and "PHQ-9 18 in week 5" in prompt
     assert len(inbox) == 1
-    services.correct_response(therapist, patient.id, week5.id, answers_for(12),
-                              reason="Item 2 misread")
+    services.correct_response(
+        therapist, patient.id, week5.id, answers_for(12), reason="Item 2 misread"
+    )
     need, prompt, inbox = pages(client, patient)
     assert need == "—" and prompt is None and inbox == []
     history = client.get("/alerts?show=all").get_data(as_text=True)
@@ -238,11 +248,15 @@ def test_a_link_answer_raises_it_and_the_patient_never_sees_it(world, app):
     invitation = InvitationFactory(actor=therapist, patient=patient.id)
     phone = app.test_client()
     page = open_link(phone, link_token(invitation), "q")
-    fields = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
-                                      page.get_data(as_text=True)).group(1),
-              "invitation": str(invitation.id)}
-    assert phone.post("/q/", data={**fields, **answers("PHQ-9", answers_for(18))}
-                      ).status_code == 303
+    fields = {
+        "csrf_token": re.search(
+            r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)
+        ).group(1),
+        "invitation": str(invitation.id),
+    }
+    assert (
+        phone.post("/q/", data={**fields, **answers("PHQ-9", answers_for(18))}).status_code == 303
+    )
     done = phone.get("/q/done").get_data(as_text=True).lower()
     assert "track" not in done and "review" not in done and "cut point" not in done
     (alert,) = prompts(patient)
