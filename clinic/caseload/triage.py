@@ -31,6 +31,13 @@ SORTS = {
     "alerts": "desc",
 }
 DIRECTIONS = ("asc", "desc")
+SORT_LABELS = {
+    "need": "Need",
+    "name": "Patient (A to Z)",
+    "last_answer": "Last answer (oldest first)",
+    "last_session": "Last session (oldest first)",
+    "alerts": "Open alerts (most first)",
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,9 @@ def parse_view(args, *, may_filter_by_clinician):
     (a stale bookmark still opens the dashboard). ``clinician`` is an admin's filter only."""
     sort = args.get("sort", "need")
     sort = sort if sort in SORTS else "need"
-    direction = args.get("dir", SORTS[sort])
+    direction = args.get("dir") or SORTS[sort]
+    if direction == "reversed":  # the form's "Order" choice: the other way from the usual
+        direction = "desc" if SORTS[sort] == "asc" else "asc"
     direction = direction if direction in DIRECTIONS else SORTS[sort]
     clinician = (args.get("clinician") or "").strip()
     clinician_id = (

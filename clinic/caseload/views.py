@@ -39,7 +39,8 @@ def dashboard():
                        error_out=False)
     html = render_template("caseload/dashboard.html", page=page, view=view,
                            rows=dashboard_rows(page.items),
-                           clinicians=triage.clinicians_of(me.clinic_id) if me.is_admin else [])
+                           clinicians=triage.clinicians_of(me.clinic_id) if me.is_admin else [],
+                           sort_labels=triage.SORT_LABELS)
     # After rendering: the audit's commit would otherwise expire the rows the page reads.
     record_read("dashboard_view", actor=me, count=len(page.items), page=page.page,
                 **view.args())
