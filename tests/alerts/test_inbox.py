@@ -68,7 +68,7 @@ def listed(body):
 
 
 def test_risk_alerts_come_first_and_stand_apart(client, auth, inbox):
-    patient, ids, _ = inbox
+    patient, _, _ = inbox
     auth.login(THERAPIST)
     body = client.get("/alerts").get_data(as_text=True)
     shown = listed(body)
