@@ -146,11 +146,18 @@ def table(body):
         return []
     shown = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", tbody.group(1), re.S):
+        lines = re.findall(
+            r'<div class="(?:need-line|last-seen)" data-label="([^"]+)">(.*?)</div>', row, re.S
+        )
         cells = {
             label: words_of(cell)
             for label, cell in re.findall(r'<td data-label="([^"]+)">(.*?)</td>', row, re.S)
         }
-        name = re.search(r'<a href="/patients/\d+">(.*?)</a>', row).group(1)
+        # The need line, and "Last answer: ..." / "Last session: ..." without their label.
+        cells.update(
+            {label: words_of(cell).removeprefix(f"{label}:").strip() for label, cell in lines}
+        )
+        name = re.search(r'<a class="patient-name" href="/patients/\d+">(.*?)</a>', row).group(1)
         shown.append((name, cells))
     return shown
 
@@ -217,10 +224,10 @@ def test_need_orders_risk_then_review_then_overdue_then_the_rest(
         REVIEW_MARKER,
         "Overdue",
         "Overdue",
-        "—",
-        "—",
-        "—",
-        "—",
+        "",
+        "",
+        "",
+        "",
     ]
     # The rest: never answered first (the stalest), then oldest answer first.
     assert [name for name, _ in shown[6:]] == [

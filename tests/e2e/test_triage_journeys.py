@@ -86,7 +86,7 @@ def shoot(e2e, page, name, **kwargs):
 
 
 def names(page):
-    return page.locator("table.dashboard tbody tr td[data-label=Patient] a").all_inner_texts()
+    return page.locator("table.dashboard tbody tr a.patient-name").all_inner_texts()
 
 
 def test_triage_dashboard_sorts_filters_and_the_inbox_acknowledges_several(e2e, staff):
@@ -97,7 +97,7 @@ def test_triage_dashboard_sorts_filters_and_the_inbox_acknowledges_several(e2e, 
     # In order of need: risk, then the review prompt, then missed sessions, then the rest.
     assert names(page) == ["Avery Stone", "Blake Moss", "Casey Reed", "Emery Fox", "Drew Lane"]
     first = page.locator("table.dashboard tbody tr").first
-    expect(first.locator("td[data-label=Need]")).to_have_text("Risk alert")
+    expect(first.locator("[data-label=Need]")).to_have_text("Risk alert")
     review = page.locator("table.dashboard tbody tr").nth(1)
     expect(review).to_contain_text("Not on track: review the plan")
     expect(review).to_contain_text("week-4 cut point 17 (Schueller et al. 2015)")

@@ -165,7 +165,7 @@ def test_gad7_has_no_such_rule(world):
 def pages(client, patient):
     """(dashboard Need cell, patient page prompt, inbox rows) as a clinician reads them."""
     dashboard = client.get("/").get_data(as_text=True)
-    need = re.search(r'<td data-label="Need">(.*?)</td>', dashboard, re.S)
+    need = re.search(r'<div class="need-line" data-label="Need">(.*?)</div>', dashboard, re.S)
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     prompt = re.search(r'<div class="on-track-prompt" id="not-on-track">(.*?)</div>', page, re.S)
     inbox = client.get("/alerts").get_data(as_text=True)
@@ -218,7 +218,7 @@ def test_shuffled_then_corrected_the_pages_follow(world, client, auth):
         therapist, patient.id, week5.id, answers_for(12), reason="Item 2 misread"
     )
     need, prompt, inbox = pages(client, patient)
-    assert need == "—" and prompt is None and inbox == []
+    assert need == "" and prompt is None and inbox == []
     history = client.get("/alerts?show=all").get_data(as_text=True)
     assert "resolved by correction" in history
     enter(world, 64, 14)
@@ -238,7 +238,7 @@ def test_acknowledged_like_any_alert_the_marker_goes(world, client, auth):
     done = auth.post(f"/alerts/{alert.id}", {"note": "Plan reviewed: behavioural activation"})
     assert done.status_code == 303
     need, prompt, inbox = pages(client, world[1])
-    assert need == "—" and prompt is None and inbox == []
+    assert need == "" and prompt is None and inbox == []
     assert audit_events("alert_acknowledge")
 
 
