@@ -19,3 +19,17 @@ def clinic_time(moment, with_time=True):
     clinic = getattr(current_user, "clinic", None)
     return format_in_zone(moment, clinic.zone if clinic is not None else UTC,
                           with_time=with_time)
+
+
+def days_ago(day, today):
+    """``today``, ``yesterday``, ``3 days ago`` (both calendar dates on the clinic's calendar);
+    a date after ``today`` (a clock a little ahead) reads as today."""
+    days = (today - day).days
+    if days <= 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def relative_day(moment, zone, today):
+    """How long ago an aware ``moment`` was, counted in days of the clinic's calendar."""
+    return days_ago(moment.astimezone(zone).date(), today)

@@ -56,6 +56,7 @@ PAIRS = [
     ("TargetForm", "TargetIn", {"sets": "sets", "reps_min": "reps_min",
                                 "reps_max": "reps_max", "reason": "reason"}),
     ("AcknowledgeForm", "AcknowledgeIn", {"note": "note"}),
+    ("BulkAcknowledgeForm", "AcknowledgeIn", {"note": "note"}),
     ("ScheduleForm", "ScheduleIn", {"starts_on": "starts_on", "ends_on": "ends_on"}),
     ("ResponseMetaForm", "CorrectionIn", {"completed_on": "completed_at", "reason": "reason"}),
     ("ResponseMetaForm", "ResponseIn", {"completed_on": "completed_at"}),

@@ -92,6 +92,9 @@ ACCESS = {
     # An alert is seen by whoever may see its patient; the world's is a risk alert, which a
     # clinical trainer sees (with "tell the therapist") but does not acknowledge.
     "alerts.detail": {"GET": "patient", "POST": "patient_not_trainer"},
+    # Acknowledging several: the page of any clinician; each ticked alert is checked on its own
+    # (tests/alerts/test_inbox.py: a foreign id is a 404, a trainer's risk alert a 403).
+    "alerts.acknowledge_many": "clinician",
     # Programs: the exercise library and the template list are clinic-wide pages of any
     # clinician; one template or clinic exercise is the clinic's (another clinic gets 404);
     # assignments are the patient's, scoped like every patient record.

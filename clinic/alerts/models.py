@@ -20,7 +20,13 @@ ALERT_KINDS = (
     "pain_reported",
     "high_rpe",
     "low_mood_skips",
+    "not_on_track",
 )
+NOT_ON_TRACK = "not_on_track"
+# Someone may be at risk: first in the inbox and on the dashboard, and set apart.
+RISK_ALERT_KINDS = frozenset({"risk_item", "risk_item_unanswered"})
+# Symptoms moving the wrong way: a review of the plan (after risk, before the rest).
+REVIEW_ALERT_KINDS = frozenset({"reliable_deterioration", NOT_ON_TRACK})
 # Alerts raised by training logs: a clinical trainer on the care team may acknowledge these.
 # The others (risk items, symptom change, missed questionnaires) are the therapist's: a trainer
 # sees that they are open and is told to tell the therapist (minimum necessary).
@@ -36,6 +42,14 @@ ALERT_LABELS = {
     "pain_reported": "Pain reported in a session",
     "high_rpe": "Very hard sessions twice in a row",
     "low_mood_skips": "Three sessions skipped for low mood",
+    "not_on_track": "Not on track: review the plan",
+}
+# The inbox's filter, in the order of need.
+ALERT_KIND_GROUPS = {
+    "risk": ("Risk", RISK_ALERT_KINDS),
+    "review": ("Deterioration and not on track", REVIEW_ALERT_KINDS),
+    "other": ("Missed weeks and training",
+              frozenset(ALERT_KINDS) - RISK_ALERT_KINDS - REVIEW_ALERT_KINDS),
 }
 
 
@@ -43,8 +57,12 @@ ALERT_LABELS = {
 # whom it left the inbox), so every "open alerts" query stays ``acknowledged_at IS NULL``.
 ACKNOWLEDGED = "acknowledged"
 RESOLVED_BY_CORRECTION = "resolved_by_correction"
-RESOLUTIONS = (ACKNOWLEDGED, RESOLVED_BY_CORRECTION)
-RESOLUTION_LABELS = {ACKNOWLEDGED: "Acknowledged", RESOLVED_BY_CORRECTION: "Resolved by correction"}
+# A not-on-track prompt whose window a later-dated PHQ-9 judged on track (or that a form
+# entered late left without a decider): closed by the system when no clinician acted.
+RESOLVED_BY_LATER_ANSWER = "resolved_by_later_answer"
+RESOLUTIONS = (ACKNOWLEDGED, RESOLVED_BY_CORRECTION, RESOLVED_BY_LATER_ANSWER)
+RESOLUTION_LABELS = {ACKNOWLEDGED: "Acknowledged", RESOLVED_BY_CORRECTION: "Resolved by correction",
+                     RESOLVED_BY_LATER_ANSWER: "Resolved by a later answer"}
 
 
 class Alert(db.Model):
@@ -105,3 +123,11 @@ class Alert(db.Model):
         self.resolution = RESOLVED_BY_CORRECTION
         self.resolved_by_response_id = correction.id
         self.note = f"Resolved by correction: {reason}"
+
+    def resolve_by_later_answer(self, actor, now, response_id):
+        """Close a not-on-track prompt: its window's latest PHQ-9 is now under the cut point."""
+        self.acknowledged_at = now
+        self.acknowledged_by_id = getattr(actor, "id", None)
+        self.resolution = RESOLVED_BY_LATER_ANSWER
+        self.resolved_by_response_id = response_id
+        self.note = "Resolved by a later answer: the window's latest PHQ-9 is under the cut point."

@@ -5,7 +5,16 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from clinic.alerts.models import ACKNOWLEDGED, ALERT_LABELS, TRAINING_ALERT_KINDS, Alert
+from clinic.alerts.models import (
+    ACKNOWLEDGED,
+    ALERT_KIND_GROUPS,
+    ALERT_KINDS,
+    ALERT_LABELS,
+    NOT_ON_TRACK,
+    RISK_ALERT_KINDS,
+    TRAINING_ALERT_KINDS,
+    Alert,
+)
 from clinic.audit.services import record
 from clinic.auth.models import User
 from clinic.database import utcnow, write_transaction
@@ -38,15 +47,31 @@ def alerts_of(*, response=None, session_log=None):
     return db.session.scalars(query).all()
 
 
-def alerts_query(user, *, open_only=True, patient_id=None):
-    """Alerts of the patients ``user`` may see, newest first."""
+def alerts_query(user, *, open_only=True, patient_id=None, kinds=None, risk_first=False):
+    """Alerts of the patients ``user`` may see, newest first (``risk_first``: risk alerts
+    before all others, the inbox's triage order); ``kinds`` narrows to those kinds."""
     visible = visible_patients(user).with_only_columns(Patient.id)
     query = sa.select(Alert).where(Alert.patient_id.in_(visible))
     if open_only:
         query = query.where(Alert.acknowledged_at.is_(None))
     if patient_id is not None:
         query = query.where(Alert.patient_id == patient_id)
-    return query.order_by(Alert.created_at.desc(), Alert.id.desc())
+    if kinds is not None:
+        query = query.where(Alert.kind.in_(sorted(kinds)))
+    order = [Alert.created_at.desc(), Alert.id.desc()]
+    if risk_first:
+        order.insert(0, sa.case((Alert.kind.in_(sorted(RISK_ALERT_KINDS)), 0), else_=1))
+    return query.order_by(*order)
+
+
+def kinds_of_filter(name):
+    """The alert kinds the inbox's ``kind`` filter names (a group or one kind), or None for
+    every kind (absent or unknown: a stale bookmark still opens the inbox)."""
+    if name in ALERT_KIND_GROUPS:
+        return ALERT_KIND_GROUPS[name][1]
+    if name in ALERT_KINDS:
+        return frozenset({name})
+    return None
 
 
 def open_alert_count(user):
@@ -63,6 +88,15 @@ def open_alert_counts(patient_ids):
         .where(Alert.patient_id.in_(patient_ids), Alert.acknowledged_at.is_(None))
         .group_by(Alert.patient_id)
     ).all())
+
+
+def open_not_on_track(patient_ids):
+    """The open not-on-track review prompts of a page of patients (one query), latest first:
+    the dashboard and the patient page mark them with the cut point and its source."""
+    return db.session.scalars(
+        sa.select(Alert).where(Alert.patient_id.in_(patient_ids), Alert.kind == NOT_ON_TRACK,
+                               Alert.acknowledged_at.is_(None))
+        .order_by(Alert.created_at.desc(), Alert.id.desc())).all()
 
 
 def alert_of(user, alert_id):
@@ -106,19 +140,55 @@ def acknowledgeable_alert(user, alert_id):
 @write_transaction
 def acknowledge_alert(actor, alert_id, note):
     """A clinician has looked and acted: the alert leaves the inbox but stays in history."""
-    alert = acknowledgeable_alert(actor, alert_id)
+    return _acknowledge(actor, acknowledgeable_alert(actor, alert_id), _note(note), utcnow())
+
+
+def _note(note):
     note = (note or "").strip()
     if not note:
         raise ServiceError("Write a short note on what you did.", field="note")
+    return note
+
+
+def _acknowledge(actor, alert, note, now, **detail):
     if alert.acknowledged_at is not None:
         raise ServiceError("This alert was already acknowledged.")
-    alert.acknowledged_at = utcnow()
+    alert.acknowledged_at = now
     alert.acknowledged_by_id = actor.id
     alert.note = note
     alert.resolution = ACKNOWLEDGED
     record("alert_acknowledge", actor=actor, obj=alert, patient_id=alert.patient_id,
-           kind=alert.kind)
+           kind=alert.kind, **detail)
     return alert
+
+
+MAX_BULK_ACKNOWLEDGE = 100
+
+
+@write_transaction
+def acknowledge_alerts(actor, alert_ids, note):
+    """Several alerts acknowledged with one note, each checked and audited on its own: all of
+    them or none (one out of scope, not the actor's to acknowledge, or already closed refuses
+    the lot, and the transaction writes nothing).
+
+    :raises NotFound: an alert is missing or out of scope.
+    :raises NotAllowed: a clinical trainer and a symptom or risk alert.
+    :raises ServiceError: no alert chosen, too many, no note, or one already acknowledged.
+    """
+    alert_ids = list(dict.fromkeys(alert_ids))  # a repeated id counts once
+    if not alert_ids:
+        raise ServiceError("Choose the alerts to acknowledge.", field="alert_id")
+    if len(alert_ids) > MAX_BULK_ACKNOWLEDGE:
+        raise ServiceError(f"Acknowledge at most {MAX_BULK_ACKNOWLEDGE} alerts at once.",
+                           field="alert_id")
+    note = _note(note)
+    alerts = [acknowledgeable_alert(actor, alert_id) for alert_id in alert_ids]
+    closed = [alert for alert in alerts if not alert.is_open]
+    if closed:
+        raise ServiceError(f"{len(closed)} of the chosen alerts had already been acknowledged: "
+                           "nothing was changed. Choose again.", field="alert_id")
+    now = utcnow()
+    return [_acknowledge(actor, alert, note, now, bulk=len(alerts)) for alert in alerts]
 
 
 def notify_alert(alert_id):

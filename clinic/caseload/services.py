@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, defer, selectinload
 
 from clinic.alerts.models import Alert
-from clinic.alerts.services import alerts_query, open_alert_counts
+from clinic.alerts.services import alerts_query, open_alert_counts, open_not_on_track
+from clinic.caseload.triage import TriageFigures, triage_figures
 from clinic.catalogue import services as catalogue
 from clinic.database import utcnow
 from clinic.extensions import db
@@ -23,6 +24,7 @@ from clinic.patients.scope import can_manage
 from clinic.patients.services import current_episode, episodes_by_patient
 from clinic.programs import services as programs
 from clinic.programs.services import rolling_adherence_for
+from clinic.timefmt import days_ago, relative_day
 
 ALERTS_ON_PATIENT_PAGE = 20
 
@@ -44,14 +46,18 @@ class PatientRow:
     has_program: bool = False
     open_links: int = 0
     overdue_links: int = 0
+    triage: TriageFigures = field(default_factory=TriageFigures)
+    last_answer_text: str = ""  # "3 days ago" on the clinic's calendar
+    last_session_text: str = ""
+    not_on_track: object = None  # the open not-on-track review prompt, if any
 
 
 def dashboard_rows(patients):
     """One row per patient: scheduled instruments' latest score, change, alerts, due links.
 
     A fixed number of queries for any number of patients (schedules, current responses, alert
-    counts, invitations, programs with their events and sessions), which a test checks by
-    counting statements for 5 and for 50 patients.
+    counts, invitations, programs with their events and sessions, the triage figures), which
+    tests check by counting statements for 5, 50 and 500 patients.
     """
     ids = [p.id for p in patients]
     rows = {p.id: PatientRow(p) for p in patients}
@@ -70,6 +76,8 @@ def dashboard_rows(patients):
 
     for patient_id, count in open_alert_counts(ids).items():
         rows[patient_id].open_alerts = count
+    for alert in open_not_on_track(ids):  # latest first: the latest window's prompt shows
+        rows[alert.patient_id].not_on_track = rows[alert.patient_id].not_on_track or alert
 
     if patients:
         today = patients[0].clinic.today()
@@ -78,6 +86,15 @@ def dashboard_rows(patients):
             rows[patient_id].adherence_percent = percent
 
     now = utcnow()
+    clinic = patients[0].clinic
+    today = clinic.today()
+    for patient_id, figures in triage_figures(ids, now).items():
+        row = rows[patient_id]
+        row.triage = figures
+        if figures.last_answer is not None:
+            row.last_answer_text = relative_day(figures.last_answer, clinic.zone, today)
+        if figures.last_session is not None:
+            row.last_session_text = days_ago(figures.last_session, today)
     for invitation in db.session.scalars(
         sa.select(Invitation).where(Invitation.patient_id.in_(ids),
                                     Invitation.completed_at.is_(None),
@@ -178,6 +195,7 @@ class PatientOverview:
     can_manage: bool  # discharge, reactivate and care-team changes
     care_team_candidates: list  # clinicians who could join the care team
     alerts: list  # the latest, open and acknowledged
+    not_on_track: object  # the open not-on-track review prompt (the latest), if any
     summaries: list  # per instrument: history (charts and tables)
     outcome: object  # the current episode's outcome (clinic.measures.outcomes), as everywhere
     episode: object  # the current episode of care (start, end)
@@ -219,6 +237,7 @@ def patient_overview(actor, patient_id):
         can_manage=can_manage(actor, patient),
         care_team_candidates=patients.candidates_for_care_team(patient),
         alerts=alerts,
+        not_on_track=next(iter(open_not_on_track([patient.id])), None),
         summaries=measures.summaries(patient, responses, episodes),
         outcome=measures.episode_outcome_of(patient),
         episode=current_episode(patient, episodes),

@@ -1,12 +1,14 @@
 """The dashboard and the patient overview page."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic.alerts.models import ALERT_LABELS
 from clinic.audit.services import record_read
+from clinic.caseload import triage
 from clinic.caseload.services import dashboard_rows, patient_overview
+from clinic.database import utcnow
 from clinic.extensions import db
 from clinic.inputs import page_arg
 from clinic.measures import outcomes
@@ -30,14 +32,22 @@ def _me():
 
 @bp.get("/")
 def dashboard():
-    """My active patients at a glance: latest scores, change, alerts, due questionnaires."""
-    page = db.paginate(patients.caseload(_me(), status=ACTIVE), page=page_arg(),
-                       per_page=current_app.config["PER_PAGE"], error_out=False)
-    html = render_template("caseload/dashboard.html", page=page,
+    """My active patients in order of need (risk, review, overdue, the rest), sortable and
+    filterable from the query string: latest scores, last answer and session, alerts."""
+    me = _me()
+    view = triage.parse_view(request.args, may_filter_by_clinician=me.is_admin)
+    query = triage.triage_select(patients.caseload(me, status=ACTIVE), view, me.clinic,
+                                 utcnow())
+    page = db.paginate(query, page=page_arg(), per_page=current_app.config["PER_PAGE"],
+                       error_out=False)
+    html = render_template("caseload/dashboard.html", page=page, view=view,
                            rows=dashboard_rows(page.items),
-                           new_words=new_session_words(_me(), [p.id for p in page.items]))
+                           clinicians=triage.clinicians_of(me.clinic_id) if me.is_admin else [],
+                           sort_labels=triage.SORT_LABELS,
+                           new_words=new_session_words(me, [p.id for p in page.items]))
     # After rendering: the audit's commit would otherwise expire the rows the page reads.
-    record_read("dashboard_view", actor=_me(), count=len(page.items), page=page.page)
+    record_read("dashboard_view", actor=me, count=len(page.items), page=page.page,
+                **view.args())
     return html
 
 

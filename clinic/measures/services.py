@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from clinic import limits, tokens
-from clinic.alerts.models import Alert
+from clinic.alerts.models import NOT_ON_TRACK, Alert
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import covered_by_page_view, record
 from clinic.auth.models import Clinic
@@ -21,7 +21,7 @@ from clinic.database import child_of_patient, utcnow, write_transaction
 from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
 from clinic.measures import episodes as timeline
-from clinic.measures import outcomes
+from clinic.measures import on_track, outcomes
 from clinic.measures import schedule as schedule_rules
 from clinic.measures.change import change_between
 from clinic.measures.instruments import INSTRUMENT_CODES, get_instrument
@@ -331,6 +331,88 @@ def _raise_alerts(patient, instrument, response):
     raised = [raise_alert(patient, kind, response=response, **detail)
               for kind, detail in _judged_alerts(patient, instrument, response).items()]
     db.session.flush()
+    if instrument.code == ON_TRACK_CODE:
+        episode = timeline.episode_of_day(episodes_of(patient),
+                                          timeline.clinical_date(response, patient.clinic.zone))
+        raised += settle_not_on_track(None, patient, episode)
+    return raised
+
+
+ON_TRACK_CODE = "PHQ-9"  # the only instrument with published not-on-track cut points
+
+
+def _phq9_history(patient, episode):
+    """(day, total, response id) of the episode's current PHQ-9s, in the clinical order."""
+    first, _ = _episode_ends(patient, ON_TRACK_CODE, episode)
+    if first is None:
+        return []
+    zone = patient.clinic.zone
+    newer = aliased(Response)
+    query = sa.select(Response.completed_at, Response.total, Response.id).where(
+        Response.patient_id == patient.id, Response.instrument_code == ON_TRACK_CODE,
+        Response.completed_at >= datetime.combine(episode.start, time(0), tzinfo=zone),
+        ~sa.exists().where(newer.supersedes_id == Response.id))
+    if episode.end is not None:
+        after = datetime.combine(episode.end + timedelta(days=1), time(0), tzinfo=zone)
+        query = query.where(Response.completed_at < after)
+    rows = db.session.execute(query.order_by(Response.completed_at, Response.total,
+                                             Response.id)).all()
+    return [(completed_at.astimezone(zone).date(), total, response_id)
+            for completed_at, total, response_id in rows]
+
+
+def settle_not_on_track(actor, patient, episode, *, correction=None, reason=None):
+    """Bring the episode's not-on-track review prompts in line with its PHQ-9 history.
+
+    Each window (weeks 4-5, 9-10, 14-15) is judged on its latest-dated PHQ-9
+    (``clinic.measures.on_track``), whatever the order the forms came in: one prompt per window
+    and episode. A window judged not on track gets a prompt on its deciding response: an open
+    one raised by another response of the window moves to it (audited); one already
+    acknowledged is not raised again (the plan was reviewed for that window). An open prompt
+    whose window is now on track, or empty, closes: resolved by ``correction`` when a
+    correction decided it, else by the later answer. Returns the prompts raised anew.
+    """
+    if episode is None:
+        return []
+    judged = on_track.verdicts(_phq9_history(patient, episode))
+    prompts = {}
+    for alert in db.session.scalars(sa.select(Alert).where(
+            Alert.patient_id == patient.id, Alert.kind == NOT_ON_TRACK).order_by(Alert.id)):
+        if alert.detail.get("episode_id") == episode.id:
+            prompts.setdefault(alert.detail.get("week"), []).append(alert)
+    raised, now = [], utcnow()
+    for week in sorted(set(judged) | set(prompts)):
+        verdict, existing = judged.get(week), prompts.get(week, [])
+        open_ones = [alert for alert in existing if alert.is_open]
+        if verdict is not None and verdict.not_on_track:
+            detail = {**verdict.detail, "episode_id": episode.id}
+            if any(alert.response_id == verdict.decider for alert in existing):
+                continue
+            if open_ones:
+                alert = open_ones[0]
+                moved = [*alert.detail.get("moved_from_response_ids", []), alert.response_id]
+                record("alert_move", actor=actor, actor_kind=None if actor else "system",
+                       clinic_id=patient.clinic_id, obj=alert, patient_id=patient.id,
+                       kind=alert.kind, from_response=alert.response_id,
+                       to_response=verdict.decider)
+                alert.detail = {**detail, "moved_from_response_ids": moved}
+                alert.response_id = verdict.decider
+            elif not existing:
+                raised.append(raise_alert(patient, NOT_ON_TRACK,
+                                          response=db.session.get(Response, verdict.decider),
+                                          **detail))
+            continue
+        for alert in open_ones:
+            if correction is not None:
+                alert.resolve_by_correction(actor, now, correction, reason)
+                action = "alert_resolve_by_correction"
+            else:
+                alert.resolve_by_later_answer(actor, now, verdict and verdict.decider)
+                action = "alert_resolve_by_later_answer"
+            record(action, actor=actor, actor_kind=None if actor else "system",
+                   clinic_id=patient.clinic_id, obj=alert, patient_id=patient.id,
+                   kind=alert.kind)
+    db.session.flush()
     return raised
 
 
@@ -367,6 +449,11 @@ def _settle_alerts(actor, patient, instrument, original, corrected, reason):
     raised = [raise_alert(patient, kind, response=corrected, **detail)
               for kind, detail in judged.items()]
     db.session.flush()
+    if instrument.code == ON_TRACK_CODE:
+        episode = timeline.episode_of_day(episodes_of(patient),
+                                          timeline.clinical_date(corrected, patient.clinic.zone))
+        raised += settle_not_on_track(actor, patient, episode, correction=corrected,
+                                      reason=reason)
     return raised
 
 
