@@ -7,14 +7,17 @@ A GET never consumes a link (mail scanners open links first); only a POST with a
 valid set of answers completes it.
 """
 
+from functools import cache
+from pathlib import Path
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
     url_for,
 )
@@ -318,8 +321,13 @@ def remove_session(session_id):
 @public
 def program_worker():
     """The program page's service worker, served at the scope it controls (``/p/``)."""
-    return send_from_directory(current_app.static_folder, "js/program-worker.js",
-                               mimetype="text/javascript", max_age=0)
+    # From memory, as the favicon: a file object would meet the compression hook half-read.
+    return Response(_worker_source(current_app.static_folder), mimetype="text/javascript")
+
+
+@cache
+def _worker_source(static_folder):
+    return (Path(static_folder) / "js" / "program-worker.js").read_bytes()
 
 
 def _values_of(logged, level):

@@ -154,9 +154,11 @@
       files.forEach(function (file) {
         cache.match(file).then(function (kept) { if (!kept) { cache.add(file); } });
       });
-      // The first visit is not yet the worker's: keep this page's address for it.
-      if (!navigator.serviceWorker.controller && location.pathname === PAGE && navigator.onLine) {
-        cache.add(PAGE);
+      // The first visit was not the worker's to see: keep the page for it (a fresh GET).
+      if (location.pathname === PAGE && navigator.onLine) {
+        cache.match(PAGE, {ignoreVary: true}).then(function (kept) {
+          if (!kept) { cache.add(PAGE); }
+        });
       }
     });
   }

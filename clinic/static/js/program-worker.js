@@ -31,13 +31,15 @@ self.addEventListener("fetch", function (event) {
       }
       return response;
     }, function () {
-      return caches.match(PAGE).then(function (kept) { return kept || Response.error(); });
+      return caches.match(PAGE, {ignoreVary: true}).then(function (kept) {
+        return kept || Response.error();
+      });
     }));
     return;
   }
   if (url.pathname.indexOf("/static/") === 0) {
     // Static files are named by their content (?v=hash): a kept copy is always right.
-    event.respondWith(caches.match(request).then(function (kept) {
+    event.respondWith(caches.match(request, {ignoreVary: true}).then(function (kept) {
       return kept || fetch(request);
     }));
   }
