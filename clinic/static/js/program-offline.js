@@ -53,7 +53,8 @@
 
   function dayOf(item) {
     var pair = item.fields.filter(function (f) { return f[0] === "performed_on"; })[0];
-    return pair ? pair[1] : "";
+    var day = pair && /^\d{4}-\d{2}-\d{2}$/.test(pair[1]) ? new Date(pair[1] + "T12:00:00") : null;
+    return day ? day.toLocaleDateString("en-GB", {day: "numeric", month: "long"}) : "";
   }
 
   // The form's fields, with a key of its own: a page kept offline may hold a key already used.
