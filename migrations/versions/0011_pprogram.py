@@ -14,17 +14,20 @@ Batch mode for SQLite (a table copy; migrations/env.py turns foreign keys off ar
 Create Date: 2026-12-03 16:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-WITHDRAWN_CHECK = ("(withdrawn_at IS NULL) = (withdrawn_reason IS NULL) AND "
-                   "(withdrawn_reason IS NULL OR withdrawn_reason IN ('removed', 'replaced'))")
+WITHDRAWN_CHECK = (
+    "(withdrawn_at IS NULL) = (withdrawn_reason IS NULL) AND "
+    "(withdrawn_reason IS NULL OR withdrawn_reason IN ('removed', 'replaced'))"
+)
 
 
 def upgrade():

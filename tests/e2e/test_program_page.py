@@ -23,6 +23,8 @@ from e2e.conftest import PHONE, WEIGHTS
 from e2e.flows import heading
 
 SHOTS = Path("/work/notes/shots/pprogram")
+DASH = "\u2013"  # as the pages print a range
+EFFORT = f"effort 3{DASH}4 out of 10"  # the prescribed effort in words, never "rpe 3-4"
 MAX_PATIENT_PAGE_BYTES = 60_000  # the patient pages' budget (test_patient_journeys.py)
 # Measured on this page (Barbell basics, level 0, 360 px) before issue 17: every cue open, the
 # form starting below the fold of three screens.
@@ -33,11 +35,16 @@ FORM_TOP_BEFORE = 2260
 @pytest.fixture
 def program(staff):
     """(link, assignment id) of a new patient's "Barbell basics", starting today."""
-    patient_id = PatientFactory(clinic=staff.clinic, primary=staff,
-                                display_name="Dana Whitfield").id
+    patient_id = PatientFactory(
+        clinic=staff.clinic, primary=staff, display_name="Dana Whitfield"
+    ).id
     template_id = starter_templates(staff.clinic, staff)["Barbell basics"]
-    assignment = AssignmentFactory(actor=staff, patient=patient_id, template=template_id,
-                                   start_date=programs.clinic_today(patient_id))
+    assignment = AssignmentFactory(
+        actor=staff,
+        patient=patient_id,
+        template=template_id,
+        start_date=programs.clinic_today(patient_id),
+    )
     link = programs.program_link(assignment)
     db.session.commit()
     return link, assignment.id
@@ -50,8 +57,10 @@ def stored(assignment_id, *, counted_only=True):
     if counted_only:
         return programs.sessions_of(assignment_id)
     return db.session.scalars(
-        db.select(programs.SessionLog).where(programs.SessionLog.assignment_id == assignment_id)
-        .order_by(programs.SessionLog.id)).all()
+        db.select(programs.SessionLog)
+        .where(programs.SessionLog.assignment_id == assignment_id)
+        .order_by(programs.SessionLog.id)
+    ).all()
 
 
 def open_program(page, link):
@@ -80,8 +89,7 @@ def status_text(page):
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["without-js", "with-js"])
-def test_a_failed_save_opens_at_the_error_summary_with_every_answer_kept(
-        e2e, program, javascript):
+def test_a_failed_save_opens_at_the_error_summary_with_every_answer_kept(e2e, program, javascript):
     link, assignment_id = program
     page = open_program(e2e.page(phone=True, javascript=javascript), link)
     page.get_by_label("I skipped it").check()  # and no reason: refused
@@ -95,9 +103,12 @@ def test_a_failed_save_opens_at_the_error_summary_with_every_answer_kept(
     expect(summary).to_be_in_viewport()  # the page opens at it, not three screens up
     expect(summary).to_be_focused()  # autofocus: with JavaScript or without
     assert page.evaluate("scrollY") < 200
-    expect(summary.get_by_role("link")).to_have_text([
-        "Choose a reason; it helps your clinician help you.",
-        "How hard: use a number from 0 to 10."])
+    expect(summary.get_by_role("link")).to_have_text(
+        [
+            "Choose a reason; it helps your clinician help you.",
+            "How hard: use a number from 0 to 10.",
+        ]
+    )
     expect(page.locator("#rpe-error")).to_have_text("How hard: use a number from 0 to 10.")
     expect(page.locator("#skip_reason-error")).to_contain_text("Choose a reason")
     # Every answer kept.
@@ -116,7 +127,12 @@ def test_a_failed_save_opens_at_the_error_summary_with_every_answer_kept(
     assert "Well done" not in page.locator("main").inner_text()
     [logged] = stored(assignment_id)
     assert (logged.status, logged.skip_reason, logged.rpe, logged.mood_before, logged.note) == (
-        "skipped", "fatigue", 3, 3, "Too tired after work.")
+        "skipped",
+        "fatigue",
+        3,
+        3,
+        "Too tired after work.",
+    )
 
 
 # Item 4: a shorter page --------------------------------------------------------------------
@@ -127,16 +143,19 @@ def test_the_page_is_short_the_targets_first_and_the_cues_folded(e2e, program):
     page = open_program(e2e.page(phone=True), link)
     height = page.evaluate("document.documentElement.scrollHeight")
     form_top = page.evaluate(
-        "Math.round(document.querySelector('#session-form').getBoundingClientRect().top"
-        " + scrollY)")
-    print(f"\nprogram page at 360 px: {height} px high (before: {HEIGHT_BEFORE}), "
-          f"the log form starts at {form_top} px (before: {FORM_TOP_BEFORE})")
+        "Math.round(document.querySelector('#session-form').getBoundingClientRect().top + scrollY)"
+    )
+    print(
+        f"\nprogram page at 360 px: {height} px high (before: {HEIGHT_BEFORE}), "
+        f"the log form starts at {form_top} px (before: {FORM_TOP_BEFORE})"
+    )
     assert height < HEIGHT_BEFORE * 0.75 and form_top < FORM_TOP_BEFORE / 2
 
     # The first screen names every exercise's target and a link to the form.
     squat = page.locator("li.exercise").first
     expect(squat.locator(".prescription")).to_have_text(
-        "2 sets of 8–10 reps, effort 3–4 out of 10 · rest 120 s")
+        f"2 sets of 8{DASH}10 reps, {EFFORT} · rest 120 s"
+    )
     expect(page.locator("main")).not_to_contain_text("rpe")
     jump = page.get_by_role("link", name="Log this session")
     expect(jump).to_be_in_viewport()
@@ -152,8 +171,7 @@ def test_the_page_is_short_the_targets_first_and_the_cues_folded(e2e, program):
     expect(squat.locator(".easier")).to_contain_text("Easier option:")
     # The set fields say effort in words too.
     page.get_by_text('Sets (for "here are my sets"').click()
-    expect(page.locator("fieldset.set-group legend").first).to_contain_text(
-        "effort 3–4 out of 10")
+    expect(page.locator("fieldset.set-group legend").first).to_contain_text(EFFORT)
     shoot(e2e, page, "program-cues-open")
 
 
@@ -165,9 +183,11 @@ def test_a_second_entry_asks_to_replace_and_todays_entry_can_be_removed(e2e, pro
     page = open_program(e2e.page(phone=True), link)
     page.get_by_label("I did it as planned").check()
     save(page)
-    expect(status_text(page)).to_have_text("Saved. Well done for showing up. Your reps were not "
-                                           "saved this time; when you feel like it, log your "
-                                           "reps to let your progress count.")
+    expect(status_text(page)).to_have_text(
+        "Saved. Well done for showing up. Your reps were not "
+        "saved this time; when you feel like it, log your "
+        "reps to let your progress count."
+    )
     expect(page.locator("main")).to_contain_text("1 session so far")
 
     # The same day again: asked first, nothing stored until the patient chooses.
@@ -189,14 +209,16 @@ def test_a_second_entry_asks_to_replace_and_todays_entry_can_be_removed(e2e, pro
 
     # Today's entry: change or remove it.
     page.get_by_role("link", name=re.compile("Change or remove")).click()
-    expect(heading(page)).to_have_text("Change today’s entry")
+    expect(heading(page)).to_have_text("Change today\u2019s entry")
     shoot(e2e, page, "change-or-remove")
     page.get_by_role("button", name="Remove this entry").click()
     expect(status_text(page)).to_have_text("Your entry is removed: it no longer counts.")
     expect(page.locator("main")).to_contain_text("0 sessions so far")
     assert stored(assignment_id) == []
     assert [s.withdrawn_reason for s in stored(assignment_id, counted_only=False)] == [
-        "replaced", "removed"]
+        "replaced",
+        "removed",
+    ]
 
 
 # Item 7: the gym with no signal ------------------------------------------------------------
@@ -206,9 +228,15 @@ def offline_context(e2e):
     """A phone whose browser lets the app's service worker run (the suite's contexts block
     service workers so that other tests see the network as it is)."""
     context = e2e._chromium.browser.new_context(
-        base_url=e2e.base_url, viewport=PHONE, is_mobile=True, has_touch=True,
-        device_scale_factor=2, locale="en-GB", timezone_id="Europe/London",
-        service_workers="allow")
+        base_url=e2e.base_url,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale="en-GB",
+        timezone_id="Europe/London",
+        service_workers="allow",
+    )
     context.set_default_timeout(15_000)
     context.on("request", lambda request: e2e.requests.append((request.method, request.url)))
     e2e._contexts.append(context)
@@ -258,7 +286,11 @@ def test_the_session_opens_and_is_logged_offline_then_sent_once(e2e, program):
     expect(offline_status(page)).to_contain_text("is saved now. Thank you.")
     [logged] = stored(assignment_id)
     assert (logged.submission_key, logged.status, logged.rpe, logged.source) == (
-        key, "done", 4, "patient")
+        key,
+        "done",
+        4,
+        "patient",
+    )
     assert page.evaluate("localStorage.getItem('liftclinic.program.queue')") is None
     shoot(e2e, page, "offline-sent")
 
@@ -318,7 +350,7 @@ def test_the_program_prints_as_a_handout(e2e, program):
     expect(page.get_by_role("link", name="Log this session")).to_be_hidden()
     squat = page.locator("li.exercise").first
     expect(squat.locator("ul.cues")).to_be_visible()  # folded on screen, printed open
-    expect(squat.locator(".prescription")).to_contain_text("effort 3–4 out of 10")
+    expect(squat.locator(".prescription")).to_contain_text(EFFORT)
     shoot(e2e, page, "handout-print-media")
     SHOTS.mkdir(parents=True, exist_ok=True)
     pdf = page.pdf(format="A4")
@@ -341,18 +373,28 @@ def test_the_program_page_with_its_script_stays_within_the_budget(e2e, program):
         sizes = request.sizes()
         response = request.response()
         path = urlsplit(request.url).path
-        rows.append({"kind": request.resource_type, "status": response.status if response else None,
-                     "path": "/p/<token>" if request.url == link else path,
-                     # A file read from the browser's cache reports a negative size: 0 bytes.
-                     "body": max(sizes["responseBodySize"], 0),
-                     "headers": max(sizes["responseHeadersSize"], 0)})
+        rows.append(
+            {
+                "kind": request.resource_type,
+                "status": response.status if response else None,
+                "path": "/p/<token>" if request.url == link else path,
+                # A file read from the browser's cache reports a negative size: 0 bytes.
+                "body": max(sizes["responseBodySize"], 0),
+                "headers": max(sizes["responseHeadersSize"], 0),
+            }
+        )
     assert all(urlsplit(r.url).hostname == "127.0.0.1" for r in requests)
     assert {"document", "stylesheet", "script"} <= {r["kind"] for r in rows}, rows
-    weight = {"page": "/p/ Barbell basics level 0, with JavaScript", "requests": len(rows),
-              "kinds": [f"{r['kind']} {r['path']} {r['body']} B" for r in rows],
-              "body_bytes": sum(r["body"] for r in rows),
-              "transfer_bytes": sum(r["body"] + r["headers"] for r in rows)}
+    weight = {
+        "page": "/p/ Barbell basics level 0, with JavaScript",
+        "requests": len(rows),
+        "kinds": [f"{r['kind']} {r['path']} {r['body']} B" for r in rows],
+        "body_bytes": sum(r["body"] for r in rows),
+        "transfer_bytes": sum(r["body"] + r["headers"] for r in rows),
+    }
     WEIGHTS.append(weight)
-    print(f"\nweight of {weight['page']}: {weight['transfer_bytes']} bytes with headers, "
-          f"{weight['requests']} requests ({', '.join(weight['kinds'])})")
+    print(
+        f"\nweight of {weight['page']}: {weight['transfer_bytes']} bytes with headers, "
+        f"{weight['requests']} requests ({', '.join(weight['kinds'])})"
+    )
     assert weight["transfer_bytes"] < MAX_PATIENT_PAGE_BYTES, weight
