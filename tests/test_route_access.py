@@ -130,6 +130,8 @@ ACCESS = {
     "portal.edit_session": "public",
     "portal.progress": "public",
     "portal.start_questionnaire": "public",
+    "portal.remove_session": "public",
+    "portal.program_worker": "public",
     # The JSON API takes bearer tokens only ("api": anonymous and a login cookie alike get
     # 401 JSON); per-role and per-scope checks of the API live in tests/api/. Its docs pages
     # take a bearer token or a clinician's login ("api_or_clinician": anonymous gets 401 JSON).
@@ -221,7 +223,8 @@ OPENED_LINK = {"portal.questionnaire": "/q/{world.token}",
                "portal.program": "/p/{world.program_token}",
                "portal.edit_session": "/p/{world.program_token}",
                "portal.progress": "/p/{world.program_token}",
-               "portal.start_questionnaire": "/p/{world.program_token}"}
+               "portal.start_questionnaire": "/p/{world.program_token}",
+               "portal.remove_session": "/p/{world.program_token}"}
 
 # The world's API token (the therapist's): a live bearer token of the right shape.
 API_TOKEN = "route-access-token-" + "0" * 24

@@ -28,9 +28,8 @@ class OwnProgress:
 
 
 def _is_removed(log):
-    """An entry the patient removed stays in the history but is no session done. The session
-    log of this branch has no removal yet; a ``removed_at`` column, once there, is read here."""
-    return getattr(log, "removed_at", None) is not None
+    """An entry the patient removed or replaced stays in the history but is no session done."""
+    return log.withdrawn_at is not None
 
 
 def _session_records(logs):

@@ -13,9 +13,12 @@ A link that does not work gets a calm page (``clinic.portal.parts.CALM_PAGES``) 
 clinic's name: replaced, revoked and unknown tokens get the same page with the same status.
 """
 
-import sqlalchemy as sa
+from functools import cache
+from pathlib import Path
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -30,7 +33,7 @@ from clinic.auth.guards import public
 from clinic.auth.models import Clinic
 from clinic.catalogue import rules as program_rules
 from clinic.database import utcnow
-from clinic.errors import ServiceError
+from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db, limiter
 from clinic.measures import services
 from clinic.measures.instruments import get_instrument
@@ -417,33 +420,34 @@ def program():
     clinic = db.session.get(Clinic, assignment.patient.clinic_id)
     today = programs.clinic_today(assignment.patient_id)
     level = assignment.current_level
-    errors, status = {}, 200
+    errors, status, same_day = {}, 200, None
     if request.method == "POST" and assignment.status == "paused":
         status = 409  # the page below says the program is paused; nothing is stored
     elif request.method == "POST":
         entry, errors = session_entry.parse_session_form(request.form, level, today)
         if entry is not None:
             try:
-                saved = programs.log_session(assignment.id, entry, source="patient")
+                saved = programs.log_session(assignment.id, entry, source="patient",
+                                             replace=request.form.get("replace") == "yes")
             except programs.AlreadyLogged:
-                return redirect(url_for("portal.program", saved=1), code=303)
+                return _saved("1")
+            except programs.SameDayEntry as question:
+                same_day, status = question.existing, 409  # asked; nothing is stored yet
             except ServiceError as error:
                 errors = {error.field or "path": error.message}
             else:
                 for alert in alerts_of(session_log=saved):
                     notify_alert(alert.id)
-                return redirect(url_for("portal.program", saved=1), code=303)
+                return _saved(saved.status)
     summary = programs.progress(assignment, today)
     todays = [s for s in summary["sessions"]
-              if s.source == "patient" and (s.performed_on == today
-                                            or s.created_at.date() == today)]
+              if s.source == "patient" and programs.changeable_today(s, today)]
     return render_template(
-        "portal/program.html", assignment=assignment, level=level, clinic=clinic,
-        counts=summary["counts"], errors=errors, today=today, todays=todays,
+        "portal/program.html", **_program_page(assignment, level, clinic, today, summary),
+        errors=errors, todays=todays, same_day=same_day,
         values=request.form if request.method == "POST" else None,
-        saved=request.args.get("saved") == "1", submission_key=programs.new_submission_key(),
+        saved=request.args.get("saved"), submission_key=programs.new_submission_key(),
         quick_saved=bool(todays) and todays[-1].as_planned,
-        skip_labels=program_rules.SKIP_REASON_LABELS, set_field=session_entry.set_field,
         editing=None, waiting=patient_links.waiting_invitation(assignment.patient_id)), \
         422 if errors else status
 
@@ -463,6 +467,32 @@ def progress():
                            today=programs.clinic_today(assignment.patient_id))
 
 
+# What the patient reads after each outcome: a skip is thanked, never congratulated.
+SAVED_MESSAGES = {
+    "done": "Saved. Well done for showing up.",
+    "partial": "Saved. A shorter session still counts.",
+    "skipped": "Thanks for letting us know. Rest when you need to: the next session will be "
+               "here when you are ready.",
+    "removed": "Your entry is removed: it no longer counts.",
+    "1": "Saved.",
+}
+ENTRY_WORDS = {"done": "done", "partial": "partly done", "low_energy": "the low-energy version",
+               "skipped": "skipped"}
+
+
+def _saved(outcome):
+    """After a save: back to the page, which says what happened (a fragment-free address)."""
+    return redirect(url_for("portal.program", saved=outcome), code=303)
+
+
+def _program_page(assignment, level, clinic, today, summary):
+    """What every rendering of the program page needs besides its own state."""
+    return {"assignment": assignment, "level": level, "clinic": clinic, "today": today,
+            "counts": summary["counts"], "skip_labels": program_rules.SKIP_REASON_LABELS,
+            "set_field": session_entry.set_field, "saved_messages": SAVED_MESSAGES,
+            "entry_words": ENTRY_WORDS}
+
+
 @bp.route("/p/sessions/<dbid:session_id>", methods=["GET", "POST"])
 @limiter.limit(_link_limit, methods=["POST"])
 @public
@@ -471,10 +501,7 @@ def edit_session(session_id):
     assignment, page = _program_or_page()
     if page:
         return page
-    logged = db.session.scalar(sa.select(programs.SessionLog).where(
-        programs.SessionLog.id == session_id,
-        programs.SessionLog.assignment_id == assignment.id,
-        programs.SessionLog.source == "patient"))
+    logged = programs.own_session(assignment.id, session_id)
     if logged is None:
         abort(404)
     clinic = db.session.get(Clinic, assignment.patient.clinic_id)
@@ -489,15 +516,47 @@ def edit_session(session_id):
             except ServiceError as error:
                 errors = {error.field or "path": error.message}
             else:
-                return redirect(url_for("portal.program", saved=1), code=303)
+                return _saved(logged.status)
     values = request.form if request.method == "POST" else _values_of(logged, level)
     summary = programs.progress(assignment, today)
     return render_template(
-        "portal/program.html", assignment=assignment, level=level, clinic=clinic,
-        counts=summary["counts"], errors=errors, today=today, todays=[], values=values,
-        saved=False, submission_key=logged.submission_key,
-        skip_labels=program_rules.SKIP_REASON_LABELS, set_field=session_entry.set_field,
-        editing=logged, waiting=None), 422 if errors else 200
+        "portal/program.html", **_program_page(assignment, level, clinic, today, summary),
+        errors=errors, todays=[], values=values, same_day=None, saved=None,
+        submission_key=logged.submission_key, editing=logged, waiting=None), 422 if errors else 200
+
+
+@bp.post("/p/sessions/<dbid:session_id>/remove")
+@limiter.limit(_link_limit)
+@public
+def remove_session(session_id):
+    """Remove your own entry made today: it stops counting and stays in the clinic's history."""
+    assignment, page = _program_or_page()
+    if page:
+        return page
+    try:
+        programs.withdraw_own_session(assignment.id, session_id)
+    except NotFound:
+        abort(404)
+    except ServiceError:
+        clinic = db.session.get(Clinic, assignment.patient.clinic_id)
+        return render_template(
+            "portal/error.html", clinic=clinic, title="This entry can no longer be removed",
+            message="Entries can be changed or removed on the day they were made. If something "
+                    "is wrong with an older one, tell your clinician."), 409
+    return _saved("removed")
+
+
+@bp.get("/p/sw.js")
+@public
+def program_worker():
+    """The program page's service worker, served at the scope it controls (``/p/``)."""
+    # From memory, as the favicon: a file object would meet the compression hook half-read.
+    return Response(_worker_source(current_app.static_folder), mimetype="text/javascript")
+
+
+@cache
+def _worker_source(static_folder):
+    return (Path(static_folder) / "js" / "program-worker.js").read_bytes()
 
 
 def _values_of(logged, level):

@@ -12,6 +12,9 @@ from clinic.extensions import db
 
 ASSIGNMENT_STATUSES = ("active", "paused", "completed")
 SESSION_STATUSES = ("done", "partial", "skipped")
+# Why an entry stopped counting: the patient removed it, or replaced it with a new entry for
+# the same day. The row stays (history and audit); every count and view leaves it out.
+WITHDRAWN_REASONS = ("removed", "replaced")
 
 
 class Assignment(db.Model):
@@ -104,6 +107,8 @@ class SessionLog(db.Model):
     submission_key: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.String(16))
 
     assignment = relationship("Assignment")
     sets = relationship("SetLog", back_populates="session", order_by="SetLog.id",
@@ -115,6 +120,9 @@ class SessionLog(db.Model):
         sa.UniqueConstraint("assignment_id", "submission_key"),
         sa.CheckConstraint(one_of("status", SESSION_STATUSES), name="status"),
         sa.CheckConstraint("source IN ('patient', 'clinician')", name="source"),
+        sa.CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_reason IS NULL) AND "
+                           "(withdrawn_reason IS NULL OR withdrawn_reason IN "
+                           "('removed', 'replaced'))", name="withdrawn"),
         sa.CheckConstraint("rpe IS NULL OR rpe BETWEEN 0 AND 10", name="rpe"),
         sa.CheckConstraint("mood_before IS NULL OR mood_before BETWEEN 0 AND 10",
                            name="mood_before"),
@@ -124,6 +132,11 @@ class SessionLog(db.Model):
                            name="duration"),
         sa.Index("ix_session_log_assignment_performed", "assignment_id", "performed_on"),
     )
+
+    @classmethod
+    def counted(cls):
+        """The SQL condition of an entry that counts: not removed or replaced by the patient."""
+        return cls.withdrawn_at.is_(None)
 
 
 class SetLog(db.Model):

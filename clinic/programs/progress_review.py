@@ -77,7 +77,7 @@ def _exercise_sessions(assignment, exercise_id, since, level_position):
         .join(SetLog, SetLog.session_id == SessionLog.id)
         .where(SessionLog.assignment_id == assignment.id, SetLog.exercise_id == exercise_id,
                SessionLog.level_position == level_position, SessionLog.created_at >= since,
-               SessionLog.status != "skipped")
+               SessionLog.status != "skipped", SessionLog.counted())
         .order_by(SessionLog.performed_on, SessionLog.id, SetLog.set_number)
     ).all()
     by_session = {}
@@ -167,7 +167,8 @@ def _sets_by_exercise(assignment):
         sa.select(SessionLog.performed_on, SetLog, Exercise)
         .join(SetLog, SetLog.session_id == SessionLog.id)
         .join(Exercise, Exercise.id == SetLog.exercise_id)
-        .where(SessionLog.assignment_id == assignment.id, SessionLog.status != "skipped")
+        .where(SessionLog.assignment_id == assignment.id, SessionLog.status != "skipped",
+               SessionLog.counted())
         .order_by(SessionLog.performed_on)
     ).all()
     grouped = {}

@@ -369,11 +369,13 @@ def new_submission_key():
 
 
 def sessions_of(assignment_id):
-    """Every logged session of a program, oldest first, with its sets and their exercises
+    """Every session of a program that counts (none the patient removed or replaced), oldest
+    first, with its sets and their exercises
     (adherence counts the sets, the program page lists them): two more queries, not one per
     session."""
     return db.session.scalars(
-        sa.select(SessionLog).where(SessionLog.assignment_id == assignment_id)
+        sa.select(SessionLog).where(SessionLog.assignment_id == assignment_id,
+                                    SessionLog.counted())
         .options(sa.orm.selectinload(SessionLog.sets).joinedload(SetLog.exercise))
         .order_by(SessionLog.performed_on, SessionLog.id)).all()
 
@@ -405,7 +407,8 @@ def new_session_words(user, patient_ids):
         .join(SessionLog, SessionLog.assignment_id == Assignment.id)
         .outerjoin(seen, sa.and_(seen.patient_id == Assignment.patient_id,
                                  seen.user_id == user.id))
-        .where(Assignment.patient_id.in_(patient_ids), _words_since(seen.seen_at),
+        .where(Assignment.patient_id.in_(patient_ids), SessionLog.counted(),
+               _words_since(seen.seen_at),
                sa.or_(SessionLog.entered_by_id.is_(None), SessionLog.entered_by_id != user.id))
         .group_by(Assignment.patient_id))
     return dict(db.session.execute(query).all())
@@ -430,6 +433,13 @@ def mark_sessions_seen(user, patient_id, seen_at):
     db.session.execute(insert.on_conflict_do_update(
         index_elements=["user_id", "patient_id"], set_={"seen_at": seen_at},
         where=SessionsSeen.seen_at < seen_at))
+
+
+def own_entries_on(assignment_id, day):
+    """The patient's own entries that count for one day (the clinic's day), oldest first."""
+    return db.session.scalars(sa.select(SessionLog).where(
+        SessionLog.assignment_id == assignment_id, SessionLog.performed_on == day,
+        SessionLog.source == "patient", SessionLog.counted()).order_by(SessionLog.id)).all()
 
 
 def _set_rows(level, entry):
@@ -457,8 +467,13 @@ def _check_entry(entry, today, start_date):
 
 
 @write_transaction
-def log_session(assignment_id, entry, *, source, actor=None):
-    """Store one session with its sets and raise the alerts it calls for; once per form."""
+def log_session(assignment_id, entry, *, source, actor=None, replace=False):
+    """Store one session with its sets and raise the alerts it calls for; once per form.
+
+    The patient keeps one entry a day: a second one for a day that has one is refused with
+    ``SameDayEntry`` unless ``replace`` says so, and then the earlier one is withdrawn (kept,
+    audited, counted no more).
+    """
     if actor is not None:
         assignment = visible_assignment(actor, assignment_id)
     else:  # the patient's own link: the caller found the program by its token
@@ -468,6 +483,15 @@ def log_session(assignment_id, entry, *, source, actor=None):
     if assignment.status == "completed":
         raise ServiceError("This program is completed.")
     _check_entry(entry, clinic_today(assignment.patient_id), assignment.start_date)
+    if db.session.scalar(sa.select(SessionLog.id).where(
+            SessionLog.assignment_id == assignment.id,
+            SessionLog.submission_key == entry.submission_key)):
+        raise AlreadyLogged()  # a retry (a double tap, the offline queue): nothing to ask
+    earlier = own_entries_on(assignment.id, entry.performed_on) if source == "patient" else []
+    if earlier and not replace:
+        raise SameDayEntry(earlier[-1])
+    for old in earlier:
+        _withdraw(old, "replaced")
     level = assignment.snapshot["levels"][assignment.level_position]
     session = SessionLog(
         assignment_id=assignment.id, level_position=assignment.level_position,
@@ -487,7 +511,24 @@ def log_session(assignment_id, entry, *, source, actor=None):
     record("session_log", actor=actor, actor_kind=None if actor else "link",
            clinic_id=None if actor else assignment.patient.clinic_id, obj=session,
            patient_id=assignment.patient_id, source=source)
+    for old in earlier:
+        record("session_withdraw", actor_kind="link", clinic_id=assignment.patient.clinic_id,
+               obj=old, patient_id=assignment.patient_id, reason="replaced",
+               replaced_by=session.id)
     return session
+
+
+def _withdraw(session, reason):
+    session.withdrawn_at = utcnow()
+    session.withdrawn_reason = reason
+
+
+class SameDayEntry(ServiceError):
+    """The patient already has an entry for that day: replace it, or keep it."""
+
+    def __init__(self, existing):
+        super().__init__("You already logged a session for this day.", field="performed_on")
+        self.existing = existing
 
 
 class AlreadyLogged(ServiceError):
@@ -497,17 +538,45 @@ class AlreadyLogged(ServiceError):
         super().__init__("This session is already saved.")
 
 
-@write_transaction
-def correct_own_session(assignment_id, session_id, entry):
-    """The patient corrects their own entry on the same day (in the clinic's time zone)."""
-    session = db.session.scalar(sa.select(SessionLog).where(
+def own_session(assignment_id, session_id):
+    """The patient's own entry of this program that still counts; None for any other."""
+    return db.session.scalar(sa.select(SessionLog).where(
         SessionLog.id == session_id, SessionLog.assignment_id == assignment_id,
-        SessionLog.source == "patient"))
+        SessionLog.source == "patient", SessionLog.counted()))
+
+
+def changeable_today(session, today):
+    """A patient may change or remove an entry on the day they made it, or of today."""
+    zone = session.assignment.patient.clinic.zone
+    return session.created_at.astimezone(zone).date() == today or session.performed_on == today
+
+
+def _own_changeable(assignment_id, session_id):
+    session = own_session(assignment_id, session_id)
     if session is None:
         raise NotFound("session")
     today = clinic_today(session.assignment.patient_id)
-    if session.created_at.date() != today and session.performed_on != today:
+    if not changeable_today(session, today):
         raise ServiceError("A session can be changed on the day it was logged only.")
+    return session, today
+
+
+@write_transaction
+def withdraw_own_session(assignment_id, session_id):
+    """The patient removes their own entry made today: kept in history, audited as their
+    correction, counted nowhere any more."""
+    session, _ = _own_changeable(assignment_id, session_id)
+    _withdraw(session, "removed")
+    db.session.flush()
+    record("session_withdraw", actor_kind="link", clinic_id=session.assignment.patient.clinic_id,
+           obj=session, patient_id=session.assignment.patient_id, reason="removed")
+    return session
+
+
+@write_transaction
+def correct_own_session(assignment_id, session_id, entry):
+    """The patient corrects their own entry on the same day (in the clinic's time zone)."""
+    session, today = _own_changeable(assignment_id, session_id)
     _check_entry(entry, today, session.assignment.start_date)
     level = session.assignment.snapshot["levels"][session.level_position]
     for key in ("performed_on", "status", "low_energy", "duration_minutes", "rpe",
@@ -639,7 +708,8 @@ def rolling_adherence_for(patient_ids, today):
         return {}
     sessions = {}
     for session in db.session.scalars(
-        sa.select(SessionLog).where(SessionLog.assignment_id.in_([a.id for a in assignments]))
+        sa.select(SessionLog).where(SessionLog.assignment_id.in_([a.id for a in assignments]),
+                                    SessionLog.counted())
         .options(sa.orm.selectinload(SessionLog.sets))
         .order_by(SessionLog.performed_on, SessionLog.id)
     ):

@@ -144,6 +144,7 @@ def gather(patient, period: Period, tz: ZoneInfo) -> Gathered:
         sessions = db.session.scalars(
             sa.select(SessionLog)
             .where(SessionLog.assignment_id.in_([a.id for a in assignments]),
+                   SessionLog.counted(),
                    SessionLog.performed_on >= first_monday,
                    SessionLog.performed_on <= strength.week_start(period.end) + timedelta(6))
             .options(selectinload(SessionLog.sets).joinedload(SetLog.exercise))

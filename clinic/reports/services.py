@@ -222,7 +222,8 @@ def export_sessions_csv(actor, patient_id):
     assignments = db.session.scalars(sa.select(Assignment).where(
         Assignment.patient_id == patient.id)).all()
     sessions = db.session.scalars(
-        sa.select(SessionLog).where(SessionLog.assignment_id.in_([a.id for a in assignments]))
+        sa.select(SessionLog).where(SessionLog.assignment_id.in_([a.id for a in assignments]),
+                                    SessionLog.counted())
         .options(selectinload(SessionLog.sets).joinedload(SetLog.exercise))
         .order_by(SessionLog.performed_on, SessionLog.id)
     ).all() if assignments else []

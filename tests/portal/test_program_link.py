@@ -27,8 +27,8 @@ from factories import (
     session_entry,
     starter_templates,
 )
-from helpers import fresh, open_link, text, visible, words_of
-from html_forms import form_of
+from helpers import audit_events, fresh, open_link, text, visible, words_of
+from html_forms import form_of, forms_of
 
 from clinic.alerts.models import Alert
 from clinic.alerts.services import acknowledge_alert
@@ -73,7 +73,7 @@ def log(browser, **fields):
     before = {s.id for s in sessions()}
     response, _ = submit(browser, fields)
     assert response.status_code == 303, (response.status_code, ERROR_AT.findall(text(response)))
-    assert response.headers["Location"] == "/p/?saved=1"
+    assert response.headers["Location"] == f"/p/?saved={sessions()[-1].status}"
     [new] = [s for s in sessions() if s.id not in before]
     return new
 
@@ -187,6 +187,24 @@ def opened(browser, program):
     return browser
 
 
+@pytest.fixture
+def earlier_program(make_program, patient, today):
+    """A program that started two weeks ago: room for one entry a day before today."""
+    return make_program(patient, start=today - timedelta(days=14))
+
+
+@pytest.fixture
+def opened_earlier(browser, earlier_program):
+    """The browser with the link of ``earlier_program`` opened."""
+    assert open_link(browser, earlier_program.token).status_code == 200
+    return browser
+
+
+def last_days(today, count):
+    """The ``count`` days ending today, oldest first, as the date field takes them."""
+    return [(today - timedelta(days=count - 1 - n)).isoformat() for n in range(count)]
+
+
 def other_patient(clinic, therapist, make_program, start=None):
     patient = PatientFactory(clinic=clinic, primary=therapist, display_name="Wilmot Keane")
     return make_program(patient, start)
@@ -266,7 +284,7 @@ def test_the_page_shows_the_next_session_and_counts_as_words(opened, level):
     assert "streak" not in text(page).lower()
 
     log(opened, path="as_prescribed")
-    after = opened.get("/p/?saved=1")
+    after = opened.get("/p/?saved=done")
     words = visible(after)
     assert "Saved. Well done for showing up." in words
     assert "1 of 2 this week" in words
@@ -360,10 +378,120 @@ def test_a_double_submit_stores_one_session(opened, program):
     assert "1 session so far" in visible(opened.get("/p/"))
 
 
-def test_two_forms_store_two_sessions(opened):
-    log(opened, path="as_prescribed")
-    log(opened, path="low_energy")
+def test_two_forms_on_two_days_store_two_sessions(opened_earlier, today):
+    yesterday, _ = last_days(today, 2)
+    log(opened_earlier, path="as_prescribed", performed_on=yesterday)
+    log(opened_earlier, path="low_energy")
     assert [s.status for s in sessions()] == ["done", "partial"]
+    assert "2 sessions so far" in visible(opened_earlier.get("/p/"))
+
+
+# One entry a day, and the patient can correct it -------------------------------------------
+
+
+def test_a_second_entry_for_the_same_day_asks_before_replacing_the_first(opened, program):
+    first = log(opened, path="as_prescribed", rpe="5")
+    asked, sent = submit(opened, {"path": "skipped", "skip_reason": "fatigue", "note": "tired"})
+
+    assert asked.status_code == 409
+    words = visible(asked)
+    assert "You already logged a session for" in words
+    assert "Your earlier entry: done." in words
+    assert "Nothing is saved until you choose." in words
+    page = text(asked)
+    # The question comes first in the page, focused; its button sends the form below it.
+    assert page.index('id="error-summary"') < page.index("<h1>")
+    assert re.search(r'id="error-summary"[^>]*autofocus', page)
+    assert re.search(r'<button type="submit" form="session-form" name="replace" value="yes"',
+                     page)
+    kept = form_of(asked).values
+    assert (kept["path"], kept["skip_reason"], kept["note"]) == ("skipped", "fatigue", "tired")
+    assert [s.id for s in sessions()] == [first.id]  # nothing stored by asking
+
+    replaced = opened.post("/p/", data={**sent, "replace": "yes"})
+    assert replaced.status_code == 303
+    assert replaced.headers["Location"] == "/p/?saved=skipped"
+    old, new = sessions()
+    assert (old.id, old.withdrawn_reason, new.status, new.withdrawn_at) == (
+        first.id, "replaced", "skipped", None)
+    assert old.withdrawn_at is not None and old.status == "done"  # kept as it was
+    after = visible(opened.get("/p/"))
+    assert "0 sessions so far" in after  # the skip replaced the one done
+    [event] = audit_events("session_withdraw")
+    assert (event.actor_kind, event.object_id, event.patient_id) == (
+        "link", first.id, program.patient_id)
+    assert event.detail == {"reason": "replaced", "replaced_by": new.id}
+
+
+def test_keeping_the_earlier_entry_stores_nothing(opened):
+    first = log(opened, path="as_prescribed")
+    asked, _ = submit(opened, {"path": "low_energy"})
+    assert asked.status_code == 409
+    assert 'href="/p/">Keep my earlier entry</a>' in text(asked)
+    assert [s.id for s in sessions()] == [first.id]
+
+
+def test_a_skip_is_thanked_never_congratulated(opened):
+    log(opened, path="skipped", skip_reason="low_mood")
+    words = visible(opened.get("/p/?saved=skipped"))
+    assert "Thanks for letting us know." in words
+    assert "Well done" not in words
+
+
+@pytest.mark.parametrize(("path", "status", "message"), [
+    ("as_prescribed", "done", "Saved. Well done for showing up."),
+    ("low_energy", "partial", "Saved. A shorter session still counts."),
+])
+def test_the_saved_message_fits_what_was_logged(opened, path, status, message):
+    response, _ = submit(opened, {"path": path})
+    assert response.headers["Location"] == f"/p/?saved={status}"
+    assert message in visible(opened.get(response.headers["Location"]))
+
+
+def test_the_patient_removes_todays_entry_and_it_counts_no_more(
+        client, opened, program, today):
+    logged = log(opened, path="as_prescribed", rpe="5")
+    assert "1 session so far" in visible(opened.get("/p/"))
+    form = opened.get(f"/p/sessions/{logged.id}")
+    assert "Remove this entry" in visible(form)
+    [remove_values] = [values for method, action, values in forms_of(form)
+                       if action == f"/p/sessions/{logged.id}/remove" and method == "POST"]
+
+    removed = opened.post(f"/p/sessions/{logged.id}/remove", data=remove_values)
+    assert removed.status_code == 303
+    assert removed.headers["Location"] == "/p/?saved=removed"
+    page = visible(opened.get("/p/?saved=removed"))
+    assert "Your entry is removed: it no longer counts." in page
+    assert "0 sessions so far" in page and "0 of 2 this week" in page
+    [kept] = sessions()  # kept in history, marked
+    assert (kept.id, kept.withdrawn_reason, kept.status) == (logged.id, "removed", "done")
+    assert [(e.actor_kind, e.object_id, e.detail) for e in audit_events("session_withdraw")] == [
+        ("link", logged.id, {"reason": "removed"})]
+    # Gone from the patient's own links and from the clinician's program page.
+    assert opened.get(f"/p/sessions/{logged.id}").status_code == 404
+    assert opened.post(f"/p/sessions/{logged.id}/remove",
+                       data=remove_values).status_code == 404
+    auth = AuthActions(client)
+    assert auth.login(THERAPIST).status_code == 303
+    words = visible(client.get(f"/programs/assignments/{program.assignment_id}"))
+    assert "0 sessions so far" in words
+    # A new entry for the day is taken without a question: the removed one does not count.
+    log(opened, path="low_energy")
+
+
+def test_an_entry_made_on_an_earlier_day_cannot_be_removed(opened_earlier, today):
+    yesterday = today - timedelta(days=1)
+    logged = log(opened_earlier, path="as_prescribed", performed_on=yesterday.isoformat())
+    db.session.execute(sa.update(SessionLog).where(SessionLog.id == logged.id)
+                       .values(created_at=utcnow() - timedelta(days=1)))
+    db.session.commit()
+    token = form_of(opened_earlier.get("/p/")).values["csrf_token"]
+    refused = opened_earlier.post(f"/p/sessions/{logged.id}/remove",
+                                  data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert "This entry can no longer be removed" in visible(refused)
+    [kept] = sessions()
+    assert kept.withdrawn_at is None
 
 
 # Refused values ---------------------------------------------------------------------------
@@ -445,7 +573,7 @@ def test_a_same_day_correction_updates_the_entry(opened, level):
                                   "ex0-set2-load": "20"},
                          url=f"/p/sessions/{logged.id}")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/p/?saved=1"
+    assert response.headers["Location"] == "/p/?saved=partial"
     [corrected] = sessions()
     assert corrected.id == logged.id
     assert (corrected.rpe, corrected.note, corrected.status) == (3, "it was easier than I said",
@@ -492,17 +620,20 @@ def test_a_clinicians_entry_cannot_be_changed_through_the_link(
 # Alerts -------------------------------------------------------------------------------------
 
 
-def test_pain_of_7_raises_one_alert_naming_the_session(opened, program):
-    calm = log(opened, path="as_prescribed", pain="4")  # a review, shown on the session only
+def test_pain_of_7_raises_one_alert_naming_the_session(opened_earlier, earlier_program, today):
+    yesterday, _ = last_days(today, 2)
+    # pain 4: a review, shown on the session only
+    calm = log(opened_earlier, path="as_prescribed", pain="4", performed_on=yesterday)
     assert alerts() == []
-    painful = log(opened, path="as_prescribed", pain="7", pain_where="lower back")
+    painful = log(opened_earlier, path="as_prescribed", pain="7", pain_where="lower back")
     [alert] = alerts()
     assert (alert.kind, alert.session_log_id, alert.patient_id) == (
-        "pain_reported", painful.id, program.patient_id)
+        "pain_reported", painful.id, earlier_program.patient_id)
     assert "7/10" in alert.detail["reason"]
     assert calm.id != painful.id
     # Correcting the same entry (pain still 7) raises nothing new.
-    response, _ = submit(opened, {"note": "still sore"}, url=f"/p/sessions/{painful.id}")
+    response, _ = submit(opened_earlier, {"note": "still sore"},
+                         url=f"/p/sessions/{painful.id}")
     assert response.status_code == 303
     assert len(alerts()) == 1
 
@@ -527,35 +658,38 @@ def test_a_back_dated_entry_does_not_raise_a_pain_alert_it_did_not_report(
     assert [(a.kind, a.session_log_id) for a in alerts()] == [("pain_reported", painful.id)]
 
 
-def test_session_rpe_8_twice_in_a_row_raises_high_rpe(opened, program):
-    log(opened, path="as_prescribed", rpe="8")
+def test_session_rpe_8_twice_in_a_row_raises_high_rpe(opened_earlier, earlier_program, today):
+    first, second_day = last_days(today, 2)
+    log(opened_earlier, path="as_prescribed", rpe="8", performed_on=first)
     assert alerts() == []
-    second = log(opened, path="as_prescribed", rpe="9")
+    second = log(opened_earlier, path="as_prescribed", rpe="9", performed_on=second_day)
     [alert] = alerts()
     assert (alert.kind, alert.session_log_id, alert.patient_id) == (
-        "high_rpe", second.id, program.patient_id)
+        "high_rpe", second.id, earlier_program.patient_id)
 
 
-def test_rpe_8_once_then_a_lighter_session_raises_nothing(opened):
-    log(opened, path="as_prescribed", rpe="8")
-    log(opened, path="as_prescribed", rpe="5")
-    log(opened, path="as_prescribed", rpe="8")
+def test_rpe_8_once_then_a_lighter_session_raises_nothing(opened_earlier, today):
+    for day, rpe in zip(last_days(today, 3), ("8", "5", "8"), strict=True):
+        log(opened_earlier, path="as_prescribed", rpe=rpe, performed_on=day)
     assert alerts() == []
 
 
-def test_three_skips_in_a_row_for_low_mood_raise_one_alert(opened, program):
-    log(opened, path="skipped", skip_reason="low_mood")
-    log(opened, path="skipped", skip_reason="low_mood")
+def test_three_skips_in_a_row_for_low_mood_raise_one_alert(opened_earlier, earlier_program,
+                                                          today):
+    days = last_days(today, 3)
+    for day in days[:2]:
+        log(opened_earlier, path="skipped", skip_reason="low_mood", performed_on=day)
     assert alerts() == []
-    third = log(opened, path="skipped", skip_reason="low_mood")
+    third = log(opened_earlier, path="skipped", skip_reason="low_mood", performed_on=days[2])
     [alert] = alerts()
     assert (alert.kind, alert.session_log_id, alert.patient_id) == (
-        "low_mood_skips", third.id, program.patient_id)
+        "low_mood_skips", third.id, earlier_program.patient_id)
 
 
-def test_skips_for_other_reasons_raise_no_low_mood_alert(opened):
-    for reason in ("low_mood", "fatigue", "low_mood", "low_mood"):
-        log(opened, path="skipped", skip_reason=reason)
+def test_skips_for_other_reasons_raise_no_low_mood_alert(opened_earlier, today):
+    reasons = ("low_mood", "fatigue", "low_mood", "low_mood")
+    for day, reason in zip(last_days(today, 4), reasons, strict=True):
+        log(opened_earlier, path="skipped", skip_reason=reason, performed_on=day)
     assert alerts() == []
 
 
@@ -764,9 +898,12 @@ def test_posting_sessions_is_rate_limited(browser, program):
 
 
 def test_two_sessions_this_week_show_on_the_assignment_page_and_the_dashboard(
-        client, opened, program):
+        client, opened, program, therapist, today):
     log(opened, path="as_prescribed", rpe="5", mood_before="3", mood_after="6")
-    log(opened, path="low_energy", rpe="4")
+    # The patient keeps one entry a day; the second, supervised, is the clinician's.
+    services.log_session(program.assignment_id, entry(today, status="partial", low_energy=True,
+                                                      rpe=4), source="clinician",
+                         actor=fresh(type(therapist), therapist.id))
     patient_view = visible(opened.get("/p/"))
     assert "2 of 2 this week" in patient_view
     assert "2 sessions so far" in patient_view

@@ -1,5 +1,6 @@
 """Suggestions come from the logs; a clinician approves or declines each, nothing changes alone."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,8 +26,9 @@ def world(app):
     patient = PatientFactory(clinic=clinic, primary=therapist)
     template_id = starter_templates(clinic)["Barbell basics"]
     today = services.clinic_today(patient.id)
+    # Started a week ago: one entry a day (the patient's rule) leaves room for six sessions.
     assignment = AssignmentFactory(actor=therapist, patient=patient, template=template_id,
-                                   start_date=today)
+                                   start_date=today - timedelta(days=7))
     # The clinician sets a starting load for the first exercise (a squat), by hand.
     services.change_target(therapist, assignment.id, 0, {"load_kg": Decimal("40")},
                            "Starting load agreed in session.")
@@ -41,7 +43,9 @@ def log_top_of_range(world, key, rpe=5):
         load = Decimal(item["load_kg"]) if item.get("load_kg") else None
         sets[index] = [{"reps": item["reps_max"], "load_kg": load, "seconds": None}
                        for _ in range(item["sets"])]
-    SessionFactory(assignment=assignment, performed_on=world["today"], duration_minutes=40,
+    world["logged"] = world.get("logged", 0) + 1  # the next day, up to today
+    day = world["today"] - timedelta(days=6 - world["logged"])
+    SessionFactory(assignment=assignment, performed_on=day, duration_minutes=40,
                    rpe=rpe, submission_key=key, sets=sets)
 
 

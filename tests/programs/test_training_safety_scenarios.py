@@ -26,6 +26,7 @@ from factories import (
     level,
     level_row,
     program_token,
+    session_entry,
 )
 from helpers import fresh, make_token, open_link, text, unescaped, words_of
 from html_forms import form_of
@@ -308,3 +309,68 @@ def test_the_api_reads_done_without_sets_as_the_quick_log(world, client):
     assert week1.credited == 1
     listed = client.get(f"{world.base}/sessions", headers=headers).get_json()
     assert listed["items"][0]["as_planned"] is True
+
+
+# Issue 17: one entry a day; a removed or replaced entry counts nowhere ---------------------
+
+
+def replace(world, offset, **values):
+    """The patient logs day ``offset`` again and chooses to replace the earlier entry."""
+    entry = session_entry(world.day(offset), **{"pain": 0, "rpe": 5, **values})
+    return services.log_session(world.assignment_id, entry, source="patient", replace=True)
+
+
+def week1(world):
+    db.session.expire_all()
+    return services.progress(fresh(Assignment, world.assignment_id))["weeks"][0]
+
+
+def test_a_replaced_entry_no_longer_earns_the_increase(world, client, auth):
+    """Mon and Thu of week 1 at the top of the range earn 40 -> 42.5 kg. The patient then
+    replaces Thursday's entry (they had logged it wrongly: 9 and 8 reps): no two sessions at
+    the top any more, no increase; adherence still counts Thursday once."""
+    log(world, 0)
+    thursday = log(world, 3)
+    assert suggestion(world).kind == "increase_load"
+    with pytest.raises(services.SameDayEntry):  # a second entry for Thursday asks first
+        log(world, 3, squat=(9, 8))
+    replace(world, 3, sets={SQUAT: [{"reps": 9, "load_kg": Decimal("40"), "seconds": None},
+                                    {"reps": 8, "load_kg": Decimal("40"), "seconds": None}],
+                            PUSH: [{"reps": 12, "load_kg": None, "seconds": None}] * 2})
+
+    assert suggestion(world) is None
+    assert (week1(world).planned, week1(world).credited) == (2, 2)
+    assert fresh(SessionLog, thursday.id).withdrawn_reason == "replaced"
+    page = program_page(client, auth, world)
+    assert "2 sessions so far" in page
+    listed = client.get(f"{world.base}/sessions", headers=api(client, world)).get_json()
+    assert listed["total"] == 2 and thursday.id not in {s["id"] for s in listed["items"]}
+
+
+def test_a_removed_entry_no_longer_counts_for_adherence_or_progress(world, client, auth):
+    """Mon and Thu of week 1 at the top of the range; the patient removes Thursday's entry
+    (logged by mistake) the same day: 1 of 2 credited, and no increase on Monday alone."""
+    log(world, 0)
+    thursday = log(world, 3)
+    assert week1(world).credited == 2
+    services.withdraw_own_session(world.assignment_id, thursday.id)
+
+    assert week1(world).credited == 1
+    assert suggestion(world) is None
+    assert progress_review.strength_rows(fresh(Assignment, world.assignment_id))
+    page = program_page(client, auth, world)
+    assert "1 session so far" in page
+    [event] = audited("session_withdraw")
+    assert (event.actor_kind, event.object_id, event.detail) == (
+        "link", thursday.id, {"reason": "removed"})
+
+
+def test_a_skip_replacing_a_painful_entry_lifts_nothing_the_pain_held(world):
+    """Thursday logged with pain 6 holds the increase; replaced by the right entry (pain 0,
+    it was a typing slip), the hold goes: the replaced entry is no evidence either way."""
+    log(world, 0)
+    log(world, 3, pain=6)
+    assert suggestion(world).kind == "hold"
+    replace(world, 3, sets={SQUAT: [{"reps": 12, "load_kg": Decimal("40"), "seconds": None}] * 2,
+                            PUSH: [{"reps": 12, "load_kg": None, "seconds": None}] * 2})
+    assert suggestion(world).kind == "increase_load"

@@ -104,7 +104,10 @@ def run_writer(config, world, report_path, seed, max_seconds=MAX_WRITER_SECONDS)
                     rpe=rng.randint(3, 7), mood_before=rng.randint(2, 8),
                     mood_after=rng.randint(2, 8), pain=0, pain_where=None, note=None,
                     submission_key=programs.new_submission_key(), sets=sets)
-                logged = programs.log_session(assignment_id, entry, source="patient")
+                # A second session the same day replaces the first (the patient's one entry a
+                # day); the replaced row and its sets stay in the database.
+                logged = programs.log_session(assignment_id, entry, source="patient",
+                                              replace=True)
                 report("session", logged.id, sum(len(rows) for rows in sets.values()))
             else:  # a questionnaire link, then the patient's answers: two commits
                 invitation = measures.create_adhoc_invitation(therapist, patient_id,

@@ -12,6 +12,7 @@ from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 from clinic.measures.instruments import get_instrument
 from clinic.measures.services import current_responses
+from clinic.programs import services as programs
 from clinic.programs.models import SessionLog
 from clinic.reports import fhir, tables
 from reports.conftest import make_record
@@ -66,6 +67,20 @@ def test_sessions_csv_has_every_set(app, client, auth, record):
              r["mood_after"], r["exercise"], r["set_number"], r["reps"], r["load_kg"])
             for r in rows] == expected
     assert {r["program"] for r in rows} == {"Harbour strength"}
+
+
+def test_a_session_the_patient_removed_is_not_exported(app, client, auth, record):
+    """Removed the same day (issue 17): kept in the database, in no export."""
+    patients_own = db.session.scalars(sa.select(SessionLog).where(
+        SessionLog.source == "patient").order_by(SessionLog.id)).all()
+    removed = patients_own[-1]
+    programs.withdraw_own_session(removed.assignment_id, removed.id)
+    response = _post(client, auth, record.trainer,
+                     f"/patients/{record.patient.id}/exports/sessions.csv")
+    exported = {r["session_id"] for r in csv_rows(response.data)}
+    assert str(removed.id) not in exported
+    assert exported == {str(s.id) for s in db.session.scalars(sa.select(SessionLog)).all()
+                        if s.withdrawn_at is None}
 
 
 def test_formula_like_text_is_neutralised(app, client, auth):
