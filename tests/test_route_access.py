@@ -63,7 +63,7 @@ ACCESS = {
     "caseload.dashboard": "clinician",
     "caseload.patient": "patient",
     "patients.index": "clinician",
-    "patients.create": "patient_create",
+    "caseload.add_patient": "patient_create",
     "patients.edit": "patient",
     "patients.discharge": "patient_manage",
     "patients.reactivate": "patient_manage",

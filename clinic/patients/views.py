@@ -2,10 +2,8 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from clinic.audit.services import record_read
-from clinic.auth.services import clinicians_of_clinic
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.inputs import id_arg, page_arg
@@ -14,7 +12,6 @@ from clinic.patients.forms import (
     EmptyForm,
     EpisodeStartForm,
     NewEpisodeForm,
-    NewPatientForm,
     PatientForm,
 )
 from clinic.patients.models import ACTIVE, DISCHARGED
@@ -45,28 +42,6 @@ def index():
     record_read("caseload_view", actor=_me(), count=len(page.items), page=page.page,
                 status=status, searched=bool(search))
     return html
-
-
-@bp.route("/patients/new", methods=["GET", "POST"])
-def create():
-    """Add a patient to the caseload."""
-    if not services.can_create_patients(_me()):
-        abort(403)
-    form = NewPatientForm(primary_required=current_user.is_admin)
-    form.primary_clinician.choices = [SelectChoice(0, "Choose a clinician")] + [
-        SelectChoice(u.id, f"{u.name} ({u.role_label})")
-        for u in clinicians_of_clinic(current_user.clinic_id)
-    ]
-    if form.validate_on_submit():
-        try:
-            patient = services.create_patient(_me(), form.data, form.primary_clinician.data)
-        except ServiceError as error:
-            error.show_on(form)
-        else:
-            flash(f"{patient.display_name} has been added.", "success")
-            return redirect(url_for("caseload.patient", patient_id=patient.id), code=303)
-    status = 422 if form.errors else 200
-    return render_template("patients/form.html", form=form, patient=None), status
 
 
 @bp.route("/patients/<dbid:patient_id>/edit", methods=["GET", "POST"])
