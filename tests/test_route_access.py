@@ -58,6 +58,7 @@ ACCESS = {
     "users.deactivate": "clinic_user",
     "users.reactivate": "clinic_user",
     "users.reset_password": "clinic_user",
+    "users.unlock": "clinic_user",
     "users.revoke_api_token": "clinic_user",
     "users.clinic_settings": "admin",  # always the admin's own clinic
     "caseload.dashboard": "clinician",
@@ -66,6 +67,7 @@ ACCESS = {
     "caseload.add_patient": "patient_create",
     "patients.edit": "patient",
     "patients.discharge": "patient_manage",
+    "patients.confirm_discharge": "patient_manage",
     "patients.reactivate": "patient_manage",
     "patients.episode": "patient",
     "patients.episode_start": "patient_manage",
@@ -78,6 +80,7 @@ ACCESS = {
     "measures.create_invitation": "patient",
     "measures.invitation": "patient",
     "measures.revoke_invitation": "patient",
+    "measures.confirm_revoke_invitation": "patient",
     # Item-level answers and their entry are not for clinical trainers (minimum necessary).
     "measures.enter_response": "patient_not_trainer",
     "measures.response": "patient_not_trainer",
@@ -112,6 +115,8 @@ ACCESS = {
     "programs.set_status": "patient",
     "programs.rotate_link": "patient",
     "programs.revoke_link": "patient",
+    "programs.confirm_rotate_link": "patient",
+    "programs.confirm_revoke_link": "patient",
     "programs.log_session": "patient",
     "programs.strength_chart": "patient",
     "portal.open_link": "public",

@@ -22,8 +22,9 @@ def care_start(episode_start, today):
 
 
 @write_transaction
-def onboard_patient(actor, data, *, primary_clinician_id=None, schedule_codes=(),
-                    weekday=0, template_id=None):
+def onboard_patient(
+    actor, data, *, primary_clinician_id=None, schedule_codes=(), weekday=0, template_id=None
+):
     """Add a patient with the ticked default schedules and an optional starter program.
 
     One transaction: a failure in any part (a taken reference, an archived program...) raises
@@ -35,10 +36,13 @@ def onboard_patient(actor, data, *, primary_clinician_id=None, schedule_codes=()
     every = dict(DEFAULT_SCHEDULE)
     for code in [code for code, _weeks in DEFAULT_SCHEDULE if code in set(schedule_codes)]:
         within(measures.save_schedule)(
-            actor, patient.id,
-            measures.ScheduleInput(instrument_code=code, every_weeks=every[code],
-                                   weekday=weekday, starts_on=start),
-            within_window=True)
+            actor,
+            patient.id,
+            measures.ScheduleInput(
+                instrument_code=code, every_weeks=every[code], weekday=weekday, starts_on=start
+            ),
+            within_window=True,
+        )
     if template_id:
         within(programs.assign_program)(actor, patient.id, template_id, start)
     return patient

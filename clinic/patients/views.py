@@ -80,6 +80,25 @@ def _act(patient_id, action, success_message):
     return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
 
 
+@bp.get("/patients/<dbid:patient_id>/discharge")
+def confirm_discharge(patient_id):
+    """Ask before discharging: it stops every link of the patient at once."""
+    patient = visible_patient(_me(), patient_id)
+    if not can_manage(_me(), patient):
+        abort(403)
+    back = url_for("caseload.patient", patient_id=patient.id)
+    if not patient.is_active:
+        return redirect(back, code=303)
+    record_read("discharge_confirm_view", actor=_me(), obj=patient, patient_id=patient.id)
+    return render_template(
+        "confirm.html", title=f"Discharge {patient.display_name}?",
+        explanation=["Their questionnaire links and their program link stop working at once, "
+                     "and no more scheduled questionnaires are sent.",
+                     "The record stays as it is, and you can reactivate them later."],
+        action=url_for("patients.discharge", patient_id=patient.id),
+        button="Discharge", cancel=back, post_form=EmptyForm())
+
+
 @bp.post("/patients/<dbid:patient_id>/discharge")
 def discharge(patient_id):
     """Discharge a patient (primary clinician or admin)."""

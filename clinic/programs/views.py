@@ -196,6 +196,38 @@ def set_status(assignment_id, status):
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
 
 
+def _confirm_link_change(assignment_id, kind):
+    """The step before a program link is replaced or stopped (``kind``: rotate or revoke)."""
+    item = services.visible_assignment(_me(), assignment_id)
+    record_read("program_link_confirm_view", actor=_me(), obj=item, patient_id=item.patient_id)
+    name = item.patient.display_name
+    if kind == "rotate":
+        title, button = "Make a new program link?", "Make a new link"
+        explanation = [f"{name}'s current program link stops working at once; they will need "
+                       "the new one (send it or show its QR code).",
+                       "Sessions already logged are kept."]
+    else:
+        title, button = "Stop the program link?", "Stop the link"
+        explanation = [f"{name} can no longer open their program or log sessions through the "
+                       "link.", "You can make a new link later from the program page."]
+    return render_template(
+        "confirm.html", title=title, explanation=explanation, button=button,
+        action=url_for(f"programs.{kind}_link", assignment_id=item.id),
+        cancel=url_for("programs.assignment", assignment_id=item.id), post_form=EmptyForm())
+
+
+@bp.get("/assignments/<dbid:assignment_id>/link/rotate")
+def confirm_rotate_link(assignment_id):
+    """Ask before replacing the program link (the old one stops working)."""
+    return _confirm_link_change(assignment_id, "rotate")
+
+
+@bp.get("/assignments/<dbid:assignment_id>/link/revoke")
+def confirm_revoke_link(assignment_id):
+    """Ask before stopping the program link."""
+    return _confirm_link_change(assignment_id, "revoke")
+
+
 @bp.post("/assignments/<dbid:assignment_id>/link/rotate")
 def rotate_link(assignment_id):
     """A new program link; the old one stops working."""
