@@ -16,7 +16,7 @@ def _every(weeks):
 
 
 SCHEDULE_CHOICES = [
-    SelectChoice(code, f"{code} ({get_instrument(code).title}), {_every(weeks)}")
+    SelectChoice(code, f"{code}: {get_instrument(code).title}, {_every(weeks)}")
     for code, weeks in DEFAULT_SCHEDULE
 ]
 

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from clinic.audit.services import covered_by_page_view, record_read
 from clinic.catalogue import rules
 from clinic.catalogue.services import templates_of
+from clinic.catalogue.starters import level_title
 from clinic.errors import ServiceError
 from clinic.patients.forms import EmptyForm
 from clinic.patients.scope import visible_patient
@@ -69,7 +70,7 @@ def _assignment_page(item, status=200, *, equipment=None, hold_note=None, errors
         qr = Markup(segno.make(url, error="m").svg_inline(  # noqa: S704  # nosec B704  # our own URL's SVG
             scale=4, title="QR code of the program link", border=2))
     level_form = LevelChangeForm()
-    level_form.level.choices = [SelectChoice(i, f"{i + 1}. {lv['name']}")
+    level_form.level.choices = [SelectChoice(i, f"Level {i + 1}: {level_title(lv['name'])}")
                                 for i, lv in enumerate(item.snapshot["levels"])]
     summary = services.progress(item)
     loads = services.equipment_of(item) or ()

@@ -303,6 +303,41 @@ def test_an_admin_password_reset_lifts_the_lock(app, client, therapist):
     assert is_logged_in(client)
 
 
+def test_an_admin_sees_until_when_an_account_is_locked_and_unlocks_it(app, client, therapist):
+    """Issue 16: the admin's user list and user page say until when (clinic clock, zone
+    named); "Unlock account now" lifts the lock at once, audited; unlocking again is refused."""
+    fail_logins(client, 5)
+    locked_until = reload(therapist).locked_until
+    admin = UserFactory(clinic=therapist.clinic, role=Role.ADMIN, email="admin@clinic.test")
+    admin_client = app.test_client()
+    assert AuthActions(admin_client).login(admin.email).status_code == 303
+    until = format_in_zone(locked_until, therapist.clinic.zone)
+    listing = admin_client.get("/admin/users/").get_data(as_text=True)
+    assert f"Locked</span> until {until}" in listing
+    page = admin_client.get(f"/admin/users/{therapist.id}").get_data(as_text=True)
+    assert f"after too many failed logins, until {until}." in page
+    assert f'action="/admin/users/{therapist.id}/unlock"' in page
+
+    token = csrf_token(admin_client, f"/admin/users/{therapist.id}")
+    response = admin_client.post(f"/admin/users/{therapist.id}/unlock",
+                                 data={"csrf_token": token})
+    assert response.status_code == 303
+    assert reload(therapist).locked_until is None
+    [event] = audit_events("user_unlock", object_id=therapist.id)
+    assert event.actor_id == admin.id
+    assert event.detail == {"was_locked_until": locked_until.isoformat()}
+    page = admin_client.get(f"/admin/users/{therapist.id}").get_data(as_text=True)
+    assert "Unlock account now" not in page and "is unlocked" in page
+
+    again = admin_client.post(f"/admin/users/{therapist.id}/unlock",
+                              data={"csrf_token": token})
+    assert again.status_code == 303
+    assert "account is not locked" in admin_client.get(
+        again.headers["Location"]).get_data(as_text=True).replace("&#39;", "'")
+    assert len(audit_events("user_unlock")) == 1
+    assert post_login(client, EMAIL, TEST_PASSWORD).status_code == 303
+
+
 # Rate limit per address ------------------------------------------------------------------------
 
 

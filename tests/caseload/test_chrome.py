@@ -16,6 +16,7 @@ from factories import (
     InvitationFactory,
     PatientFactory,
     ResponseFactory,
+    TemplateFactory,
     UserFactory,
     starter_templates,
 )
@@ -139,7 +140,7 @@ def test_replacing_or_stopping_the_program_link_asks_first(client, auth, therapi
     assignment = AssignmentFactory(actor=therapist)
     salt = assignment.token_salt
     auth.login(therapist.email)
-    base = f"/assignments/{assignment.id}"
+    base = f"/programs/assignments/{assignment.id}"
     page = page_of(client, base)
     assert not forms_posting_to(page, f"{base}/link/{kind}")
     assert f'href="{base}/link/{kind}"' in page
@@ -165,7 +166,7 @@ def test_level_names_are_shown_without_the_stored_number(client, auth, therapist
     auth.login(therapist.email)
     patient_page = page_of(client, f"/patients/{assignment.patient_id}")
     assert "Level 1: Getting familiar" in patient_page
-    program_page = page_of(client, f"/assignments/{assignment.id}")
+    program_page = page_of(client, f"/programs/assignments/{assignment.id}")
     assert "<strong>Getting familiar</strong>" in program_page
     catalogue_page = page_of(client, f"/programs/templates/{templates['Home foundations']}")
     assert "Level 1: Getting familiar" in catalogue_page
@@ -220,6 +221,7 @@ def test_empty_sections_say_what_would_appear_there(client, auth, therapist):
 
 def test_the_summary_comes_before_the_record_and_the_forms_after_it(client, auth, therapist):
     patient = PatientFactory(clinic=therapist.clinic, primary=therapist)
+    TemplateFactory(actor=therapist)  # something to assign: the assign form shows
     ResponseFactory(actor=therapist, patient=patient, answers=(2,) * 8 + (0,))
     auth.login(therapist.email)
     body = page_of(client, f"/patients/{patient.id}")
@@ -245,7 +247,7 @@ def test_the_summary_comes_before_the_record_and_the_forms_after_it(client, auth
     for action in (
         f"/patients/{patient.id}/schedules",
         f"/patients/{patient.id}/invitations",
-        f"/patients/{patient.id}/assign",
+        f"/programs/patients/{patient.id}/assign",
         f"/patients/{patient.id}/episode",
     ):
         assert f'action="{action}' not in record and f'action="{action}' in actions, action

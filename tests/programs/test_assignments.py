@@ -187,7 +187,7 @@ def test_assign_makes_a_snapshot_with_the_template_version(client, clinician, wo
     assert "from template version 4" in flat(unescaped(program))
 
     patient_page = flat(unescaped(client.get(f"/patients/{patient.id}")))
-    assert "<strong>Strength basics</strong></a> (active) · level 1: Home with weights" in \
+    assert "<strong>Strength basics</strong></a> (active) · Level 1: Home with weights" in \
         patient_page
     assert "template_id" not in form_of(client.get(f"/patients/{patient.id}")).options
 
