@@ -3,11 +3,19 @@
 from datetime import UTC, date, datetime
 
 
-def format_in_zone(moment, zone, *, with_time=True):
-    """``3 Dec 2026 09:15 GMT`` (or ``3 Dec 2026`` without the time) for an aware ``moment``."""
+def format_in_zone(moment, zone, *, with_time=True, seconds=False):
+    """``3 Dec 2026 09:15 GMT`` (or ``3 Dec 2026`` without the time, ``09:15:07`` with
+    ``seconds``) for an aware ``moment``."""
     local = moment.astimezone(zone)
     text = f"{local.day} {local:%b %Y}"
-    return f"{text} {local:%H:%M %Z}" if with_time else text
+    if not with_time:
+        return text
+    return f"{text} {local:%H:%M:%S %Z}" if seconds else f"{text} {local:%H:%M %Z}"
+
+
+def format_day(day):
+    """``3 Dec 2026`` for a date (the month's English abbreviation, as every page writes it)."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def _clinic_zone():
@@ -17,11 +25,11 @@ def _clinic_zone():
     return clinic.zone if clinic is not None else UTC
 
 
-def clinic_time(moment, with_time=True):
+def clinic_time(moment, with_time=True, seconds=False):
     """Template filter: ``moment`` on the logged-in clinician's clinic clock ("" for None)."""
     if moment is None:
         return ""
-    return format_in_zone(moment, _clinic_zone(), with_time=with_time)
+    return format_in_zone(moment, _clinic_zone(), with_time=with_time, seconds=seconds)
 
 
 def clinic_day(value):
@@ -35,7 +43,7 @@ def clinic_day(value):
     if isinstance(value, datetime):
         return format_in_zone(value, _clinic_zone(), with_time=False)
     if isinstance(value, date):
-        return f"{value.day} {value:%b %Y}"
+        return format_day(value)
     raise TypeError(f"not a date: {value!r}")
 
 

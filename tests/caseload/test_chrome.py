@@ -206,8 +206,9 @@ def test_a_program_no_one_follows_is_not_in_use(client, auth, therapist):
 
 
 def test_empty_sections_say_what_would_appear_there(client, auth, therapist):
-    patient = PatientFactory(clinic=therapist.clinic, primary=therapist)
     auth.login(therapist.email)
+    assert "No patients here yet. The patients you add" in page_of(client, "/patients")
+    patient = PatientFactory(clinic=therapist.clinic, primary=therapist)
     body = page_of(client, f"/patients/{patient.id}")
     for words in (
         "No alerts. A risk answer",

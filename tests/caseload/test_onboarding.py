@@ -33,8 +33,12 @@ def test_the_form_offers_the_default_schedule_ticked_and_the_programs(client, au
     auth.login(therapist.email)
     body = client.get("/patients/new").get_data(as_text=True)
     assert ticked(body) == ["PHQ-9", "GAD-7", "WHO-5", "RSES"]
-    for words in ("PHQ-9: Patient Health Questionnaire (PHQ-9), every week",
-                  "GAD-7: ", "WHO-5: WHO-5 Well-Being Index, every 2 weeks", "), every 4 weeks"):
+    for words in (
+        "PHQ-9: Patient Health Questionnaire (PHQ-9), every week",
+        "GAD-7: ",
+        "WHO-5: WHO-5 Well-Being Index, every 2 weeks",
+        "), every 4 weeks",
+    ):
         assert words in body
     assert f'<option value="{template.id}">Gentle start</option>' in body
     assert '<option selected value="0">No program for now</option>' in body

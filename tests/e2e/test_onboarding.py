@@ -35,8 +35,11 @@ def test_a_patient_is_added_with_schedules_and_a_program_in_one_form(e2e, staff)
     expect(flash(page)).to_have_text("Noor Haddad has been added.")
     schedules = page.locator("#schedules")
     expect(schedules.get_by_role("listitem")).to_have_count(3)
-    for words in ("PHQ-9 every week on Tuesday", "GAD-7 every week on Tuesday",
-                  "RSES every 4 weeks on Tuesday"):
+    for words in (
+        "PHQ-9 every week on Tuesday",
+        "GAD-7 every week on Tuesday",
+        "RSES every 4 weeks on Tuesday",
+    ):
         expect(schedules).to_contain_text(words)
     expect(page.locator("#program")).to_contain_text("Home foundations")
     expect(page.locator("#program")).to_contain_text("Level 1: Getting familiar")
@@ -54,8 +57,7 @@ def test_a_patient_is_added_with_schedules_and_a_program_in_one_form(e2e, staff)
     expect(page.get_by_label("Name")).to_have_value("Second Noor")
     expect(page.get_by_role("checkbox", name=re.compile(r"^RSES:"))).not_to_be_checked()
     expect(page.get_by_role("checkbox", name=re.compile(r"^PHQ-9:"))).to_be_checked()
-    expect(page.get_by_label("Starter program (optional)")).to_have_value(
-        re.compile(r"^[1-9]\d*$"))
+    expect(page.get_by_label("Starter program (optional)")).to_have_value(re.compile(r"^[1-9]\d*$"))
     e2e.check(page, "onboarding-form-error")
 
 
@@ -104,12 +106,18 @@ def test_destructive_buttons_ask_first_without_javascript(e2e, staff):
 def _wide(page):
     """How far the page is wider than the phone's screen (0: no sideways scrolling)."""
     return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
 
 
 def test_clinician_pages_fit_a_360px_phone(e2e, staff):
-    patient = PatientFactory(clinic=staff.clinic, primary=staff, display_name=LONG_NAME,
-                             reference="R" * 40, email=("a" * 60) + "@example.org")
+    patient = PatientFactory(
+        clinic=staff.clinic,
+        primary=staff,
+        display_name=LONG_NAME,
+        reference="R" * 40,
+        email=("a" * 60) + "@example.org",
+    )
     ResponseFactory(actor=staff, patient=patient, answers=(2,) * 8 + (1,))  # a risk alert too
     invitation = InvitationFactory(actor=staff, patient=patient)
     assignment = AssignmentFactory(actor=staff, patient=patient)
@@ -152,6 +160,8 @@ def test_clinician_pages_fit_a_360px_phone(e2e, staff):
     box = heading(phone).bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
     # The measure can fail: one element wider than the screen shows up.
-    phone.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', "
-                   "'<div style=\"width: 900px; height: 1px\"></div>')")
+    phone.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', "
+        "'<div style=\"width: 900px; height: 1px\"></div>')"
+    )
     assert _wide(phone) > 0

@@ -65,7 +65,8 @@ def test_adherence_week_by_week_matches_the_program_page(app, client, auth, reco
     assignment = db.session.get(Assignment, record.assignment_id)
     progress = programs.progress(assignment)
     # The header names the clinic's zone (it may wrap inside its narrow column).
-    table = re.split(r"Weeks from \([^)]*\) Week 1 Week 2 Week 3 Week 4 4 weeks", text, 1)[1]
+    table = re.split(r"Weeks from \([^)]*\) Week 1 Week 2 Week 3 Week 4 4 weeks", text,
+                     maxsplit=1)[1]
     today = programs.clinic_today(record.patient.id)
     weeks = progress["weeks"]
     assert len(weeks) == 4  # the program began on the Monday three weeks before this one
