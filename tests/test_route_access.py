@@ -660,7 +660,7 @@ def _audit_rows_of(user_id):
 def test_the_walk_covers_every_kind_of_patient_data_read():
     kinds = {kind for _, kind in PATIENT_DATA_READS}
     assert kinds == {"page", "api"}
-    assert len(PATIENT_DATA_READS) == 30, PATIENT_DATA_READS  # a new read route: count it
+    assert len(PATIENT_DATA_READS) == 33, PATIENT_DATA_READS  # a new read route: count it
 
 
 def test_every_patient_data_read_writes_one_read_row(app):

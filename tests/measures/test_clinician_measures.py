@@ -632,8 +632,8 @@ def test_every_alert_names_the_response_or_week_that_raised_it(
     assert (f"Questionnaires due {DAY_2.isoformat()} and {DAY_3.isoformat()} expired "
             "unanswered") in missed_page
     overview = flat(client.get(f"/patients/{patient.id}"))
-    assert f"PHQ-9 on {DAY_2.isoformat()}" in overview
-    assert f"week of {DAY_3.isoformat()}" in overview
+    assert f"PHQ-9 on {format_day(DAY_2)}" in overview
+    assert f"week of {format_day(DAY_3)}" in overview
 
 
 # Schedules --------------------------------------------------------------------------------------
@@ -655,7 +655,7 @@ def test_a_schedule_is_saved_and_listed(client, logged_in, therapist, patient):
     assert (item.starts_on, item.ends_on, item.created_by_id) == (DAY_1, None, therapist.id)
     assert [a[1] for a in audit("schedule_save")] == [item.id]
     overview = flat(client.get(f"/patients/{patient.id}"))
-    assert f"<strong>PHQ-9</strong> every week on Monday, from {DAY_1.isoformat()}" in overview
+    assert f"<strong>PHQ-9</strong> every week on Monday, from {format_day(DAY_1)}" in overview
 
 
 def test_an_end_date_before_the_start_is_refused_at_the_field(logged_in, patient):
