@@ -62,10 +62,14 @@ def register_delivery(app):
 
 def register_template_helpers(app):
     from clinic import limits
-    from clinic.timefmt import clinic_time
+    from clinic.catalogue.starters import level_title
+    from clinic.timefmt import clinic_day, clinic_time, clinic_zone_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(clinic_time)
+    app.add_template_filter(clinic_day)
+    app.add_template_filter(level_title, "level_name")
+    app.add_template_global(clinic_zone_name)
     # Hand-written inputs take their maxlength/min/max from the limits the services enforce.
     app.add_template_global(limits.TEXT_MAX, "text_max")
     app.add_template_global(limits.NUMBER_RANGE, "number_range")

@@ -140,6 +140,12 @@ def write_transaction(service):
     return run
 
 
+def within(service):
+    """The body of a ``write_transaction`` service, to run inside another service's
+    transaction: one commit for the whole use case, and a failure anywhere writes nothing."""
+    return service.__wrapped__
+
+
 def make_immutable(model, error_class, message):
     """Refuse every change or delete of ``model`` rows made through the ORM.
 

@@ -44,8 +44,9 @@ def test_orphan_rows_are_refused_by_the_database(app):
     """Foreign keys hold on both engines: a patient of a clinic that does not exist fails."""
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
         connection.execute(
-            sa.text("INSERT INTO patient (clinic_id, display_name, reference, status, "
-                    "created_at) VALUES (999999, 'x', 'x', 'active', CURRENT_TIMESTAMP)")
+            sa.text("INSERT INTO patient (clinic_id, display_name, reference, reference_key, "
+                    "name_key, status, created_at) VALUES (999999, 'x', 'x', 'x', 'x', "
+                    "'active', CURRENT_TIMESTAMP)")
         )
 
 

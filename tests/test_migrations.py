@@ -205,3 +205,46 @@ def test_0009_carries_episodes_over_on_the_clinic_calendar_and_back(empty_app):
     if not isinstance(start, str):  # PostgreSQL: an aware datetime in the session's zone
         start = str(start.astimezone(UTC))
     assert start.startswith("2026-01-31 05:00:00")
+
+
+def test_0016_makes_references_unique_without_case_or_spaces_and_keeps_duplicates(empty_app):
+    """Existing references are stripped; a later patient whose reference repeats an earlier one
+    up to case is renamed "(duplicate <id>)", never merged; names get their search key. The
+    new constraint then refuses "ref-7" beside "REF-7"; the downgrade keeps every row."""
+    upgrade(revision="0015")
+    created = "2025-03-01 10:00:00+00:00"
+    rows = [(1, 1, "Zoë Ång", "REF-7"), (2, 1, "Other", " ref-7 "), (3, 2, "Elsewhere", "ref-7"),
+            (4, 1, "Long", "L" * 40), (5, 1, "Longer", "l" * 40)]
+    with db.engine.begin() as connection:
+        for clinic_id in (1, 2):
+            connection.execute(sa.text(
+                "INSERT INTO clinic (id, name, timezone, crisis_text, created_at) "
+                "VALUES (:id, :name, 'Europe/London', 'x', :at)"),
+                {"id": clinic_id, "name": f"Clinic {clinic_id}", "at": created})
+        for patient_id, clinic_id, name, reference in rows:
+            connection.execute(sa.text(
+                "INSERT INTO patient (id, clinic_id, display_name, reference, status, "
+                "created_at, fhir_id) VALUES (:id, :clinic, :name, :ref, 'active', :at, :fhir)"),
+                {"id": patient_id, "clinic": clinic_id, "name": name, "ref": reference,
+                 "at": created, "fhir": f"00000000-0000-0000-0000-00000000000{patient_id}"})
+    upgrade(revision="0016")
+    with db.engine.connect() as connection:
+        found = connection.execute(sa.text(
+            "SELECT id, reference, reference_key, name_key FROM patient ORDER BY id")).all()
+    assert [tuple(row) for row in found] == [
+        (1, "REF-7", "ref-7", "zoe ang"),
+        (2, "ref-7 (duplicate 2)", "ref-7 (duplicate 2)", "other"),
+        (3, "ref-7", "ref-7", "elsewhere"),  # another clinic: no clash
+        (4, "L" * 40, "l" * 40, "long"),
+        (5, "l" * 26 + " (duplicate 5)", "l" * 26 + " (duplicate 5)", "longer")]
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO patient (clinic_id, display_name, reference, reference_key, name_key, "
+            "status, created_at, fhir_id) VALUES (1, 'x', 'Ref-7', 'ref-7', 'x', 'active', :at, "
+            "'00000000-0000-0000-0000-000000000009')"),
+            {"at": created})
+    downgrade(revision="0015")
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM patient")).scalar() == 5
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("patient")}
+    assert not {"reference_key", "name_key"} & columns

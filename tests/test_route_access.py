@@ -58,14 +58,16 @@ ACCESS = {
     "users.deactivate": "clinic_user",
     "users.reactivate": "clinic_user",
     "users.reset_password": "clinic_user",
+    "users.unlock": "clinic_user",
     "users.revoke_api_token": "clinic_user",
     "users.clinic_settings": "admin",  # always the admin's own clinic
     "caseload.dashboard": "clinician",
     "caseload.patient": "patient",
     "patients.index": "clinician",
-    "patients.create": "patient_create",
+    "caseload.add_patient": "patient_create",
     "patients.edit": "patient",
     "patients.discharge": "patient_manage",
+    "patients.confirm_discharge": "patient_manage",
     "patients.reactivate": "patient_manage",
     "patients.issue_link": "patient",
     "patients.revoke_link": "patient",
@@ -83,6 +85,7 @@ ACCESS = {
     # Which totals the patient sees on their own page: a therapist's or admin's decision.
     "measures.release_scores": "patient_not_trainer",
     "measures.withdraw_scores": "patient_not_trainer",
+    "measures.confirm_revoke_invitation": "patient",
     # Item-level answers and their entry are not for clinical trainers (minimum necessary).
     "measures.enter_response": "patient_not_trainer",
     "measures.response": "patient_not_trainer",
@@ -120,6 +123,8 @@ ACCESS = {
     "programs.set_status": "patient",
     "programs.rotate_link": "patient",
     "programs.revoke_link": "patient",
+    "programs.confirm_rotate_link": "patient",
+    "programs.confirm_revoke_link": "patient",
     "programs.log_session": "patient",
     "programs.strength_chart": "patient",
     "portal.open_link": "public",
@@ -675,7 +680,7 @@ def _audit_rows_of(user_id):
 def test_the_walk_covers_every_kind_of_patient_data_read():
     kinds = {kind for _, kind in PATIENT_DATA_READS}
     assert kinds == {"page", "api"}
-    assert len(PATIENT_DATA_READS) == 31, PATIENT_DATA_READS  # a new read route: count it
+    assert len(PATIENT_DATA_READS) == 34, PATIENT_DATA_READS  # a new read route: count it
 
 
 def test_every_patient_data_read_writes_one_read_row(app):

@@ -62,7 +62,7 @@ def edit(user_id):
             flash(f"Saved changes to {user.name}.", "success")
             return redirect(url_for("users.index"), code=303)
     status = 422 if form.errors else 200
-    return render_template("users/form.html", form=form, user=user,
+    return render_template("users/form.html", form=form, user=user, now=utcnow(),
                            reset_form=PasswordResetForm()), status
 
 
@@ -91,6 +91,20 @@ def _set_active(user_id, active):
     return redirect(url_for("users.index"), code=303)
 
 
+@bp.post("/users/<dbid:user_id>/unlock")
+@role_required(Role.ADMIN)
+def unlock(user_id):
+    """Lift a lockout now (after too many failed logins) rather than at its end."""
+    user = _clinic_user(user_id)
+    try:
+        services.unlock_user(current_user._get_current_object(), user)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{user.name}'s account is unlocked: they can log in again.", "success")
+    return redirect(url_for("users.edit", user_id=user.id), code=303)
+
+
 @bp.post("/users/<dbid:user_id>/password")
 @role_required(Role.ADMIN)
 def reset_password(user_id):
@@ -107,7 +121,7 @@ def reset_password(user_id):
             return redirect(url_for("users.index"), code=303)
     if not form.errors:
         abort(400)
-    return render_template("users/form.html", form=UserForm(obj=user), user=user,
+    return render_template("users/form.html", form=UserForm(obj=user), user=user, now=utcnow(),
                            reset_form=form), 422
 
 

@@ -31,6 +31,8 @@ RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed by hand
 RECOVERY_CODE_LENGTH = 16  # 16 characters of a 31-letter alphabet: about 79 bits
 WRONG_CODE = "That code is not right. Enter the current code from your app, or a recovery code."
+REUSED_CODE = ("That code has just been used. Wait for the next code to appear in your app "
+               "(a new one every 30 seconds) and enter that one.")
 WRONG_SETUP_CODE = ("That code is not right. Check that the time on your phone is right and enter "
                     "the code the app shows now.")
 

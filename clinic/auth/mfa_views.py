@@ -127,7 +127,7 @@ def verify():
         user, key = services.log_in_second_step(pending_key, form.code.data)
         if user is not None:
             return redirect(_finish_login(user, key, next_url), code=303)
-        form.code.errors.append(mfa.WRONG_CODE)
+        form.code.errors.append(mfa.REUSED_CODE if key == "replayed" else mfa.WRONG_CODE)
     status = 422 if form.errors else 200
     return render_template("auth/mfa_verify.html", form=form), status
 

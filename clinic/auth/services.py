@@ -25,9 +25,11 @@ from clinic.auth.passwords import (
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
+from clinic.timefmt import format_in_zone
 from clinic.validators import is_valid_email
 
 LOGIN_FAILED = "That email and password do not match an active account."
+LOCKED = "locked"  # log_in's answer (None, LOCKED, user) to the right password of a locked account
 
 
 class LoginFailed(ServiceError):
@@ -35,6 +37,17 @@ class LoginFailed(ServiceError):
 
     def __init__(self):
         super().__init__(LOGIN_FAILED)
+
+
+class AccountLocked(LoginFailed):
+    """The right password for a locked account: the person is told it is locked, and until
+    when (a wrong password or an unknown address still gets ``LoginFailed``'s one message)."""
+
+    def __init__(self, user):
+        ServiceError.__init__(
+            self, "This account is locked after too many failed attempts, until "
+                  f"{format_in_zone(user.locked_until, user.clinic.zone)}. Try again then, or "
+                  "ask your clinic's admin to unlock it.")
 
 
 def normalise_email(email):
@@ -80,6 +93,8 @@ def log_in(email, password):
     codes, repeated, would never lock.
     Failures count towards a lockout; the commit after a failure still happens, so the count
     and the audit event are kept, then ``LoginFailed`` is raised by the caller's wrapper.
+    The right password of a locked account answers (None, ``LOCKED``, user): the wrapper says
+    the account is locked (the audit row is the same "denied, locked").
     """
     now = utcnow()
     email = normalise_email(email)
@@ -90,9 +105,11 @@ def log_in(email, password):
                email_sha256=hashlib.sha256(email.encode()).hexdigest())
         return None, None, None
     if not user.active or user.is_locked(now):
-        burn_verification_time(password)
         reason = "inactive" if not user.active else "locked"
         record("login", actor=user, obj=user, outcome="denied", reason=reason)
+        right = verify_password(user.password_hash, password)  # the same time either way
+        if user.active and right:
+            return None, LOCKED, user  # they know the password: say it is locked
         return None, None, None
     if not verify_password(user.password_hash, password):
         record("login", actor=user, obj=user, outcome="failure", reason="wrong_password")
@@ -118,6 +135,8 @@ def authenticate(email, password):
     names the server-side pending login that step needs.
     """
     user, key, pending_key = log_in(email, password)
+    if user is None and key is LOCKED:
+        raise AccountLocked(pending_key)
     if user is None:
         raise LoginFailed()
     return user, key, pending_key
@@ -157,7 +176,8 @@ def pending_user(pending_key, step, now):
 
 @write_transaction
 def log_in_second_step(pending_key, code):
-    """The second step of a login: a TOTP or recovery code. Returns (user, key) or (None, None).
+    """The second step of a login: a TOTP or recovery code. Returns (user, key), or
+    (None, reason) on a refusal ("replayed": the page asks for the next code).
 
     ``pending_key`` is the key of the pending login the password step made; it is used up by
     a right code. A wrong or replayed code counts towards the same lockout as a wrong password.
@@ -176,7 +196,7 @@ def log_in_second_step(pending_key, code):
     if method is None:
         record("mfa_verify", actor=user, obj=user, outcome="failure", reason=reason)
         _count_failure(user, now)
-        return None, None
+        return None, reason
     pending.used_at = now
     detail = {"remaining": mfa.recovery_codes_left(user)} if method == "recovery_code" else {}
     record("mfa_verify", actor=user, obj=user, method=method, **detail)
@@ -433,6 +453,21 @@ def set_user_active(actor, user, active):
         user.failed_logins = 0
         user.locked_until = None
     record("user_activate" if active else "user_deactivate", actor=actor, obj=user, **detail)
+    return user
+
+
+@write_transaction
+def unlock_user(actor, user):
+    """An admin lifts a lockout at once (the user called: it was them); audited with the time
+    the lock would have ended."""
+    _require_admin(actor)
+    now = utcnow()
+    if not user.is_locked(now):
+        raise ServiceError(f"{user.name}'s account is not locked.")
+    until = user.locked_until
+    user.locked_until = None
+    user.failed_logins = 0
+    record("user_unlock", actor=actor, obj=user, was_locked_until=until.isoformat())
     return user
 
 

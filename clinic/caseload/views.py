@@ -1,14 +1,19 @@
 """The dashboard and the patient overview page."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic.alerts.models import ALERT_LABELS
 from clinic.audit.services import record_read
+from clinic.auth.services import clinicians_of_clinic
 from clinic.caseload import triage
+from clinic.caseload.forms import NO_PROGRAM, OnboardingForm
+from clinic.caseload.onboarding import onboard_patient
 from clinic.caseload.services import dashboard_rows, patient_overview
+from clinic.catalogue import services as catalogue
 from clinic.database import utcnow
+from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.inputs import page_arg
 from clinic.measures import outcomes
@@ -75,3 +80,39 @@ def patient(patient_id):
         patient_link=patient_links.current_patient_link(patient_id),
         patient_link_url=patient_links.patient_link_url,
     )
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+def add_patient():
+    """Add a patient in one form: details, episode start, default schedules, a program.
+
+    Everything is written in one transaction (``onboard_patient``); on any problem the form
+    comes back with the message and every answer kept.
+    """
+    me = _me()
+    if not patients.can_create_patients(me):
+        abort(403)
+    form = OnboardingForm(primary_required=me.is_admin)
+    form.primary_clinician.choices = [SelectChoice(0, "Choose a clinician")] + [
+        SelectChoice(u.id, f"{u.name} ({u.role_label})")
+        for u in clinicians_of_clinic(me.clinic_id)
+    ]
+    form.template_id.choices = [SelectChoice(NO_PROGRAM, "No program for now")] + [
+        SelectChoice(t.id, t.name) for t in catalogue.templates_of(me.clinic_id)]
+    if not form.is_submitted():
+        form.weekday.data = me.clinic.today().weekday()
+    if form.validate_on_submit():
+        try:
+            patient = onboard_patient(
+                me, form.data, primary_clinician_id=form.primary_clinician.data,
+                schedule_codes=form.schedules.data or (),
+                weekday=(form.weekday.data if form.weekday.data is not None
+                         else me.clinic.today().weekday()),
+                template_id=form.template_id.data or None)
+        except ServiceError as error:
+            error.show_on(form)
+        else:
+            flash(f"{patient.display_name} has been added.", "success")
+            return redirect(url_for("caseload.patient", patient_id=patient.id), code=303)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("patients/form.html", form=form, patient=None), status

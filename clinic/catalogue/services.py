@@ -115,6 +115,25 @@ def templates_of(clinic_id, *, include_archived=False):
     return db.session.scalars(query.order_by(ProgramTemplate.name)).all()
 
 
+# The programs area's table, named (the catalogue never imports programs/): who follows what.
+_ASSIGNMENT = sa.table("assignment", sa.column("template_id"), sa.column("patient_id"),
+                       sa.column("status"))
+
+
+def patients_following(template_ids):
+    """{template id: number of patients whose current program was made from it}; a template
+    no one follows is absent (the list says "not assigned", not "in use")."""
+    if not template_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(_ASSIGNMENT.c.template_id,
+                  sa.func.count(sa.distinct(_ASSIGNMENT.c.patient_id)))
+        .where(_ASSIGNMENT.c.template_id.in_(template_ids),
+               _ASSIGNMENT.c.status != "completed")
+        .group_by(_ASSIGNMENT.c.template_id))
+    return dict(rows.all())
+
+
 def template_in_clinic(clinic_id, template_id):
     """One of the clinic's programs.
 

@@ -16,9 +16,19 @@ Reading the numbers:
 Pure module: no Flask or SQLAlchemy import.
 """
 
+import re
 from dataclasses import dataclass
 
 from clinic.catalogue import rules
+
+ORDINAL_PREFIX = re.compile(r"^\d+\s+(?=\S)")
+
+
+def level_title(name):
+    """A level's name as people read it: the starters store "0 Getting familiar" (the number
+    keeps the catalogue sorted), pages say "Getting familiar" beside their own "Level 1"."""
+    return ORDINAL_PREFIX.sub("", name or "")
+
 
 LOAD_KINDS = ("bodyweight", "kg", "rpe", "band")
 

@@ -95,10 +95,10 @@ def templates():
             return redirect(url_for("catalogue.template", template_id=template.id), code=303)
     show_archived = request.args.get("archived") == "1"
     status = 422 if (form.errors or form.form_errors) else 200
+    items = services.templates_of(current_user.clinic_id, include_archived=show_archived)
     return render_template("catalogue/templates.html", form=form, post_form=EmptyForm(),
-                           items=services.templates_of(current_user.clinic_id,
-                                                       include_archived=show_archived),
-                           show_archived=show_archived), status
+                           items=items, show_archived=show_archived,
+                           following=services.patients_following([t.id for t in items])), status
 
 
 @bp.post("/templates/starters")

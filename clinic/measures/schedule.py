@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 
 SEND_LOCAL_TIME = time(8, 0)
 FREQUENCIES = (1, 2, 4)  # weeks
+# The schedule a new patient is offered (issue 16, after INSTRUMENTS.md "Scheduling defaults"):
+# (instrument code, every how many weeks); each one a tick on the form for adding a patient.
+DEFAULT_SCHEDULE = (("PHQ-9", 1), ("GAD-7", 1), ("WHO-5", 2), ("RSES", 4))
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

@@ -134,6 +134,24 @@ def invitation(patient_id, invitation_id):
                            post_form=EmptyForm())
 
 
+@bp.get("/patients/<dbid:patient_id>/invitations/<dbid:invitation_id>/revoke")
+def confirm_revoke_invitation(patient_id, invitation_id):
+    """Ask before stopping a link: the patient could no longer answer through it."""
+    item = services.invitation_of(_me(), patient_id, invitation_id)
+    record_read("invitation_confirm_view", actor=_me(), obj=item, patient_id=item.patient_id)
+    return render_template(
+        "confirm.html", title="Stop this questionnaire link?",
+        explanation=[f"The link of {', '.join(item.instruments)} made for "
+                     f"{item.patient.display_name} stops working at once: opening it will "
+                     "say it can no longer be used.", "This cannot be undone; you can make a "
+                     "new link afterwards."],
+        action=url_for("measures.revoke_invitation", patient_id=patient_id,
+                       invitation_id=invitation_id),
+        button="Stop the link", post_form=EmptyForm(),
+        cancel=url_for("measures.invitation", patient_id=patient_id,
+                       invitation_id=invitation_id))
+
+
 @bp.post("/patients/<dbid:patient_id>/invitations/<dbid:invitation_id>/revoke")
 def revoke_invitation(patient_id, invitation_id):
     """Stop a link from working."""

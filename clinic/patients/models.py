@@ -3,10 +3,11 @@
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from clinic.database import UTCDateTime, utcnow
 from clinic.extensions import db
+from clinic.patients.folding import reference_key, search_key
 
 ACTIVE = "active"
 DISCHARGED = "discharged"
@@ -21,6 +22,10 @@ class Patient(db.Model):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
     reference: Mapped[str] = mapped_column(sa.String(40))
+    # Kept in step with the two columns above (see the validators): the reference as it is
+    # unique (no case, no surrounding spaces) and the name as it is searched (no accents).
+    reference_key: Mapped[str] = mapped_column(sa.String(160))  # casefold can lengthen text
+    name_key: Mapped[str] = mapped_column(sa.Text)
     email: Mapped[str | None] = mapped_column(sa.String(254))
     date_of_birth: Mapped[object | None] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(16), default=ACTIVE)
@@ -40,9 +45,19 @@ class Patient(db.Model):
                             order_by="Episode.start")
 
     __table_args__ = (
-        sa.UniqueConstraint("clinic_id", "reference"),
+        sa.UniqueConstraint("clinic_id", "reference_key"),
         sa.CheckConstraint("status IN ('active', 'discharged')", name="status"),
     )
+
+    @validates("reference")
+    def _keep_reference_key(self, _key, value):
+        self.reference_key = reference_key(value)
+        return value
+
+    @validates("display_name")
+    def _keep_name_key(self, _key, value):
+        self.name_key = search_key(value)
+        return value
 
     @property
     def is_active(self):

@@ -12,6 +12,7 @@ from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
 from clinic.measures.models import Invitation
+from clinic.patients.folding import reference_key, search_key
 from clinic.patients.models import ACTIVE, DISCHARGED, CareTeamMember, Episode, Patient
 from clinic.patients.scope import require_manage, visible_patient, visible_patients
 from clinic.programs.models import Assignment, AssignmentEvent
@@ -35,11 +36,12 @@ def caseload(user, *, search="", status=ACTIVE):
     if status in (ACTIVE, DISCHARGED):
         query = query.where(Patient.status == status)
     search = (search or "").strip()
-    if search:
-        pattern = f"%{_escape_like(search)}%"
+    if search:  # on the stored keys: no case, and no accents in names ("zoe" finds "Zoë")
+        by_name = f"%{_escape_like(search_key(search))}%"
+        by_reference = f"%{_escape_like(reference_key(search))}%"
         query = query.where(
-            sa.or_(Patient.display_name.ilike(pattern, escape="\\"),
-                   Patient.reference.ilike(pattern, escape="\\"))
+            sa.or_(Patient.name_key.like(by_name, escape="\\"),
+                   Patient.reference_key.like(by_reference, escape="\\"))
         )
     return query.order_by(sa.func.lower(Patient.display_name), Patient.id)
 
@@ -72,7 +74,7 @@ def _clean(data):
 
 def _check_reference_free(clinic_id, reference, except_id=None):
     query = sa.select(Patient.id).where(Patient.clinic_id == clinic_id,
-                                        Patient.reference == reference)
+                                        Patient.reference_key == reference_key(reference))
     if except_id is not None:
         query = query.where(Patient.id != except_id)
     if db.session.scalar(query) is not None:

@@ -2,10 +2,8 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from clinic.audit.services import record_read
-from clinic.auth.services import clinicians_of_clinic
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.inputs import id_arg, page_arg
@@ -14,7 +12,6 @@ from clinic.patients.forms import (
     EmptyForm,
     EpisodeStartForm,
     NewEpisodeForm,
-    NewPatientForm,
     PatientForm,
 )
 from clinic.patients.models import ACTIVE, DISCHARGED
@@ -45,28 +42,6 @@ def index():
     record_read("caseload_view", actor=_me(), count=len(page.items), page=page.page,
                 status=status, searched=bool(search))
     return html
-
-
-@bp.route("/patients/new", methods=["GET", "POST"])
-def create():
-    """Add a patient to the caseload."""
-    if not services.can_create_patients(_me()):
-        abort(403)
-    form = NewPatientForm(primary_required=current_user.is_admin)
-    form.primary_clinician.choices = [SelectChoice(0, "Choose a clinician")] + [
-        SelectChoice(u.id, f"{u.name} ({u.role_label})")
-        for u in clinicians_of_clinic(current_user.clinic_id)
-    ]
-    if form.validate_on_submit():
-        try:
-            patient = services.create_patient(_me(), form.data, form.primary_clinician.data)
-        except ServiceError as error:
-            error.show_on(form)
-        else:
-            flash(f"{patient.display_name} has been added.", "success")
-            return redirect(url_for("caseload.patient", patient_id=patient.id), code=303)
-    status = 422 if form.errors else 200
-    return render_template("patients/form.html", form=form, patient=None), status
 
 
 @bp.route("/patients/<dbid:patient_id>/edit", methods=["GET", "POST"])
@@ -103,6 +78,25 @@ def _act(patient_id, action, success_message):
     else:
         flash(success_message, "success")
     return redirect(url_for("caseload.patient", patient_id=patient_id), code=303)
+
+
+@bp.get("/patients/<dbid:patient_id>/discharge")
+def confirm_discharge(patient_id):
+    """Ask before discharging: it stops every link of the patient at once."""
+    patient = visible_patient(_me(), patient_id)
+    if not can_manage(_me(), patient):
+        abort(403)
+    back = url_for("caseload.patient", patient_id=patient.id)
+    if not patient.is_active:
+        return redirect(back, code=303)
+    record_read("discharge_confirm_view", actor=_me(), obj=patient, patient_id=patient.id)
+    return render_template(
+        "confirm.html", title=f"Discharge {patient.display_name}?",
+        explanation=["Their questionnaire links and their program link stop working at once, "
+                     "and no more scheduled questionnaires are sent.",
+                     "The record stays as it is, and you can reactivate them later."],
+        action=url_for("patients.discharge", patient_id=patient.id),
+        button="Discharge", cancel=back, post_form=EmptyForm())
 
 
 @bp.post("/patients/<dbid:patient_id>/discharge")

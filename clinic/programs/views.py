@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from clinic.audit.services import covered_by_page_view, record_read
 from clinic.catalogue import rules
 from clinic.catalogue.services import templates_of
+from clinic.catalogue.starters import level_title
 from clinic.database import utcnow
 from clinic.errors import ServiceError
 from clinic.patients.forms import EmptyForm
@@ -76,7 +77,7 @@ def _assignment_page(item, status=200, *, equipment=None, hold_note=None, errors
         qr = Markup(segno.make(url, error="m").svg_inline(  # noqa: S704  # nosec B704  # our own URL's SVG
             scale=4, title="QR code of the program link", border=2))
     level_form = LevelChangeForm()
-    level_form.level.choices = [SelectChoice(i, f"{i + 1}. {lv['name']}")
+    level_form.level.choices = [SelectChoice(i, f"Level {i + 1}: {level_title(lv['name'])}")
                                 for i, lv in enumerate(item.snapshot["levels"])]
     summary = services.progress(item)
     loads = services.equipment_of(item) or ()
@@ -202,6 +203,38 @@ def set_status(assignment_id, status):
     except ServiceError as error:
         flash(error.message, "error")
     return redirect(url_for("programs.assignment", assignment_id=assignment_id), code=303)
+
+
+def _confirm_link_change(assignment_id, kind):
+    """The step before a program link is replaced or stopped (``kind``: rotate or revoke)."""
+    item = services.visible_assignment(_me(), assignment_id)
+    record_read("program_link_confirm_view", actor=_me(), obj=item, patient_id=item.patient_id)
+    name = item.patient.display_name
+    if kind == "rotate":
+        title, button = "Make a new program link?", "Make a new link"
+        explanation = [f"{name}'s current program link stops working at once; they will need "
+                       "the new one (send it or show its QR code).",
+                       "Sessions already logged are kept."]
+    else:
+        title, button = "Stop the program link?", "Stop the link"
+        explanation = [f"{name} can no longer open their program or log sessions through the "
+                       "link.", "You can make a new link later from the program page."]
+    return render_template(
+        "confirm.html", title=title, explanation=explanation, button=button,
+        action=url_for(f"programs.{kind}_link", assignment_id=item.id),
+        cancel=url_for("programs.assignment", assignment_id=item.id), post_form=EmptyForm())
+
+
+@bp.get("/assignments/<dbid:assignment_id>/link/rotate")
+def confirm_rotate_link(assignment_id):
+    """Ask before replacing the program link (the old one stops working)."""
+    return _confirm_link_change(assignment_id, "rotate")
+
+
+@bp.get("/assignments/<dbid:assignment_id>/link/revoke")
+def confirm_revoke_link(assignment_id):
+    """Ask before stopping the program link."""
+    return _confirm_link_change(assignment_id, "revoke")
 
 
 @bp.post("/assignments/<dbid:assignment_id>/link/rotate")

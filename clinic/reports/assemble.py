@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from clinic import charts
 from clinic.alerts.models import ALERT_LABELS, Alert
+from clinic.catalogue.starters import level_title
 from clinic.extensions import db
 from clinic.measures.change import (
     NO_RELIABLE_CHANGE,
@@ -308,7 +309,7 @@ def summarise(gathered: Gathered, period: Period, tz: ZoneInfo, *, today: date,
         summary=(summary or "").strip(),
         instruments=instrument_reports(gathered.responses, patient, period, tz),
         alerts=alert_rows(gathered.alerts, tz),
-        programs=program_reports(gathered.assignments, gathered.sessions, period, today),
+        programs=program_reports(gathered.assignments, gathered.sessions, period, today, tz),
         sessions_in_period=len(in_period),
         mood=mood_summary(in_period),
     )
@@ -435,18 +436,21 @@ def alert_rows(alerts, tz: ZoneInfo) -> list:
     return rows
 
 
-def program_reports(assignments, sessions, period: Period, today: date) -> list:
-    """Each program that ran in the period: its level history and adherence week by week."""
+def program_reports(assignments, sessions, period: Period, today: date, tz=None) -> list:
+    """Each program that ran in the period: its level history and adherence week by week.
+
+    Weeks, level changes and the end of a program fall on the clinic's calendar (``tz``).
+    """
     reports = []
     first_monday = strength.week_start(period.start)
     last_day = min(period.end, today)
     for assignment in assignments:
         own = [s for s in sessions if s.assignment_id == assignment.id]
-        ended = _completed_on(assignment)
+        ended = _completed_on(assignment, tz)
         if ended is not None and ended < period.start:
             continue  # finished before the period began
         until = last_day if ended is None else min(last_day, ended)
-        weeks = [w for w in week_records(assignment, own, until)
+        weeks = [w for w in week_records(assignment, own, until, tz)
                  if w.week_start >= first_monday]
         rows, credited, planned = [], Decimal(0), 0
         for week in adherence.weekly_adherence(weeks):
@@ -462,34 +466,39 @@ def program_reports(assignments, sessions, period: Period, today: date) -> list:
         levels = assignment.snapshot["levels"]
         reports.append(ProgramReport(
             name=assignment.name, start_date=assignment.start_date, status=assignment.status,
-            current_level=levels[assignment.level_position]["name"],
-            events=_events(assignment, levels),
+            current_level=level_title(levels[assignment.level_position]["name"]),
+            events=_events(assignment, levels, tz),
             weeks=rows, credited=credited, planned=planned,
             percent=adherence.as_percent(credited / planned) if planned else None,
         ))
     return reports
 
 
-def _completed_on(assignment):
+def _completed_on(assignment, tz=None):
     """The day a completed program ended: its weeks stop there, not at today."""
     if assignment.status != "completed":
         return None
-    done = [e.at.date() for e in assignment.events if e.kind == "complete"]
+    done = [_day(e.at, tz) for e in assignment.events if e.kind == "complete"]
     return max(done) if done else None
 
 
-def _events(assignment, levels):
+def _day(moment, tz):
+    return (moment.astimezone(tz) if tz is not None else moment).date()
+
+
+def _events(assignment, levels, tz=None):
     events = []
     for event in sorted(assignment.events, key=lambda e: (e.at, e.id)):
         if event.kind not in EVENT_LABELS:
             continue
         detail = ""
         if event.kind == "assigned":
-            detail = f"starting at {levels[0]['name']}"
+            detail = f"starting at {level_title(levels[0]['name'])}"
         elif event.kind == "level_change":
             old, new = event.detail.get("old", 0), event.detail.get("new", 0)
-            detail = f"from {levels[old]['name']} to {levels[new]['name']}"
-        events.append(ProgramEvent(event.at.date(), EVENT_LABELS[event.kind], detail,
+            detail = (f"from {level_title(levels[old]['name'])} "
+                      f"to {level_title(levels[new]['name'])}")
+        events.append(ProgramEvent(_day(event.at, tz), EVENT_LABELS[event.kind], detail,
                                    event.by.name if event.by else None, event.reason or ""))
     return events
 

@@ -139,7 +139,7 @@ def report_html(patient, period, *, generated_by, summary="", now=None, include_
                               include_notes=include_notes)
     outcome = episode_outcome_of(patient)
     return render_template("reports/report.html", r=data, outcome=outcome, day=day_label,
-                           change_words=outcomes.CHANGE_WORDS,
+                           zone=str(tz), change_words=outcomes.CHANGE_WORDS,
                            recovery_words=outcomes.RECOVERY_WORDS,
                            stamp=lambda moment: _stamp(moment, tz), num=_num, signed=_signed,
                            score=_score, stylesheet_url=pdf.ASSET_ORIGIN + "static/css/report.css")
@@ -209,8 +209,9 @@ def export_responses_csv(actor, patient_id):
     clinical trainers: item-level answers)."""
     patient = visible_patient(actor, patient_id)
     require_item_access(actor, "export questionnaire answers")
-    body = tables.to_csv(tables.RESPONSE_COLUMNS,
-                         tables.response_rows(current_responses(patient.id)))
+    zone = patient.clinic.zone
+    body = tables.to_csv(tables.with_zone(tables.RESPONSE_COLUMNS, zone, {"completed_at"}),
+                         tables.response_rows(current_responses(patient.id), zone))
     _audit("responses_export", body, actor=actor, clinic_id=patient.clinic_id,
            patient_id=patient.id, export_format="csv")
     return Export(body, filename("responses", patient.id, patient.clinic.today(), "csv"), CSV)
@@ -227,7 +228,8 @@ def export_sessions_csv(actor, patient_id):
         .options(selectinload(SessionLog.sets).joinedload(SetLog.exercise))
         .order_by(SessionLog.performed_on, SessionLog.id)
     ).all() if assignments else []
-    body = tables.to_csv(tables.SESSION_COLUMNS, tables.session_rows(
+    columns = tables.with_zone(tables.SESSION_COLUMNS, patient.clinic.zone, {"performed_on"})
+    body = tables.to_csv(columns, tables.session_rows(
         sessions, {a.id: a.name for a in assignments}))
     _audit("sessions_export", body, actor=actor, clinic_id=patient.clinic_id,
            patient_id=patient.id, export_format="csv")

@@ -3,18 +3,26 @@ the clinic's pseudonymised outcome table for service evaluation.
 
 Every cell goes through :func:`cell`: text that a spreadsheet would run as a formula (it starts
 with = + - @, a tab or a carriage return) gets a leading apostrophe (OWASP "CSV injection").
-Numbers are written as numbers, so a negative change stays a number.
+Numbers are written as numbers, so a negative change stays a number. Text that a spreadsheet
+would turn into a date or a number (a range of reps "10-15", an effort "5-6", "1/2", "12:30")
+gets the same apostrophe, so it stays the text it is. Date and time columns name the clinic's
+zone in their header.
 """
 
 import csv
 import hashlib
 import hmac
 import io
+import re
 from decimal import Decimal
 
 from clinic.measures.instruments import get_instrument
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Short numbers joined by - or / ("10-15", "5-6", "1/2", "3-4-26") or a clock time ("12:30"):
+# what spreadsheets turn into dates. Longer codes ("44250-9", a LOINC code) are left alone.
+LOOKS_LIKE_DATE = re.compile(r"\s*\d{1,2}\s*[-/]\s*\d{1,2}(\s*[-/]\s*\d{1,4})?\s*"
+                             r"|\s*\d{1,2}:\d{2}(:\d{2})?\s*")
 PSEUDONYM_PURPOSE = b"liftclinic-service-evaluation-pseudonym\x00"
 
 RESPONSE_COLUMNS = ("response_id", "instrument", "instrument_version", "completed_at", "source",
@@ -42,7 +50,11 @@ def cell(value):
     if isinstance(value, int | Decimal):
         return value
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    if isinstance(value, str) and LOOKS_LIKE_DATE.fullmatch(text):
+        return "'" + text  # a range or a fraction, not a date
+    return text
 
 
 def to_csv(columns, rows) -> bytes:
@@ -55,12 +67,20 @@ def to_csv(columns, rows) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def response_rows(responses):
-    """One row per answered item (optional items included, marked unscored)."""
+def with_zone(columns, zone, dated):
+    """The header with each of the ``dated`` columns naming the clinic's zone."""
+    return tuple(f"{c} ({zone})" if c in dated else c for c in columns)
+
+
+def response_rows(responses, zone=None):
+    """One row per answered item (optional items included, marked unscored); the time it was
+    completed on the clinic's clock (``zone``), its UTC offset kept."""
     for response in responses:
         instrument = get_instrument(response.instrument_code)
+        completed = (response.completed_at.astimezone(zone) if zone is not None
+                     else response.completed_at)
         head = (response.id, response.instrument_code, response.instrument_version,
-                response.completed_at.isoformat(timespec="seconds"), response.source,
+                completed.isoformat(timespec="seconds"), response.source,
                 response.total, response.band, response.prorated)
         for item, raw in zip(instrument.items, response.answers, strict=True):
             yield (*head, *_item_cells(item, raw, item.score(raw) if raw is not None else None))

@@ -18,6 +18,7 @@ from helpers import audit_events, is_logged_in, rows
 from clinic.auth.models import LoginSession, Role
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.timefmt import format_in_zone
 
 GENERIC_FAILURE = "That email and password do not match an active account."
 EMAIL = "therapist@clinic.test"
@@ -241,10 +242,17 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_password(c
     response = post_login(client, EMAIL, TEST_PASSWORD)
 
     assert response.status_code == 422
-    assert GENERIC_FAILURE in response.get_data(as_text=True)
-    # The page does not reveal the lock: it is the page an unknown email gets.
-    unknown = post_login(client, "nobody@clinic.test", TEST_PASSWORD)
-    assert normalised_page(response, EMAIL) == normalised_page(unknown, "nobody@clinic.test")
+    # The right password: the person is told the account is locked, and until when, on the
+    # clinic's clock (issue 16); it is still refused.
+    body = response.get_data(as_text=True)
+    until = format_in_zone(reload(therapist).locked_until, therapist.clinic.zone)
+    assert f"This account is locked after too many failed attempts, until {until}." in body
+    assert GENERIC_FAILURE not in body
+    # Without the password nothing tells a locked account: the page an unknown email gets.
+    wrong = post_login(client, EMAIL, WRONG_PASSWORD)
+    assert "locked" not in wrong.get_data(as_text=True)
+    unknown = post_login(client, "nobody@clinic.test", WRONG_PASSWORD)
+    assert normalised_page(wrong, EMAIL) == normalised_page(unknown, "nobody@clinic.test")
     assert not is_logged_in(client)
     assert reload(therapist).locked_until is not None
     failures = audit_events("login", actor_id=therapist.id, outcome="failure")
@@ -252,7 +260,7 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_password(c
     assert {e.detail["reason"] for e in failures} == {"wrong_password"}
     assert len(audit_events("lockout", actor_id=therapist.id)) == 1
     denied = audit_events("login", actor_id=therapist.id, outcome="denied")
-    assert [e.detail["reason"] for e in denied] == ["locked"]
+    assert [e.detail["reason"] for e in denied] == ["locked", "locked"]
 
 
 def test_the_lock_lifts_after_the_lockout_period(client, app, therapist):
@@ -293,6 +301,41 @@ def test_an_admin_password_reset_lifts_the_lock(app, client, therapist):
 
     assert post_login(client, EMAIL, new_password).status_code == 303
     assert is_logged_in(client)
+
+
+def test_an_admin_sees_until_when_an_account_is_locked_and_unlocks_it(app, client, therapist):
+    """Issue 16: the admin's user list and user page say until when (clinic clock, zone
+    named); "Unlock account now" lifts the lock at once, audited; unlocking again is refused."""
+    fail_logins(client, 5)
+    locked_until = reload(therapist).locked_until
+    admin = UserFactory(clinic=therapist.clinic, role=Role.ADMIN, email="admin@clinic.test")
+    admin_client = app.test_client()
+    assert AuthActions(admin_client).login(admin.email).status_code == 303
+    until = format_in_zone(locked_until, therapist.clinic.zone)
+    listing = admin_client.get("/admin/users/").get_data(as_text=True)
+    assert f"Locked</span> until {until}" in listing
+    page = admin_client.get(f"/admin/users/{therapist.id}").get_data(as_text=True)
+    assert f"after too many failed logins, until {until}." in page
+    assert f'action="/admin/users/{therapist.id}/unlock"' in page
+
+    token = csrf_token(admin_client, f"/admin/users/{therapist.id}")
+    response = admin_client.post(f"/admin/users/{therapist.id}/unlock",
+                                 data={"csrf_token": token})
+    assert response.status_code == 303
+    assert reload(therapist).locked_until is None
+    [event] = audit_events("user_unlock", object_id=therapist.id)
+    assert event.actor_id == admin.id
+    assert event.detail == {"was_locked_until": locked_until.isoformat()}
+    page = admin_client.get(f"/admin/users/{therapist.id}").get_data(as_text=True)
+    assert "Unlock account now" not in page and "is unlocked" in page
+
+    again = admin_client.post(f"/admin/users/{therapist.id}/unlock",
+                              data={"csrf_token": token})
+    assert again.status_code == 303
+    assert "account is not locked" in admin_client.get(
+        again.headers["Location"]).get_data(as_text=True).replace("&#39;", "'")
+    assert len(audit_events("user_unlock")) == 1
+    assert post_login(client, EMAIL, TEST_PASSWORD).status_code == 303
 
 
 # Rate limit per address ------------------------------------------------------------------------

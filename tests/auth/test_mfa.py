@@ -196,7 +196,9 @@ def test_a_code_cannot_be_replayed_within_its_step_nor_an_older_one(client, auth
     password_step(client, therapist.email)
     replayed = auth.enter_code(therapist.email, now_code)
     assert replayed.status_code == 422
-    assert mfa.WRONG_CODE in replayed.get_data(as_text=True).replace("&#39;", "'")
+    # A code used already: the person is told to wait for the next one (issue 16).
+    assert mfa.REUSED_CODE in replayed.get_data(as_text=True).replace("&#39;", "'")
+    assert mfa.WRONG_CODE not in replayed.get_data(as_text=True).replace("&#39;", "'")
     # The step before is inside the window, but older than the one used: refused too.
     older = auth.enter_code(therapist.email, code_at(secret, T0 + STEP))
     assert older.status_code == 422

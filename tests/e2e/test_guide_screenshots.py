@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from clinic.demo import seed_demo
 from clinic.help.pages import GUIDE_IMAGES
-from e2e.flows import flash, heading, nav
+from e2e.flows import flash, heading, nav, open_action
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide"
 DEMO_PASSWORD = "guide-demo-password"
@@ -104,7 +104,7 @@ def therapist_day(camera):
     camera.shoot(page, "therapist-patient-scores.png",
                  focus=page.locator("#measures").get_by_role("heading").first)
 
-    links = page.locator("#links")
+    links = open_action(page, "make-link")
     for code in ("PHQ-9", "GAD-7"):
         links.get_by_role("checkbox", name=re.compile(f"^{re.escape(code)}:")).check()
     links.get_by_role("button", name="Make a link").click()

@@ -37,6 +37,7 @@ from clinic.measures.models import (
     Response,
     ResponsesAreImmutable,
 )
+from clinic.timefmt import format_day
 
 SVG = "{http://www.w3.org/2000/svg}"
 CHECKED = re.compile(r'<input type="radio" name="([^"]+)" value="([^"]+)"[^>]*\schecked')
@@ -233,10 +234,10 @@ def test_a_paper_form_is_stored_as_clinician_entered_with_its_date(
         (therapist.id, stored.id, patient.id, {"instrument": "PHQ-9"})]
 
     overview = flat(client.get(f"/patients/{patient.id}"))
-    assert f"<td>{DAY_2.isoformat()}</td> <td>12</td> <td>moderate</td>" in overview
+    assert f"<td>{format_day(DAY_2)}</td> <td>12</td> <td>moderate</td>" in overview
     assert "<td>paper, entered by Theo Therapist</td>" in overview
     detail = flat(client.get(f"/patients/{patient.id}/responses/{stored.id}"))
-    assert f"PHQ-9 of {DAY_2.isoformat()}" in detail
+    assert f"PHQ-9 of {format_day(DAY_2)}" in detail
     assert "Source: paper form entered by Theo Therapist." in detail
 
 
@@ -420,10 +421,10 @@ def test_reliable_deterioration_raises_an_alert_and_shows_on_the_patient_page(
                             "baseline_response_id": baseline.id}
 
     overview = flat(client.get(f"/patients/{patient.id}"))
-    assert (f"Baseline 6 on {DAY_1.isoformat()} → latest 11 on {DAY_2.isoformat()} (+5). "
+    assert (f"Baseline 6 on {format_day(DAY_1)} → latest 11 on {format_day(DAY_2)} (+5). "
             "<strong>Reliable deterioration.</strong> Not a case at baseline.") in overview
     assert "Reliable deterioration</a>" in overview  # in the patient's alert list
-    assert f"GAD-7 on {DAY_2.isoformat()}" in overview
+    assert f"GAD-7 on {format_day(DAY_2)}" in overview
 
 
 def test_a_change_below_the_threshold_raises_no_alert(client, logged_in, patient):
@@ -433,7 +434,7 @@ def test_a_change_below_the_threshold_raises_no_alert(client, logged_in, patient
                        ).status_code == 303
     assert [r.total for r in rows(Response)] == [6, 9]
     assert rows(Alert) == []
-    assert (f"Baseline 6 on {DAY_1.isoformat()} → latest 9 on {DAY_2.isoformat()} (+3). "
+    assert (f"Baseline 6 on {format_day(DAY_1)} → latest 9 on {format_day(DAY_2)} (+3). "
             "No reliable change.") in flat(
         client.get(f"/patients/{patient.id}"))
 
@@ -629,8 +630,8 @@ def test_every_alert_names_the_response_or_week_that_raised_it(
     assert (f"Questionnaires due {DAY_2.isoformat()} and {DAY_3.isoformat()} expired "
             "unanswered") in missed_page
     overview = flat(client.get(f"/patients/{patient.id}"))
-    assert f"PHQ-9 on {DAY_2.isoformat()}" in overview
-    assert f"week of {DAY_3.isoformat()}" in overview
+    assert f"PHQ-9 on {format_day(DAY_2)}" in overview
+    assert f"week of {format_day(DAY_3)}" in overview
 
 
 # Schedules --------------------------------------------------------------------------------------
@@ -652,7 +653,7 @@ def test_a_schedule_is_saved_and_listed(client, logged_in, therapist, patient):
     assert (item.starts_on, item.ends_on, item.created_by_id) == (DAY_1, None, therapist.id)
     assert [a[1] for a in audit("schedule_save")] == [item.id]
     overview = flat(client.get(f"/patients/{patient.id}"))
-    assert f"<strong>PHQ-9</strong> every week on Monday, from {DAY_1.isoformat()}" in overview
+    assert f"<strong>PHQ-9</strong> every week on Monday, from {format_day(DAY_1)}" in overview
 
 
 def test_an_end_date_before_the_start_is_refused_at_the_field(logged_in, patient):

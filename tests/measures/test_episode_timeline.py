@@ -23,12 +23,13 @@ from clinic.measures import services
 from clinic.measures.models import Response
 from clinic.patients import services as patients
 from clinic.patients.models import Episode
+from clinic.timefmt import format_day
 
 
 def undated(page):
     """The page's change line without its dates ("Baseline 18 on 2026-01-05 -> ..."): these
     tests are about which responses are baseline and latest."""
-    return re.sub(r" on \d{4}-\d{2}-\d{2}", "", page)
+    return re.sub(r" on \d{1,2} [A-Z][a-z]{2} \d{4}", "", page)
 
 
 def noon(day):
@@ -135,10 +136,10 @@ def test_an_old_paper_form_entered_today_is_history_not_the_baseline(
 
     page = patient_page(client, patient)
     assert "Baseline 18 → latest 10 (-8). Reliable improvement." in undated(page)
-    old_day = (today - timedelta(days=100)).isoformat()
+    old_day = format_day(today - timedelta(days=100))  # pages write days as "3 Dec 2026"
     assert f"{old_day} before this episode 4" in page
     assert page.count("before this episode") == 1
-    assert f"Episode of care since {(today - timedelta(days=42)).isoformat()}" in page
+    assert f"Episode of care since {format_day(today - timedelta(days=42))}" in page
 
     report = report_text(logged_in, patient)
     assert "PHQ-9 2 scores 18, moderately severe" in report
@@ -203,7 +204,7 @@ def test_a_correction_of_an_earlier_episode_form_stays_in_that_episode(
     assert [r.total for r in services.episode_histories(patient)["PHQ-9"]] == [15, 12]
     page = patient_page(client, patient)
     assert "Baseline 15 → latest 12 (-3). No reliable change." in undated(page)
-    assert f"{(today - timedelta(days=100)).isoformat()} before this episode 6" in page
+    assert f"{format_day(today - timedelta(days=100))} before this episode 6" in page
     assert "Relapse" in page  # the episodes table, with the reason
 
 

@@ -14,6 +14,7 @@ from helpers import audit_events, see_commits
 from clinic.auth.models import Role
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.timefmt import format_in_zone
 
 VALID = {"display_name": "Zoë O'Brien & <Co>", "reference": "CASE-77",
          "email": "zoe.obrien@example.org", "date_of_birth": "1990-05-17"}
@@ -354,7 +355,9 @@ def test_primary_clinician_discharges_and_reactivates(client, auth, therapist):
     assert before - timedelta(seconds=1) <= patient.discharged_at <= datetime.now(UTC)
     page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert "The patient has been discharged." in page
-    assert f"Discharged on {patient.discharged_at:%Y-%m-%d}" in page
+    zone = patient.clinic.zone  # the day on the clinic's calendar, the zone named
+    assert (f"Discharged on {format_in_zone(patient.discharged_at, zone, with_time=False)} "
+            f"({patient.clinic.timezone})") in page
     assert names_found(client) == set()
     assert len(names_found(client, status="discharged")) == 1
 

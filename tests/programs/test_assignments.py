@@ -35,6 +35,7 @@ from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.programs import services, strength
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
+from clinic.timefmt import format_day
 
 SVG = "{http://www.w3.org/2000/svg}"
 LINK = re.compile(r'value="http://clinic\.test/p/([A-Za-z0-9_-]{43})"')
@@ -187,7 +188,7 @@ def test_assign_makes_a_snapshot_with_the_template_version(client, clinician, wo
     assert "from template version 4" in flat(unescaped(program))
 
     patient_page = flat(unescaped(client.get(f"/patients/{patient.id}")))
-    assert "<strong>Strength basics</strong></a> (active) · level 1: Home with weights" in \
+    assert "<strong>Strength basics</strong></a> (active) · Level 1: Home with weights" in \
         patient_page
     assert "template_id" not in form_of(client.get(f"/patients/{patient.id}")).options
 
@@ -665,7 +666,7 @@ def test_the_program_page_suggests_a_load_increase_and_approving_it_changes_the_
     body = flat(unescaped(page))
     # Adherence: last week 2 of 2 planned, the week in progress not counted yet.
     assert "<strong>100%</strong> over the last 4 complete weeks · 2 sessions so far" in body
-    assert (f"<tr><td>{world['start'].isoformat()}</td><td>2</td><td>2</td><td>0</td>"
+    assert (f"<tr><td>{format_day(world['start'])}</td><td>2</td><td>2</td><td>0</td>"
             f"<td>100%</td><td>400</td></tr>") in body
     # Suggestions: the squat's load goes up 2-10%, rounded to the 2.5 kg step.
     reason = ("Both working sets reached 10 reps at 40 kg or more in each of the last 2 "
@@ -676,7 +677,7 @@ def test_the_program_page_suggests_a_load_increase_and_approving_it_changes_the_
     # Strength trend: the weekly best estimated 1RM, and best reps/seconds at the ladder step.
     e1rm = strength.epley(Decimal("40"), 10)
     assert e1rm == Decimal("53.33")
-    assert f"<td>{world['start'].isoformat()}</td><td>{e1rm}</td><td>+0.0%</td>" in body
+    assert f"<td>{format_day(world['start'])}</td><td>{e1rm}</td><td>+0.0%</td>" in body
     assert "Goblet squat <span class=\"muted\">kg (estimated 1RM)</span>" in body
     assert "Push-up <span class=\"muted\">best reps, ladder step 4</span>" in body
     assert "Plank <span class=\"muted\">best seconds, ladder step 3</span>" in body

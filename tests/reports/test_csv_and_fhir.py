@@ -3,6 +3,7 @@ and every export of a patient answering 404 outside the caller's scope."""
 
 import hashlib
 import json
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ def test_responses_csv_has_every_item_of_every_response(app, client, auth, recor
     assert "Alex" not in response.headers["Content-Disposition"]
     rows = csv_rows(response.data)
     expected = []
+    zone = record.patient.clinic.zone
     for stored in current_responses(record.patient.id):
         instrument = get_instrument(stored.instrument_code)
         for item, raw in zip(instrument.items, stored.answers, strict=True):
@@ -41,7 +43,8 @@ def test_responses_csv_has_every_item_of_every_response(app, client, auth, recor
             expected.append({
                 "response_id": str(stored.id), "instrument": stored.instrument_code,
                 "total": str(stored.total), "band": stored.band or "",
-                "completed_at": stored.completed_at.isoformat(timespec="seconds"),
+                f"completed_at ({zone})":  # on the clinic's clock, the zone named
+                    stored.completed_at.astimezone(zone).isoformat(timespec="seconds"),
                 "item": str(item.number), "item_loinc": item.loinc or "",
                 "answer": str(raw), "answer_label": option.label,
                 "answer_loinc": option.loinc_answer or "", "item_score": str(item.score(raw))})
@@ -63,8 +66,9 @@ def test_sessions_csv_has_every_set(app, client, auth, record):
                              s.exercise.name if s else "", str(s.set_number) if s else "",
                              str(s.reps) if s else "",
                              str(s.load_kg) if s and s.load_kg is not None else ""))
-    assert [(r["session_id"], r["status"], r["performed_on"], r["mood_before"],
-             r["mood_after"], r["exercise"], r["set_number"], r["reps"], r["load_kg"])
+    day = f"performed_on ({record.patient.clinic.zone})"  # the zone named in the header
+    assert [(r["session_id"], r["status"], r[day], r["mood_before"], r["mood_after"],
+             r["exercise"], r["set_number"], r["reps"], r["load_kg"])
             for r in rows] == expected
     assert {r["program"] for r in rows} == {"Harbour strength"}
 
@@ -92,6 +96,20 @@ def test_formula_like_text_is_neutralised(app, client, auth):
     assert "'@SUM(A1)" in {r["exercise"] for r in rows}
     assert [tables.cell(v) for v in ("+1", "-1", "\tx", "ok", -3, None)] == [
         "'+1", "'-1", "'\tx", "ok", -3, ""]
+
+
+def test_ranges_stay_text_in_a_spreadsheet(app, client, auth, record):
+    """"10-15" (reps) or "5-6" (effort) would become a date; numbers and real dates do not
+    change (issue 16)."""
+    rows = csv_rows(_post(client, auth, record.trainer,
+                          f"/patients/{record.patient.id}/exports/sessions.csv").data)
+    ranges = {r["target_reps"] for r in rows if r["target_reps"]}
+    assert ranges and all(text.startswith("'") and "-" in text for text in ranges)
+    day = f"performed_on ({record.patient.clinic.zone})"
+    assert all(not r[day].startswith("'") for r in rows)  # a date object stays a date
+    assert [tables.cell(v) for v in ("10-15", "1/2", "12:30", "44250-9", "1.5", "ok 10-15",
+                                     "=1-2", date(2026, 1, 2), 7)] == [
+        "'10-15", "'1/2", "'12:30", "44250-9", "1.5", "ok 10-15", "'=1-2", "2026-01-02", 7]
 
 
 def test_clinic_export_is_pseudonymised_and_admin_only(app, client, auth, record):
