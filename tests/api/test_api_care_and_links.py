@@ -169,7 +169,8 @@ def test_program_status_and_link(client, world):
     old = paused.get_json()["url"]
     rotated = client.post(f"{base}/link/rotate", headers=headers).get_json()
     assert rotated["url"] != old
-    assert client.get(old.removeprefix("http://clinic.test")).status_code == 404  # unknown now
+    # A replaced link gets the calm "no longer active" page (the same as an unknown one).
+    assert client.get(old.removeprefix("http://clinic.test")).status_code == 410
     revoked = client.post(f"{base}/link/revoke", headers=headers).get_json()
     assert revoked["url"] is None
     done = client.post(f"{base}/status", headers=headers, json={"status": "completed"})

@@ -57,10 +57,12 @@ def test_wrong_or_missing_credentials_get_401_and_count_towards_the_lockout(
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         wrong = client.post("/api/v1/tokens", headers=basic("therapist@a.test", "wrong"))
         assert wrong.status_code == 401
-    # Locked now, exactly as the login page would be: even the right password is refused.
+    # Locked now, exactly as the login page would be: even the right password is refused, and
+    # (only) the right password learns that the account is locked and until when.
     locked = client.post("/api/v1/tokens", headers=basic("therapist@a.test"))
     assert locked.status_code == 401
-    assert locked.get_json()["error"] == wrong.get_json()["error"]
+    assert "locked" in locked.get_json()["error"]
+    assert "locked" not in wrong.get_json()["error"]
     assert len(audit_events("lockout")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
     # The login page agrees: the account is locked there too.

@@ -4,6 +4,7 @@ program page's sessions table opening to each session's sets), and the clinic ou
 JavaScript for the native <details>."""
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyotp
@@ -27,10 +28,12 @@ def keep(page, name):
 
 
 def test_the_patients_words_reach_the_clinician(e2e, staff):
-    assignment = AssignmentFactory(actor=staff)
+    # Started a week ago: the patient logs one entry a day, so the two sessions are two days.
+    assignment = AssignmentFactory(actor=staff, start_date=date.today() - timedelta(days=7))
     patient = assignment.patient
     SessionFactory(
         assignment=assignment,
+        performed_on=date.today() - timedelta(days=2),
         note=NOTE,
         pain=4,
         pain_where="left knee",
@@ -40,6 +43,7 @@ def test_the_patients_words_reach_the_clinician(e2e, staff):
     )
     SessionFactory(
         assignment=assignment,
+        performed_on=date.today() - timedelta(days=1),
         status="skipped",
         skip_reason="low_mood",
         sets={},

@@ -2,7 +2,9 @@
 and where, mood, skip reason, each session opening to its sets) and the dashboard's flag of
 notes and pain reports logged since this clinician last opened that page."""
 
+import itertools
 import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +22,14 @@ from clinic.extensions import db
 from clinic.patients.services import add_to_care_team
 from clinic.programs import services
 
+_days_back = itertools.count(1)
+
+
+def another_day():
+    """A past day not used yet by this module's sessions (the patient logs one entry a day)."""
+    return date.today() - timedelta(days=next(_days_back) % 9 + 1)
+
+
 NOTE = "felt wobbly <b>after</b> the squats & dizzy"
 
 
@@ -28,7 +38,8 @@ def world(app):
     clinic = ClinicFactory()
     tess = UserFactory(clinic=clinic, email="tess@a.test", name="Tess Therapist")
     colleague = UserFactory(clinic=clinic, email="col@a.test", role=Role.THERAPIST)
-    assignment = AssignmentFactory(actor=tess)
+    # Started ten days ago: each session below is on a day of its own (one patient entry a day).
+    assignment = AssignmentFactory(actor=tess, start_date=date.today() - timedelta(days=10))
     patient = assignment.patient
     quiet = PatientFactory(clinic=clinic, primary=tess, display_name="Quiet Person")
     add_to_care_team(tess, patient.id, colleague.id)
@@ -62,7 +73,7 @@ def cells(row):
 
 def flag_on_dashboard(client, patient_id):
     body = client.get("/").get_data(as_text=True)
-    row = re.search(rf'<a href="/patients/{patient_id}">.*?</td>', body, re.S)
+    row = re.search(rf'<a [^>]*href="/patients/{patient_id}">.*?</td>', body, re.S)
     assert row, "patient not on the dashboard"
     badge = re.search(r'class="badge badge-warn new-words"[^>]*>(.*?)</a>', row.group(0))
     return words_of(badge.group(1)) if badge else None
@@ -73,6 +84,7 @@ def test_the_sessions_table_shows_the_patients_words_escaped_and_opens_to_the_se
 ):
     a = world["assignment"]
     SessionFactory(
+        performed_on=date.today() - timedelta(days=2),
         assignment=a,
         note=NOTE,
         pain=4,
@@ -88,6 +100,7 @@ def test_the_sessions_table_shows_the_patients_words_escaped_and_opens_to_the_se
         },
     )
     SessionFactory(
+        performed_on=date.today() - timedelta(days=1),  # the newest: listed first
         assignment=a,
         status="skipped",
         skip_reason="low_mood",
@@ -130,9 +143,9 @@ def test_a_note_or_pain_report_is_flagged_until_this_clinician_opens_the_program
     a, patient = world["assignment"], world["patient"]
     auth.login("tess@a.test")
     assert flag_on_dashboard(client, patient.id) is None
-    SessionFactory(assignment=a, note=NOTE)
-    SessionFactory(assignment=a, pain=3)
-    SessionFactory(assignment=a)  # nothing written, no pain: not news
+    SessionFactory(performed_on=another_day(), assignment=a, note=NOTE)
+    SessionFactory(performed_on=another_day(), assignment=a, pain=3)
+    SessionFactory(performed_on=another_day(), assignment=a)  # nothing written, no pain: not news
     assert flag_on_dashboard(client, patient.id) == "2 new notes or pain reports"
     assert flag_on_dashboard(client, world["quiet"].id) is None
 
@@ -142,10 +155,16 @@ def test_a_note_or_pain_report_is_flagged_until_this_clinician_opens_the_program
     again = client.get(f"/programs/assignments/{a.id}").get_data(as_text=True)
     assert '<span class="badge badge-warn">new</span>' not in sessions_table(again)
 
-    SessionFactory(assignment=a, pain=0, pain_where="lower back")
+    SessionFactory(performed_on=another_day(), assignment=a, pain=0, pain_where="lower back")
     assert flag_on_dashboard(client, patient.id) == "1 new note or pain report"
     # A session the clinician logged themselves is not news to them.
-    SessionFactory(assignment=a, source="clinician", actor=world["tess"], note="supervised")
+    SessionFactory(
+        performed_on=another_day(),
+        assignment=a,
+        source="clinician",
+        actor=world["tess"],
+        note="supervised",
+    )
     assert flag_on_dashboard(client, patient.id) == "1 new note or pain report"
 
     # The marker is per clinician: the colleague on the care team has not looked yet.
@@ -161,7 +180,7 @@ def test_the_flag_costs_one_statement_for_any_number_of_dashboard_rows(app, worl
         extra = AssignmentFactory(actor=tess)
         SessionFactory(assignment=extra, note="hard day")
         ids.append(extra.patient_id)
-    SessionFactory(assignment=world["assignment"], note=NOTE)
+    SessionFactory(performed_on=another_day(), assignment=world["assignment"], note=NOTE)
     statements = []
 
     def remember(conn, cursor, statement, parameters, context, executemany):

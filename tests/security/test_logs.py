@@ -92,8 +92,10 @@ def test_the_main_journeys_log_no_phi_and_no_token(app, client, auth, logs):
     phone = app.test_client()
     assert phone.get(f"/p/{world.program_token}").status_code == 303
     page = form_of(phone.get("/p/")).values
+    # (The world's patient logged today already: this entry replaces that one.)
     logged = phone.post("/p/", data={**page, "path": "as_prescribed", "rpe": "6", "pain": "3",
-                                     "pain_where": c["pain_where"], "note": c["note"]})
+                                     "pain_where": c["pain_where"], "note": c["note"],
+                                     "replace": "yes"})
     assert logged.status_code == 303
 
     # The clinician acknowledges the risk alert with a note.
