@@ -282,3 +282,25 @@ def test_references_are_unique_ignoring_case_and_surrounding_spaces(client, auth
     with pytest.raises(sa.exc.IntegrityError):
         PatientFactory(clinic=therapist.clinic, reference=typed)
     db.session.rollback()
+
+
+def test_the_alert_pages_are_on_the_clinic_clock_with_the_zone_named(client, auth, therapist):
+    """The inbox and an alert's page: raised and acknowledged on the clinic's clock, the zone
+    named, no UTC and no bare ISO day left."""
+    patient = PatientFactory(clinic=therapist.clinic, primary=therapist)
+    ResponseFactory(actor=therapist, patient=patient, answers=(1,) * 8 + (2,))  # a risk alert
+    alert = db.session.scalar(sa.select(Alert))
+    auth.login(therapist.email)
+    zone = therapist.clinic.zone
+    acknowledged = auth.post(f"/alerts/{alert.id}", {"note": "Called, safe."},
+                             token_page=f"/alerts/{alert.id}")
+    assert acknowledged.status_code == 303
+    db.session.refresh(alert)
+    detail = page_of(client, f"/alerts/{alert.id}")
+    inbox = page_of(client, "/alerts?show=all")
+    assert format_in_zone(alert.created_at, zone) in detail
+    assert format_in_zone(alert.acknowledged_at, zone) in detail
+    for body in (detail, inbox):
+        assert " UTC" not in body
+        visible = re.sub(r'(value|href|src|datetime)="[^"]*"', "", body)
+        assert re.search(r"\d{4}-\d\d-\d\d", visible) is None

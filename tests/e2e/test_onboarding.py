@@ -11,7 +11,7 @@ from clinic.extensions import db
 from e2e.conftest import THERAPIST
 from e2e.flows import add_starter_programs, flash, heading, log_in, nav, patient_id_of
 
-LONG_NAME = ("Maximilianaugustinebartholomewfitzgeraldsmythe" * 3)[:120]  # the longest allowed, no space
+LONG_NAME = ("Maximilianaugustinebartholomewfitzgeraldsmythe" * 3)[:120]  # longest allowed
 
 
 def test_a_patient_is_added_with_schedules_and_a_program_in_one_form(e2e, staff):
