@@ -37,7 +37,7 @@ from clinic.measures.models import (
     Response,
     ResponsesAreImmutable,
 )
-from clinic.timefmt import format_day
+from clinic.timefmt import format_day, format_in_zone
 
 SVG = "{http://www.w3.org/2000/svg}"
 CHECKED = re.compile(r'<input type="radio" name="([^"]+)" value="([^"]+)"[^>]*\schecked')
@@ -588,7 +588,8 @@ def test_an_acknowledged_alert_leaves_the_inbox_but_stays_in_history(
     assert badge(inbox) == 0
     history = client.get("/alerts?show=all")
     assert inbox_ids(history) == [world["mine"]]
-    assert f"acknowledged {alert.acknowledged_at.strftime('%Y-%m-%d')}" in text(history)
+    day = format_in_zone(alert.acknowledged_at, alert.patient.clinic.zone, with_time=False)
+    assert f"acknowledged {day}" in text(history)  # on the clinic's calendar
     overview = flat(client.get(f"/patients/{patient.id}"))
     assert f'href="/alerts/{world["mine"]}">Risk item answered</a>' in overview
     assert "acknowledged by Theo Therapist" in overview
