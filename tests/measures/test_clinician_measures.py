@@ -619,12 +619,12 @@ def test_every_alert_names_the_response_or_week_that_raised_it(
 
     inbox = flat(client.get("/alerts"))
     assert sorted(inbox_ids(client.get("/alerts"))) == sorted([world["mine"], missed.id])
-    assert f'<td data-label="Raised by">PHQ-9 of {DAY_2.isoformat()}</td>' in inbox
-    assert f'<td data-label="Raised by">week of {DAY_3.isoformat()}</td>' in inbox
+    assert f'<td data-label="Raised by">PHQ-9 of {format_day(DAY_2)}</td>' in inbox
+    assert f'<td data-label="Raised by">week of {format_day(DAY_3)}</td>' in inbox
 
     risk_page = flat(client.get(f"/alerts/{world['mine']}"))
     response_link = f'href="/patients/{patient.id}/responses/{world["response"]}"'
-    assert f"<dt>Raised by</dt><dd><a {response_link}>PHQ-9 of {DAY_2.isoformat()}</a>" \
+    assert f"<dt>Raised by</dt><dd><a {response_link}>PHQ-9 of {format_day(DAY_2)}</a>" \
         in risk_page
     assert "(total 10)" in risk_page
     missed_page = flat(client.get(f"/alerts/{missed.id}"))
