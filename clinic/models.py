@@ -7,6 +7,7 @@ from clinic.auth.mfa import MfaCredential, MfaRecoveryCode
 from clinic.auth.models import Clinic, LoginSession, User
 from clinic.catalogue.models import Exercise, LevelExercise, ProgramTemplate, TemplateLevel
 from clinic.measures.models import Invitation, MeasureSchedule, Response
+from clinic.outbox.models import DeliveryAttempt, OutboxMessage
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.portal.models import PatientLink
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEvent",
     "CareTeamMember",
     "Clinic",
+    "DeliveryAttempt",
     "Exercise",
     "Invitation",
     "LevelExercise",
@@ -26,6 +28,7 @@ __all__ = [
     "MeasureSchedule",
     "MfaCredential",
     "MfaRecoveryCode",
+    "OutboxMessage",
     "Patient",
     "PatientLink",
     "ProgramTemplate",

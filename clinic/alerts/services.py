@@ -1,7 +1,5 @@
 """Raising, reading and acknowledging alerts; mailing the care team about a new one."""
 
-import logging
-
 import sqlalchemy as sa
 from flask import current_app
 
@@ -20,21 +18,56 @@ from clinic.auth.models import User
 from clinic.database import utcnow, write_transaction
 from clinic.errors import NotAllowed, NotFound, ServiceError
 from clinic.extensions import db
-from clinic.mailer import mail_enabled, send_mail
+from clinic.outbox.services import queue_message
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.patients.scope import is_trainer, visible_patients
 
-log = logging.getLogger(__name__)
-
 
 def raise_alert(patient, kind, *, response=None, invitation=None, session_log=None, **detail):
-    """Add an alert to the current transaction (the one that stores its cause)."""
+    """Add an alert to the current transaction (the one that stores its cause), with one mail
+    to each active member of the patient's care team queued in that same transaction.
+
+    The clinician who entered the answers or the session that raised it is not mailed: the
+    alert is on the page in front of them, and a mail would only be one more copy of a
+    patient reference in a mailbox. The rest of the team is (a colleague's paper form with a
+    risk answer must reach the therapist as surely as the patient's own).
+    """
     alert = Alert(clinic_id=patient.clinic_id, patient_id=patient.id, kind=kind,
                   response_id=getattr(response, "id", None),
                   invitation_id=getattr(invitation, "id", None),
                   session_log_id=getattr(session_log, "id", None), detail=detail)
     db.session.add(alert)
+    db.session.flush()  # the mails' idempotency keys name the alert
+    entered_by = getattr(response or session_log, "entered_by_id", None)
+    _queue_alert_mails(alert, patient, exclude_user_id=entered_by)
     return alert
+
+
+def _queue_alert_mails(alert, patient, *, exclude_user_id=None):
+    """One mail per active care-team member with an address: a reference and a link (built
+    at delivery), never a name."""
+    team = db.session.execute(
+        sa.select(User.id, User.email).join(CareTeamMember, CareTeamMember.user_id == User.id)
+        .where(CareTeamMember.patient_id == patient.id, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    for user_id, email in team:
+        if user_id == exclude_user_id or not email:
+            continue
+        queue_message(clinic_id=alert.clinic_id, kind="alert_mail", recipient=email,
+                      subject="LiftClinic: a new alert", template="alert",
+                      context={"label": ALERT_LABELS[alert.kind],
+                               "reference": patient.reference, "link": ["alert", alert.id]},
+                      idempotency_key=f"alert:{alert.id}:user:{user_id}")
+
+
+def alert_mail_link(alert_id, now):
+    """The alert's page for its mail at delivery; None once the alert is closed (the mail
+    would announce a new alert that a colleague has already dealt with)."""
+    alert = db.session.get(Alert, alert_id)
+    if alert is None or not alert.is_open:
+        return None
+    return f"{current_app.config['BASE_URL']}/alerts/{alert.id}"
 
 
 def alerts_of(*, response=None, session_log=None):
@@ -189,29 +222,3 @@ def acknowledge_alerts(actor, alert_ids, note):
                            "nothing was changed. Choose again.", field="alert_id")
     now = utcnow()
     return [_acknowledge(actor, alert, note, now, bulk=len(alerts)) for alert in alerts]
-
-
-def notify_alert(alert_id):
-    """Mail the care team about a new alert: a reference and a link, never a name.
-
-    Best effort and outside the alert's transaction: a mail server being down must never lose
-    or delay what raised the alert.
-    """
-    if not mail_enabled():
-        return 0
-    alert = db.session.get(Alert, alert_id)
-    patient = db.session.get(Patient, alert.patient_id)
-    recipients = db.session.scalars(
-        sa.select(User.email).join(CareTeamMember, CareTeamMember.user_id == User.id)
-        .where(CareTeamMember.patient_id == patient.id, User.active.is_(True))
-    ).all()
-    url = f"{current_app.config['BASE_URL']}/alerts/{alert.id}"
-    sent = 0
-    for email in recipients:
-        try:
-            send_mail(email, "LiftClinic: a new alert", "alert", url=url,
-                      label=ALERT_LABELS[alert.kind], reference=patient.reference)
-            sent += 1
-        except Exception as error:  # one bad address must not stop the others
-            log.warning("alert mail failed: %s", type(error).__name__)
-    return sent

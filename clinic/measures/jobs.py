@@ -1,8 +1,9 @@
 """The scheduled work of outcome measures, run by ``flask measures send-due`` (cron, hourly).
 
-Idempotent by construction: an invitation is unique per patient and due date, a mail is sent
-only by the run that claims it (a conditional UPDATE), and an alert is unique per cause. Two
-runs at once, or one run twice, create nothing more.
+Idempotent by construction: an invitation is unique per patient and due date, a mail is queued
+only by the run that claims it (a conditional UPDATE, in the same transaction as the outbox
+row), and an alert is unique per cause. Two runs at once, or one run twice, create nothing
+more. The outbox's worker delivers the mails (clinic/outbox), with retries.
 """
 
 import logging
@@ -13,15 +14,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from clinic.alerts.models import Alert
-from clinic.alerts.services import notify_alert, raise_alert
+from clinic.alerts.services import raise_alert
 from clinic.audit.services import record
 from clinic.auth.models import Clinic
 from clinic.database import utcnow, write_transaction
 from clinic.extensions import db
-from clinic.mailer import mail_enabled, send_mail
 from clinic.measures import schedule as schedule_rules
 from clinic.measures.models import Invitation, MeasureSchedule
-from clinic.measures.services import _new_invitation, link_url
+from clinic.measures.services import _new_invitation
+from clinic.outbox.services import queue_message
 from clinic.patients.models import ACTIVE, Patient
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ def _create_scheduled(patient_id, due_on, codes, now):
 
 @write_transaction
 def _mail_invitation(invitation_id, now, reminder):
-    """Claim the mail with a conditional UPDATE, then send it: only one run ever sends it."""
+    """Claim the mail with a conditional UPDATE and queue it in the same transaction: only one
+    run ever queues it, and the claim exists exactly when the outbox row does. The link is
+    built at delivery from the invitation (no token is stored)."""
     column = Invitation.reminder_sent_at if reminder else Invitation.emailed_at
     claimed = db.session.execute(
         sa.update(Invitation).where(Invitation.id == invitation_id, column.is_(None))
@@ -85,9 +88,15 @@ def _mail_invitation(invitation_id, now, reminder):
     patient = db.session.get(Patient, invitation.patient_id)
     clinic = db.session.get(Clinic, patient.clinic_id)
     local_expiry = schedule_rules.local_now(invitation.expires_at, clinic.timezone)
-    send_mail(patient.email, "A questionnaire from your clinic", "questionnaire",
-              url=link_url(invitation), reminder=reminder, clinic_name=clinic.name,
-              expires=local_expiry.strftime("%A %d %B, %H:%M"))
+    queue_message(clinic_id=clinic.id,
+                  kind="invitation_reminder" if reminder else "invitation_mail",
+                  recipient=patient.email, subject="A questionnaire from your clinic",
+                  template="questionnaire",
+                  context={"reminder": reminder, "clinic_name": clinic.name,
+                           "expires": local_expiry.strftime("%A %d %B, %H:%M"),
+                           "link": ["invitation", invitation.id]},
+                  idempotency_key=f"invitation:{invitation.id}:"
+                                  f"{'reminder' if reminder else 'first'}", now=now)
     record("invitation_mail", actor_kind="system", clinic_id=clinic.id, obj=invitation,
            patient_id=patient.id, reminder=reminder)
     return True
@@ -153,12 +162,14 @@ def send_due(now=None):
                 report.created += 1
         except IntegrityError:
             log.info("invitation for patient %s due %s made by another run", patient_id, due_on)
-    if mail_enabled():
-        first, reminders = _mail_candidates(now)
-        for invitation_id in first:
-            report.emailed += _try_mail(invitation_id, now, False, report)
-        for invitation_id in reminders:
-            report.reminded += _try_mail(invitation_id, now, True, report)
+    # Queued whether or not SMTP_URL is set: the rows wait for mail to be switched on (the
+    # outbox drops a link that has closed by then), so a web or cron process started without
+    # the mail settings loses nothing.
+    first, reminders = _mail_candidates(now)
+    for invitation_id in first:
+        report.emailed += _try_mail(invitation_id, now, False, report)
+    for invitation_id in reminders:
+        report.reminded += _try_mail(invitation_id, now, True, report)
     patients = db.session.scalars(
         sa.select(Invitation.patient_id)
         .join(Patient, Patient.id == Invitation.patient_id)
@@ -171,15 +182,14 @@ def send_due(now=None):
         except IntegrityError:
             continue
         if alert_id:
-            report.missed_alerts += 1
-            notify_alert(alert_id)
+            report.missed_alerts += 1  # its care-team mails were queued with it
     return report
 
 
 def _try_mail(invitation_id, now, reminder, report):
     try:
         return int(_mail_invitation(invitation_id, now, reminder))
-    except Exception as error:  # one bad address must not stop the other patients' mail
+    except Exception as error:  # one patient's failure must not stop the others' mail
         log.warning("mail for invitation %s failed: %s", invitation_id, type(error).__name__)
         report.errors.append(invitation_id)
         return 0

@@ -74,6 +74,17 @@ def link_url(invitation):
     return tokens.link_url(tokens.QUESTIONNAIRE, link_token(invitation))
 
 
+def invitation_mail_link(invitation_id, now):
+    """The link for an invitation mail at its delivery (the outbox stores no token); None once
+    the link is used, revoked or expired, or its patient discharged: nothing left to ask."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.state(now) != "open":
+        return None
+    if not db.session.get(Patient, invitation.patient_id).is_active:
+        return None
+    return link_url(invitation)
+
+
 def _new_invitation(patient, codes, *, kind, due_on=None, created_by=None, now=None):
     now = now or utcnow()
     clinic = db.session.get(Clinic, patient.clinic_id)
@@ -487,8 +498,9 @@ RISK_ALERTS = frozenset({"risk_item", "risk_item_unanswered"})
 class LinkSubmission:
     """What a patient's answers did, read inside the transaction that stored them.
 
-    ``alert_ids`` are for mailing the care team after the commit; ``risk_flagged`` says a risk
-    item was answered positively or left blank, so the patient sees the clinic's crisis text.
+    ``alert_ids`` are the alerts the answers raised (their mails were queued with them);
+    ``risk_flagged`` says a risk item was answered positively or left blank, so the patient
+    sees the clinic's crisis text.
     """
 
     responses: tuple

@@ -28,7 +28,6 @@ from flask import (
     url_for,
 )
 
-from clinic.alerts.services import alerts_of, notify_alert
 from clinic.auth.guards import public
 from clinic.auth.models import Clinic
 from clinic.catalogue import rules as program_rules
@@ -263,13 +262,12 @@ def _send(invitation, answers, extras, codes, index):
 
 
 def _finish(submitted):
-    """Forget the link, mail the care team about any alert, and say thank you."""
+    """Forget the link and say thank you (the care team's alert mails were queued with the
+    answers, in their transaction)."""
     session[DONE_KEY] = {"clinic_id": submitted.clinic_id, "risk": submitted.risk_flagged,
                          "home": session.get(VIA_KEY) is not None}
     session.pop(INVITATION_KEY, None)
     session.pop(VIA_KEY, None)
-    for alert_id in submitted.alert_ids:
-        notify_alert(alert_id)
     return redirect(url_for("portal.done"), code=303)
 
 
@@ -436,8 +434,6 @@ def program():
             except ServiceError as error:
                 errors = {error.field or "path": error.message}
             else:
-                for alert in alerts_of(session_log=saved):
-                    notify_alert(alert.id)
                 return _saved(saved.status)
     summary = programs.progress(assignment, today)
     todays = [s for s in summary["sessions"]
