@@ -10,6 +10,7 @@ from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.portal.models import PatientLink
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
+from clinic.work.models import SchedulerRun
 
 __all__ = [
     "Alert",
@@ -30,6 +31,7 @@ __all__ = [
     "PatientLink",
     "ProgramTemplate",
     "Response",
+    "SchedulerRun",
     "SessionLog",
     "SetLog",
     "TemplateLevel",
