@@ -125,6 +125,7 @@ def register_commands(app):
     from clinic.programs.cli import programs_cli
     from clinic.reports.cli import reports_cli
     from clinic.security.deploycheck import check_deploy_command
+    from clinic.work.cli import worker_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(backup_command)
@@ -134,6 +135,7 @@ def register_commands(app):
     app.cli.add_command(measures_cli)
     app.cli.add_command(programs_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(worker_command)
 
 
 def register_shell_context(app):

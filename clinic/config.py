@@ -95,6 +95,15 @@ DEFAULTS = {
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate
     # limits and audit IPs use the client address these proxies report, so set it exactly.
     "TRUSTED_PROXY_HOPS": 0,
+    # Background work (clinic/work): the database rows are the truth; Redis (REDIS_URL, the
+    # rate-limit store too) only wakes a `flask worker` early through RQ. Without it the
+    # workers find the same rows by polling every WORKER_POLL_SECONDS.
+    "REDIS_URL": None,
+    "WORKER_POLL_SECONDS": 5,
+    # A worker re-executes itself after this many report renders (WeasyPrint's memory).
+    "WORKER_MAX_RENDERS": 200,
+    # `programs check-sessions` runs once a day from the workers at this hour (UTC).
+    "SCHEDULER_DAILY_HOUR_UTC": 5,
 }
 
 
@@ -144,6 +153,10 @@ def from_env(environ=None):
         config["PORT"] = int(environ["PORT"])
     if environ.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+        config["REDIS_URL"] = environ["REDIS_URL"]
+    for name in WORKER_SETTINGS:
+        if environ.get(name):
+            config[name] = positive_int(name, environ[name])
     if environ.get("SMTP_URL"):
         config["SMTP_URL"] = environ["SMTP_URL"]
     if environ.get("TRUSTED_PROXY_HOPS"):
@@ -161,6 +174,19 @@ def from_env(environ=None):
         # Off only for a load benchmark on a private machine; check-deploy refuses it.
         config["RATELIMIT_ENABLED"] = environ_flag("RATELIMIT_ENABLED", environ)
     return config
+
+
+WORKER_SETTINGS = ("WORKER_POLL_SECONDS", "WORKER_MAX_RENDERS")
+
+
+def positive_int(name, text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, not {text!r}.")
+    return value
 
 
 def environ_flag(name, environ):

@@ -11,6 +11,7 @@ from clinic.outbox.models import DeliveryAttempt, OutboxMessage
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.portal.models import PatientLink
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
+from clinic.work.models import SchedulerRun
 
 __all__ = [
     "Alert",
@@ -33,6 +34,7 @@ __all__ = [
     "PatientLink",
     "ProgramTemplate",
     "Response",
+    "SchedulerRun",
     "SessionLog",
     "SetLog",
     "TemplateLevel",

@@ -1,1 +1,5 @@
-"""Background work: rows in the database are the work; a queue engine only wakes a worker."""
+"""Background work: the queue wake-ups, the kinds of work, the scheduler and ``flask worker``.
+
+Database rows are the truth for every piece of background work; Redis (RQ) only wakes a
+worker early. Without Redis ``flask worker`` finds the same rows by polling.
+"""

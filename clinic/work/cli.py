@@ -1,0 +1,172 @@
+"""``flask worker``: the scheduler, every kind's sweep, and (with REDIS_URL) RQ wake-ups.
+
+    flask --app wsgi worker [--once] [--poll SECONDS] [--name NAME]
+
+One loop per process: tick the scheduler, sweep every registered kind (due outbox messages,
+pending report items), then wait up to ``--poll`` seconds for wake-ups. With Redis the wait is
+an RQ ``SimpleWorker.work(max_jobs=..., max_idle_time=poll)`` in this process, so the jobs run
+with this app context and return to the loop when the queue has been idle for ``poll``
+seconds; without Redis it is a plain sleep (the sweep finds the same rows). SIGTERM or SIGINT
+finishes the current job and exits. After WORKER_MAX_RENDERS report renders the process
+re-executes itself, so WeasyPrint's memory goes back to the system.
+"""
+
+import importlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from clinic.extensions import db
+from clinic.work import jobs, registry, scheduler
+from clinic.work.queue import QUEUE_NAME, redis_connection
+
+log = logging.getLogger("clinic.work")
+
+# Wake-ups taken from RQ before the loop sweeps and ticks again (a busy queue must not starve
+# the scheduler).
+JOBS_PER_TURN = 20
+
+
+class Stop:
+    """Set by SIGTERM/SIGINT; the loop ends after the job in hand."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.rq_worker = None  # while RQ waits for a job, it is told to stop too
+
+    def __bool__(self):
+        return self.event.is_set()
+
+    def request(self, signum, frame):
+        self.event.set()
+        if self.rq_worker is not None:
+            # Idle: raises StopRequested out of the blocking wait; busy: stops after the job.
+            self.rq_worker.request_stop(signum, frame)
+
+    def install(self):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.request)
+            signal.signal(signal.SIGINT, self.request)
+
+
+def default_name():
+    return socket.gethostname()
+
+
+def renders_in_process():
+    """Report renders this process has made (0 before clinic.reports.pdf counts them)."""
+    try:
+        pdf = importlib.import_module("clinic.reports.pdf")
+    except ModuleNotFoundError:
+        return 0
+    counter = getattr(pdf, "renders_in_process", None)
+    return counter() if callable(counter) else 0
+
+
+def make_rq_worker(app, worker_id):
+    """An RQ SimpleWorker (jobs run in this process, in this app context), or None."""
+    connection = redis_connection(app, socket_connect_timeout=2)
+    if connection is None:
+        return None
+    from rq import Queue, SimpleWorker
+
+    class LoopWorker(SimpleWorker):
+        def _install_signal_handlers(self):
+            """Our loop's handlers stay: they forward to request_stop while RQ waits."""
+
+    return LoopWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
+                      name=worker_id, log_job_description=False)
+
+
+def wait_for_wakeups(rq_worker, stop, poll, once):
+    """Take RQ jobs until the queue is idle for ``poll`` s (or, ``once``, until it is empty)."""
+    if rq_worker is None:
+        if not once:
+            stop.event.wait(poll)
+        return
+    try:
+        rq_worker.connection.ping()
+    except Exception as error:
+        log.warning("redis does not answer (%s): sweeping the database only",
+                    type(error).__name__)
+        if not once:
+            stop.event.wait(poll)
+        return
+    stop.rq_worker = rq_worker
+    try:
+        rq_worker.work(burst=once, max_jobs=None if once else JOBS_PER_TURN,
+                       max_idle_time=None if once else max(1, round(poll)),
+                       logging_level="WARNING")
+    except Exception as error:
+        log.warning("redis wait ended (%s): sweeping the database", type(error).__name__)
+        stop.event.wait(0 if once else poll)
+    finally:
+        stop.rq_worker = None
+
+
+def sweep_all(stop):
+    for kind in registry.names():
+        if stop:
+            return
+        jobs.run(kind)
+
+
+def tick(worker_id):
+    try:
+        scheduler.tick(worker=worker_id)
+    except Exception as error:  # a database outage: the next turn tries again
+        db.session.rollback()
+        log.error("scheduler tick failed: %s", type(error).__name__)
+
+
+def recycle():
+    """Start this command afresh in this process (same pid, same arguments, new memory)."""
+    log.info("worker recycling after %d renders", renders_in_process())
+    db.session.remove()
+    db.engine.dispose()
+    logging.shutdown()
+    os.execv(sys.executable, [sys.executable, "-m", "flask", *sys.argv[1:]])  # noqa: S606
+
+
+def run_worker(*, once=False, poll=None, name=None, stop=None):
+    """The worker loop (``flask worker``); returns when stopped or, ``once``, after one turn."""
+    app = current_app._get_current_object()
+    poll = poll if poll is not None else app.config["WORKER_POLL_SECONDS"]
+    worker_id = f"{name or default_name()}:{os.getpid()}"
+    jobs.set_worker_id(worker_id)
+    stop = stop or Stop()
+    stop.install()
+    rq_worker = make_rq_worker(app, worker_id)
+    max_renders = app.config["WORKER_MAX_RENDERS"]
+    log.info("worker %s started (%s)", worker_id,
+             "redis wake-ups" if rq_worker else f"polling every {poll:g} s")
+    while not stop:
+        tick(worker_id)
+        sweep_all(stop)
+        if not stop:
+            wait_for_wakeups(rq_worker, stop, poll, once)
+        if once:
+            break
+        if not stop and renders_in_process() >= max_renders:
+            recycle()
+    log.info("worker %s stopped", worker_id)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True,
+              help="One turn (scheduler, sweeps, queued wake-ups), then exit (for cron or tests).")
+@click.option("--poll", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds between database sweeps (default WORKER_POLL_SECONDS).")
+@click.option("--name", default=None,
+              help="This worker's name in claims and logs (default: the host name).")
+@with_appcontext
+def worker_command(once, poll, name):
+    """Run background work: outbox delivery, report batches, the hourly and daily schedules."""
+    run_worker(once=once, poll=poll, name=name)
