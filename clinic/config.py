@@ -104,6 +104,12 @@ DEFAULTS = {
     "WORKER_MAX_RENDERS": 200,
     # `programs check-sessions` runs once a day from the workers at this hour (UTC).
     "SCHEDULER_DAILY_HOUR_UTC": 5,
+    # Outbox delivery (clinic/outbox): how long a worker's claim on a message holds (longer
+    # than any SMTP conversation; then another worker takes the message up, in doubt), and a
+    # factor on the retry back-off (1 min, 5 min, 30 min, 2 h). Below 1 only for tests that
+    # live through an outage in seconds (tests/topology); check-deploy names it otherwise.
+    "OUTBOX_LEASE_SECONDS": 300,
+    "OUTBOX_BACKOFF_SCALE": 1.0,
 }
 
 
@@ -157,6 +163,8 @@ def from_env(environ=None):
     for name in WORKER_SETTINGS:
         if environ.get(name):
             config[name] = positive_int(name, environ[name])
+    if environ.get("OUTBOX_BACKOFF_SCALE"):
+        config["OUTBOX_BACKOFF_SCALE"] = backoff_scale(environ["OUTBOX_BACKOFF_SCALE"])
     if environ.get("SMTP_URL"):
         config["SMTP_URL"] = environ["SMTP_URL"]
     if environ.get("TRUSTED_PROXY_HOPS"):
@@ -176,7 +184,19 @@ def from_env(environ=None):
     return config
 
 
-WORKER_SETTINGS = ("WORKER_POLL_SECONDS", "WORKER_MAX_RENDERS")
+WORKER_SETTINGS = ("WORKER_POLL_SECONDS", "WORKER_MAX_RENDERS", "OUTBOX_LEASE_SECONDS")
+
+
+def backoff_scale(text):
+    """OUTBOX_BACKOFF_SCALE: a factor in (0, 1] on the outbox's retry delays."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 1:
+        raise ConfigError(f"OUTBOX_BACKOFF_SCALE must be a number above 0 and at most 1, "
+                          f"not {text!r}.")
+    return value
 
 
 def positive_int(name, text):

@@ -167,7 +167,8 @@ def _fail(message_id, worker_id, times, error_class):
     """One more failure: back to pending at the back-off's time, or dead after the last."""
     attempts = db.session.scalar(sa.select(OutboxMessage.attempts)
                                  .where(OutboxMessage.id == message_id))
-    retry_at = next_attempt(times[1], attempts)
+    retry_at = next_attempt(times[1], attempts,
+                            current_app.config.get("OUTBOX_BACKOFF_SCALE", 1.0))
     state = PENDING if retry_at is not None else DEAD
     values = {"state": state, "claimed_by": None, "claimed_until": None,
               "last_error_class": error_class}

@@ -90,6 +90,9 @@ def problems(config, workers):
         found.append("CSRF protection is off (WTF_CSRF_ENABLED)")
     if config.get("RATELIMIT_ENABLED") is False:
         found.append("rate limits are off (RATELIMIT_ENABLED): only for a load benchmark")
+    if config.get("OUTBOX_BACKOFF_SCALE", 1.0) != 1.0:
+        found.append("the outbox retries at a test's pace (OUTBOX_BACKOFF_SCALE): a mail "
+                     "outage would use up a message's tries in seconds; leave it unset")
     return found
 
 

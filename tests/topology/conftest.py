@@ -40,9 +40,12 @@ TEST_PASSWORD = "correct horse battery staple"
 CLINIC = "Topology Clinic"
 BASE_URL = "https://clinic.test"
 
-# The settings the scenarios shorten so they take seconds instead of hours (documented
-# settings of the outbox and the worker; see the scenarios' docstrings).
-FAST_SETTINGS = {}
+# The settings the scenarios shorten so they take seconds instead of hours (clinic/config.py
+# documents them): a claim on a message holds 5 s instead of 5 min (a SIGKILLed worker's mail
+# is taken up by the other that much sooner), and the retry back-off is 1/100 of the real one
+# (0.6 s, 3 s, 18 s, 72 s instead of 1 min, 5 min, 30 min, 2 h).
+LEASE_SECONDS = 5
+FAST_SETTINGS = {"OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS), "OUTBOX_BACKOFF_SCALE": "0.01"}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -242,6 +245,20 @@ def submit_risk_answer(base, token):
     assert (status, location) == (303, "/q/done"), (status, location, page[:2000])
     status, _, page = phone.request("GET", "/q/done")
     assert status == 200, page[:2000]
+
+
+def outbox_rows(alert_id):
+    """The outbox messages of one alert and their delivery attempts, as the database has them."""
+    from clinic.outbox.models import DeliveryAttempt, OutboxMessage
+
+    db.session.rollback()
+    messages = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.idempotency_key.like(f"alert:{alert_id}:%"))
+        .order_by(OutboxMessage.id)).all()
+    attempts = {m.id: db.session.scalars(
+        sa.select(DeliveryAttempt).where(DeliveryAttempt.message_id == m.id)
+        .order_by(DeliveryAttempt.id)).all() for m in messages}
+    return messages, attempts
 
 
 def alert_id_for(reference):

@@ -8,8 +8,10 @@ counted as the sink received them: by Message-ID and by raw count, per recipient
 import time
 
 import pytest
+import sqlalchemy as sa
 
-from topology.conftest import alert_id_for, risk_link, submit_risk_answer
+from clinic.extensions import db
+from topology.conftest import alert_id_for, outbox_rows, risk_link, submit_risk_answer
 from topology.processes import wait_until
 
 pytestmark = [pytest.mark.topology, pytest.mark.slow, pytest.mark.xdist_group("topology")]
@@ -50,3 +52,84 @@ def test_a_risk_answer_through_app1_mails_each_care_team_member_once(topo):
     assert_once_per_member(topo, mails)
     for mail in mails:  # a reference and a link, never the patient's name
         assert f"Patient {reference}" not in mail.text + mail.subject
+    messages, attempts = outbox_rows(alert_id)
+    assert sorted(m.recipient for m in messages) == sorted(topo.world["care_team"])
+    assert [[a.outcome for a in attempts[m.id]] for m in messages] == [["sent"], ["sent"]]
+
+
+def test_a_mail_outage_then_every_mail_arrives_once(topo):
+    """The sink answers 451 to every recipient for a while (a greylisting or overloaded
+    server); the workers retry on the (shortened) back-off; each mail arrives once."""
+    reference, token = risk_link(topo.world)
+    refusals_before = topo.sink.refusals
+    topo.sink.refuse_for(2.5)
+    submit_risk_answer(topo.apps[1][1], token)  # through app 2 this time
+    alert_id = alert_id_for(reference)
+    mails = wait_for_alert_mails(topo, alert_id)
+    assert topo.sink.refusals - refusals_before >= len(topo.world["care_team"])
+    assert_once_per_member(topo, mails)
+    messages, attempts = outbox_rows(alert_id)
+    assert [m.state for m in messages] == ["sent"] * len(topo.world["care_team"])
+    for message in messages:  # at least one refused attempt before the one that was sent
+        outcomes = [a.outcome for a in attempts[message.id]]
+        assert outcomes[-1] == "sent" and outcomes.count("sent") == 1, outcomes
+        assert "failed" in outcomes and message.attempts == len(outcomes), outcomes
+
+
+def test_the_scheduler_on_both_machines_makes_each_invitation_once(topo):
+    """Both workers started with the patient's GAD-7 due: one of them won the hour's slot;
+    one link, one mail."""
+    from clinic.measures.models import Invitation
+    from clinic.work.models import SchedulerRun
+
+    patient_id = topo.world["scheduled_patient_id"]
+    address = "scheduled@patient.test"
+    wait_until(lambda: [m for m in topo.sink.messages() if address in m.recipients],
+               timeout=ARRIVAL_TIMEOUT_S, what="the scheduled link's mail",
+               details=lambda: f"sink kept: {topo.sink.messages()}")
+    wait_until(lambda: all(f"worker {w.name}:" in w.log() for w in topo.workers),
+               timeout=ARRIVAL_TIMEOUT_S, what="both workers running")
+    time.sleep(SETTLE_S)
+    db.session.rollback()
+    invitations = db.session.scalars(sa.select(Invitation).where(
+        Invitation.patient_id == patient_id)).all()
+    assert [(i.kind, i.instruments) for i in invitations] == [("scheduled", ["GAD-7"])]
+    mails = [m for m in topo.sink.messages() if address in m.recipients]
+    assert len(mails) == 1 and mails[0].message_id, mails
+    runs = db.session.scalars(sa.select(SchedulerRun).where(
+        SchedulerRun.task == "measures.send-due")).all()
+    assert runs and all(run.outcome == "done" for run in runs), runs
+    assert len({run.slot for run in runs}) == len(runs)  # one run per hour slot, whoever ran it
+    assert {run.worker.split(":")[0] for run in runs} <= {"worker1", "worker2"}
+    ticked = [w.name for w in topo.workers if "scheduler tick failed" in w.log()]
+    assert ticked == [], ticked
+
+
+def test_a_worker_killed_inside_a_send_the_other_delivers_it_once(topo):
+    """The sink holds the next DATA (the whole message sent, no answer yet); the worker in
+    that conversation is SIGKILLed with its process group, as a machine that dies. Its claim
+    expires (OUTBOX_LEASE_SECONDS) and the other worker sends the message, in doubt: the sink
+    never answered 250, so it never took the first copy, and each member gets the mail once.
+    (Had the machine died after the 250 and before its commit, the second copy would arrive
+    too, under the same Message-ID, for the receiving server to drop: at least once on the
+    wire, once per Message-ID.)"""
+    reference, token = risk_link(topo.world)
+    topo.sink.stall_next_data()
+    submit_risk_answer(topo.apps[0][1], token)
+    alert_id = alert_id_for(reference)
+    assert topo.sink.stalled.wait(ARRIVAL_TIMEOUT_S), "no worker started a send"
+    victim = topo.worker_holding(topo.sink.stalled_peer)
+    survivor = next(w for w in topo.workers if w is not victim)
+    victim.kill()
+    topo.sink.release()
+    mails = wait_for_alert_mails(topo, alert_id)
+    assert_once_per_member(topo, mails)
+    assert len(mails) == len(topo.world["care_team"])  # raw count: no second copy at all
+    messages, attempts = outbox_rows(alert_id)
+    assert [m.state for m in messages] == ["sent"] * len(topo.world["care_team"])
+    taken_over = [m for m in messages if any(a.outcome == "in_doubt" for a in attempts[m.id])]
+    assert len(taken_over) == 1, {m.id: [a.outcome for a in attempts[m.id]] for m in messages}
+    [doubtful] = taken_over
+    outcomes = [(a.outcome, a.worker.split(":")[0]) for a in attempts[doubtful.id]]
+    assert outcomes == [("in_doubt", victim.name), ("sent", survivor.name)], outcomes
+    assert survivor.alive()
