@@ -44,7 +44,7 @@ BASE_URL = "https://clinic.test"
 # documents them): a claim on a message holds 5 s instead of 5 min (a SIGKILLed worker's mail
 # is taken up by the other that much sooner), and the retry back-off is 1/100 of the real one
 # (0.6 s, 3 s, 18 s, 72 s instead of 1 min, 5 min, 30 min, 2 h).
-LEASE_SECONDS = 5
+LEASE_SECONDS = 3
 FAST_SETTINGS = {"OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS), "OUTBOX_BACKOFF_SCALE": "0.01"}
 
 
@@ -69,6 +69,12 @@ class Topo:
         self.apps = []  # (child, base URL)
         self.workers = []
         self.world = {}
+
+    def restart_worker(self, dead):
+        """A new ``flask worker`` in the place of ``dead`` (same name, same environment)."""
+        index = self.workers.index(dead)
+        self.workers[index] = processes.start_worker(self.topology, dead.name,
+                                                     self.environ, log_suffix="-restarted")
 
     def worker_holding(self, peer):
         """The worker whose process holds the client end of the SMTP connection ``peer``."""
@@ -102,16 +108,19 @@ def topo(tmp_path_factory):
         }
         for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "LIFTCLINIC_DEFAULT_ENV"):
             environ.pop(name, None)
-        processes.run_flask(environ, "db", "upgrade")
         app = create_app({
             "ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": environ["SECRET_KEY"], "BASE_URL": BASE_URL,
             "PASSWORD_HASH_PROFILE": "fast"})
         topo = Topo(topology, sink, app, database_url)
+        topo.environ = environ
+        # The apps boot (seconds: imports, WeasyPrint's fonts) while the schema is migrated;
+        # the workers start only once the world is there (the scheduler's patient is due).
+        for number in (1, 2):
+            topo.apps.append(processes.start_gunicorn(topology, f"app{number}", environ))
+        processes.run_flask(environ, "db", "upgrade")
         with app.app_context():
             topo.world = seed_world()
-            for number in (1, 2):
-                topo.apps.append(processes.start_gunicorn(topology, f"app{number}", environ))
             for number in (1, 2):
                 topo.workers.append(processes.start_worker(topology, f"worker{number}",
                                                            environ))

@@ -50,9 +50,9 @@ def wait_until(condition, *, timeout, what, details=lambda: ""):
 class Child:
     """One process of the topology, its output in a file of the run's folder."""
 
-    def __init__(self, name, argv, *, env, log_dir):
+    def __init__(self, name, argv, *, env, log_dir, log_suffix=""):
         self.name = name
-        self.log_path = Path(log_dir) / f"{name}.log"
+        self.log_path = Path(log_dir) / f"{name}{log_suffix}.log"
         with open(self.log_path, "wb") as output:
             self.process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
                 argv, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
@@ -141,8 +141,8 @@ class Topology:
         self.children = []
         self.cleanups = []
 
-    def start(self, name, argv, env):
-        child = Child(name, argv, env=env, log_dir=self.log_dir)
+    def start(self, name, argv, env, log_suffix=""):
+        child = Child(name, argv, env=env, log_dir=self.log_dir, log_suffix=log_suffix)
         self.children.append(child)
         return child
 
@@ -268,7 +268,7 @@ def wait_healthy(child, base):
                details=child.log)
 
 
-def start_worker(topology, name, env, poll_seconds=1):
+def start_worker(topology, name, env, poll_seconds=1, log_suffix=""):
     """``flask worker`` as a machine of its own would run it."""
     return topology.start(name, flask("worker", "--poll", str(poll_seconds), "--name", name),
-                          env)
+                          env, log_suffix=log_suffix)

@@ -3,9 +3,10 @@
 
 It can be told to refuse for a while (a 4xx at RCPT TO, as a greylisting or overloaded server
 answers: "try again later") and to stall inside the next DATA: the client has sent the whole
-message and waits for the server's answer, which never comes until the test releases it. A
-stalled message is never kept: a server that has not answered 250 has not taken the message
-(RFC 5321 4.1.1.4), and the test SIGKILLs the client while it waits.
+message and waits for the server's answer, which never comes until the test releases it (the
+test SIGKILLs the client meanwhile). By default a stalled message is not kept: a server that
+has not answered 250 has not taken the message (RFC 5321 4.1.1.4). With ``keep=True`` it is
+kept first, as by a server that queued the message and whose 250 was lost with the client.
 """
 
 import asyncio
@@ -39,9 +40,9 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.sink.take_stall(session.peer):
-            while not self.sink.released.is_set():
-                await asyncio.sleep(0.05)
+        stalled = self.sink.take_stall(session.peer)
+        if stalled == "drop":
+            await self.held()
             return "451 4.3.0 Stalled by the test"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         body = message.get_body(preferencelist=("plain",))
@@ -51,7 +52,14 @@ class _Handler:
                             text=body.get_content() if body is not None else "")
         with self.sink.lock:
             self.sink.received.append(received)
+        if stalled == "keep":
+            await self.held()
         return "250 OK"
+
+    async def held(self):
+        """Until the test releases the stall (aiosmtpd cancels this when the client dies)."""
+        while not self.sink.released.is_set():
+            await asyncio.sleep(0.05)
 
 
 class Sink:
@@ -63,7 +71,7 @@ class Sink:
         self.received = []
         self.refusals = 0
         self._refuse_until = 0.0
-        self._stall_armed = False
+        self._stall_armed = None
         self.stalled_peer = None
         self.stalled = threading.Event()  # a DATA is being held
         self.released = threading.Event()
@@ -89,22 +97,23 @@ class Sink:
     def refusing(self):
         return time.monotonic() < self._refuse_until
 
-    def stall_next_data(self):
-        """Hold the next DATA (only that one) until ``release``."""
+    def stall_next_data(self, keep=False):
+        """Hold the next DATA (only that one) until ``release``; ``keep``: keep its message
+        first (the server has it; only its 250 is held)."""
         with self.lock:
-            self._stall_armed = True
+            self._stall_armed = "keep" if keep else "drop"
             self.stalled_peer = None
             self.stalled.clear()
             self.released.clear()
 
     def take_stall(self, peer):
         with self.lock:
-            if not self._stall_armed:
-                return False
-            self._stall_armed = False
-            self.stalled_peer = peer
-        self.stalled.set()
-        return True
+            armed, self._stall_armed = self._stall_armed, None
+            if armed:
+                self.stalled_peer = peer
+        if armed:
+            self.stalled.set()
+        return armed
 
     def release(self):
         self.released.set()
