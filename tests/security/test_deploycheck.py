@@ -54,6 +54,7 @@ def test_a_good_production_config_passes():
     ({"SESSION_COOKIE_PATH": "/app"}, 2, "session cookie path is not /"),
     ({"REMEMBER_COOKIE_SECURE": False}, 2, "remember-me cookie is not Secure"),
     ({"WTF_CSRF_ENABLED": False}, 2, "CSRF protection is off"),
+    ({"OUTBOX_BACKOFF_SCALE": 0.01}, 2, "the outbox retries at a test's pace"),
 ])
 def test_each_unsafe_setting_is_one_problem(changes, workers, expected):
     found = deploycheck.problems(good_config(**changes), workers=workers)
