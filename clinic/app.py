@@ -86,14 +86,15 @@ def register_blueprints(app):
     from clinic.health import bp as health_bp
     from clinic.help.views import bp as help_bp
     from clinic.measures.views import bp as measures_bp
+    from clinic.outbox.views import bp as outbox_bp
     from clinic.patients.views import bp as patients_bp
     from clinic.portal.views import bp as portal_bp
     from clinic.programs.views import bp as programs_bp
     from clinic.reports.views import bp as reports_bp
 
     for blueprint in (health_bp, auth_bp, mfa_bp, users_bp, patients_bp, caseload_bp, measures_bp,
-                      catalogue_bp, programs_bp, alerts_bp, portal_bp, audit_bp, reports_bp,
-                      help_bp):
+                      catalogue_bp, programs_bp, alerts_bp, portal_bp, audit_bp, outbox_bp,
+                      reports_bp, help_bp):
         app.register_blueprint(blueprint)
 
     from clinic import api

@@ -248,3 +248,31 @@ def test_0016_makes_references_unique_without_case_or_spaces_and_keeps_duplicate
         assert connection.execute(sa.text("SELECT count(*) FROM patient")).scalar() == 5
         columns = {c["name"] for c in sa.inspect(connection).get_columns("patient")}
     assert not {"reference_key", "name_key"} & columns
+
+
+def test_0017_adds_the_outbox_with_its_unique_key_and_takes_it_away_again(empty_app):
+    upgrade(revision="0016")
+    assert {"outbox_message", "delivery_attempt"} & table_names() == set()
+    upgrade(revision="0017")
+    inspector = sa.inspect(db.engine)
+    assert {"outbox_message", "delivery_attempt"} <= table_names()
+    assert [c["column_names"] for c in inspector.get_unique_constraints("outbox_message")] == [
+        ["idempotency_key"]]
+    assert {i["name"]: i["column_names"] for i in inspector.get_indexes("outbox_message")}[
+        "ix_outbox_message_state_next_attempt_at"] == ["state", "next_attempt_at"]
+    with db.engine.begin() as connection:  # the state check holds on both databases
+        connection.execute(sa.text(
+            "INSERT INTO clinic (name, timezone, link_expiry_days, reminder_after_days, "
+            "crisis_text, mfa_required_for_clinicians, created_at) "
+            "VALUES ('C', 'UTC', 4, 2, 'Call.', false, CURRENT_TIMESTAMP)"))
+    row = ("INSERT INTO outbox_message (clinic_id, kind, channel, recipient, subject, template,"
+           " context, idempotency_key, state, attempts, next_attempt_at, created_at) VALUES "
+           "(1, 'alert_mail', 'email', 'a@b.test', 'S', 'alert', '{}', :key, :state, 0, "
+           "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(row), {"key": "alert:1:user:1", "state": "pending"})
+    for key, state in (("alert:1:user:1", "pending"), ("alert:1:user:2", "lost")):
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(sa.text(row), {"key": key, "state": state})
+    downgrade(revision="0016")
+    assert {"outbox_message", "delivery_attempt"} & table_names() == set()

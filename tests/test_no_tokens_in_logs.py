@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from factories import ClinicFactory, PatientFactory, UserFactory
 from helpers import free_port, get_from_real_server, hashed
 
@@ -18,6 +19,8 @@ from clinic.extensions import db
 from clinic.measures import schedule, services
 from clinic.measures.jobs import send_due
 from clinic.measures.models import Invitation
+from clinic.outbox.models import OutboxMessage
+from clinic.outbox.services import deliver_due
 
 THERAPIST = "therapist@clinic.test"
 CSRF_VALUE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -144,9 +147,11 @@ def test_failing_mail_of_a_scheduled_link_logs_no_token(app, patient, logs, unre
         "PHQ-9", 1, due_on.weekday(), due_on, due_on))
 
     report = send_due(now)
+    assert (report.created, report.emailed) == (1, 1)  # queued in the outbox
+    assert deliver_due(now=now, worker_id="worker-1", limit=10) == 0  # nothing listens
 
-    assert report.created == 1
-    assert len(report.errors) == 1  # nothing listens on the SMTP port
-    invitation = db.session.get(Invitation, report.errors[0])
-    assert logs.containing("mail for invitation")
+    [message] = db.session.scalars(sa.select(OutboxMessage)).all()
+    invitation = db.session.get(Invitation, message.context["link"][1])
+    assert logs.containing(f"outbox message {message.id} attempt 1 failed")
     assert logs.containing(services.link_token(invitation), invitation.token_hash) == []
+    assert logs.containing("ada@example.org") == []  # nor the recipient

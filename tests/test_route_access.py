@@ -30,6 +30,7 @@ from clinic.catalogue.models import Exercise
 from clinic.database import utcnow, write_transaction
 from clinic.extensions import db, limiter
 from clinic.measures import services as measures
+from clinic.outbox.models import OutboxMessage
 from clinic.patients.models import CareTeamMember
 from clinic.programs import services as programs
 from clinic.programs.entry import SessionEntry
@@ -198,6 +199,9 @@ ACCESS = {
     "api_docs.docs": "api_or_clinician",
     "audit.index": "admin",
     "audit.export": "admin",
+    # Outgoing mail: the clinic admin's page; a retry names one of the clinic's messages.
+    "outbox.index": "admin",
+    "outbox.retry": "clinic_admin_object",
     # Reports and exports: a patient's are scoped like every patient record; the clinic-wide
     # pseudonymised export is the clinic admin's (always their own clinic).
     "reports.export_page": "patient",
@@ -258,6 +262,10 @@ EXPECTED = {
                        "admin_b": ALLOWED, "trainer": 403},
     "clinic_user": {"admin": ALLOWED, "therapist": 403, "trainer": 403, "therapist2": 403,
                     "admin_b": 404},
+    # A row of the clinic only its admin acts on (an outgoing message): another clinic's admin
+    # gets 404, as for any row of another clinic.
+    "clinic_admin_object": {"admin": ALLOWED, "therapist": 403, "trainer": 403,
+                            "therapist2": 403, "admin_b": 404},
     # A row of the clinic itself (a program template, a clinic's own exercise): any clinician
     # of that clinic, care team or not; another clinic's users get 404.
     "clinic_object": {"admin": ALLOWED, "therapist": ALLOWED, "trainer": ALLOWED,
@@ -322,6 +330,7 @@ class World:
     program_token: str
     session_id: int
     api_token_id: int
+    message_id: int
 
 
 def build_world():
@@ -379,10 +388,13 @@ def build_world():
                          name="records export", expires_at=utcnow() + timedelta(days=30))
     db.session.add(api_token)
     db.session.commit()
+    # The paper form's risk alert queued a mail to the rest of P's care team (the trainer).
+    [message_id] = db.session.scalars(sa.select(OutboxMessage.id)).all()
     return World(admin, therapist, trainer, therapist2, admin_b, patient, member,
                  schedule.id, invitation.id, measures.link_token(invitation), response.id,
                  alert.id, own.id, template.id, level.id, assignment.id,
-                 programs.program_link(assignment).rsplit("/", 1)[1], logged.id, api_token.id)
+                 programs.program_link(assignment).rsplit("/", 1)[1], logged.id, api_token.id,
+                 message_id)
 
 
 class WorldCopy:
@@ -446,7 +458,8 @@ def build_url(app, endpoint, world):
                  "exercise_id": world.exercise_id, "template_id": world.template_id,
                  "level_id": world.level_id, "assignment_id": world.assignment_id,
                  "session_id": world.session_id, "index": 0, "status": "paused",
-                 "token_id": world.api_token_id, "page": "clinical",
+                 "token_id": world.api_token_id, "message_id": world.message_id,
+                 "page": "clinical",
                  "name": "therapist-dashboard.png"}
     for name, attribute in ARGUMENTS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)

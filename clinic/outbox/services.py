@@ -13,14 +13,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, render_template
-from flask_mail import Message
+from flask import current_app
 
 from clinic.audit.services import record
 from clinic.database import get_in_clinic, utcnow, write_transaction
 from clinic.errors import ServiceError
-from clinic.extensions import db, mail
-from clinic.mailer import mail_enabled
+from clinic.extensions import db
+from clinic.mailer import mail_enabled, send_mail
 from clinic.outbox.backoff import next_attempt
 from clinic.outbox.models import (
     CANCELLED,
@@ -107,7 +106,9 @@ def deliver_one(message_id, *, now=None, worker_id):
         if url is None:
             _finish(message_id, worker_id, took(), CANCELLED)
             return False
-        mail.send(_mail_of(message, url))
+        context = {key: value for key, value in message.context.items() if key != "link"}
+        send_mail(message.recipient, message.subject, message.template,
+                  message_id=message_id_header(message), url=url, **context)
     except Exception as error:  # an outage, a refusal, a bad address: tried again later
         db.session.rollback()
         _fail(message_id, worker_id, took(), type(error).__name__)
@@ -167,7 +168,7 @@ def _fail(message_id, worker_id, times, error_class):
     """One more failure: back to pending at the back-off's time, or dead after the last."""
     attempts = db.session.scalar(sa.select(OutboxMessage.attempts)
                                  .where(OutboxMessage.id == message_id))
-    retry_at = next_attempt(times[1], attempts,
+    retry_at = next_attempt(times[0], attempts,  # counted from when the try began
                             current_app.config.get("OUTBOX_BACKOFF_SCALE", 1.0))
     state = PENDING if retry_at is not None else DEAD
     values = {"state": state, "claimed_by": None, "claimed_until": None,
@@ -200,17 +201,6 @@ def message_id_header(message):
     """The Message-ID of every copy of ``message``: the same key gives the same header."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "liftclinic.invalid"
     return f"<{message.idempotency_key.replace(':', '.')}@{host}>"
-
-
-def _mail_of(message, url):
-    context = {key: value for key, value in message.context.items() if key != "link"}
-    mail_message = Message(
-        subject=message.subject, recipients=[message.recipient],
-        body=render_template(f"email/{message.template}.txt", url=url, **context),
-        html=render_template(f"email/{message.template}.html", url=url, **context),
-    )
-    mail_message.msgId = message_id_header(message)
-    return mail_message
 
 
 # The admin page -------------------------------------------------------------------------------

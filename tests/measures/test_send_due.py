@@ -2,27 +2,26 @@
 missed-questionnaires alert.
 
 Runs are placed in time by passing ``now=`` (and by time_machine where a page or a service
-reads the clock itself). Mail goes to a real SMTP server (aiosmtpd) on 127.0.0.1.
+reads the clock itself). The job queues its mails in the outbox; ``send_due`` here then runs
+the outbox worker's sweep at the same moment, as ``flask worker`` does, so the mails reach a
+real SMTP server (aiosmtpd) on 127.0.0.1 before a test looks.
 """
 
-import email
-import email.policy
 import os
 import re
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 import time_machine
-from aiosmtpd.controller import Controller
 from conftest import make_config
 from factories import ClinicFactory, InvitationFactory, PatientFactory, UserFactory
-from helpers import free_port, hashed, rows, utc
+from helpers import hashed, rows, utc
+from mailsink import Sink
 
 from clinic.alerts.models import Alert
 from clinic.audit.models import AuditEvent
@@ -32,8 +31,9 @@ from clinic.extensions import db, mail
 from clinic.mailer import send_mail
 from clinic.measures import jobs, services
 from clinic.measures import schedule as schedule_rules
-from clinic.measures.jobs import send_due
 from clinic.measures.models import Invitation
+from clinic.outbox.models import OutboxMessage
+from clinic.outbox.services import deliver_due
 from clinic.patients.services import set_discharged
 
 MONDAY, WEDNESDAY = 0, 2
@@ -48,66 +48,17 @@ def london(*args):
 MON_0905 = london(2026, 1, 5, 9, 5)
 
 
-# A real SMTP server ---------------------------------------------------------------------------
+def send_due(now=None):
+    """The hourly job, then the outbox worker's sweeps: at the job's moment (the links' mails
+    are queued on its clock) and at the wall clock's (an alert is raised, and its care-team
+    mails queued, on the wall clock)."""
+    report = jobs.send_due(now)
+    for moment in (now or utcnow(), utcnow()):
+        deliver_due(now=moment, worker_id="test-worker", limit=1000)
+    return report
 
 
-class _Handler:
-    def __init__(self, envelopes):
-        self.envelopes = envelopes
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-@dataclass
-class Mail:
-    to: list
-    subject: str
-    text: str
-    html: str
-
-    @property
-    def everything(self):
-        return "\n".join([self.subject, *self.to, self.text, self.html])
-
-
-class Sink:
-    """An SMTP server on a free port of 127.0.0.1 that keeps every message it receives."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.envelopes = []
-        self.controller = None
-
-    @property
-    def url(self):
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.controller = Controller(_Handler(self.envelopes), hostname="127.0.0.1",
-                                     port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def mails(self):
-        result = []
-        for envelope in self.envelopes:
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            result.append(Mail(
-                to=list(envelope.rcpt_tos), subject=str(message["Subject"]),
-                text=message.get_body(("plain",)).get_content(),
-                html=message.get_body(("html",)).get_content(),
-            ))
-        return result
-
-    def to(self, address):
-        return [m for m in self.mails if m.to == [address]]
+# A real SMTP server (tests/mailsink.py) ------------------------------------------------------
 
 
 @pytest.fixture
@@ -411,30 +362,36 @@ def test_the_command_exits_0_and_reports_its_counts(app, runner, clinic, therapi
         first = runner.invoke(args=["measures", "send-due"])
         second = runner.invoke(args=["measures", "send-due"])
     assert first.exit_code == 0, first.output
-    assert first.output.strip() == (
-        "created 2 invitation(s), mailed 0, reminded 0, missed-week alerts 0")
+    assert first.output.strip() == ("created 2 invitation(s), mails queued 0, "
+                                    "reminders queued 0, missed-week alerts 0")
     assert second.exit_code == 0, second.output
     assert second.output.startswith("created 0 invitation(s)")
     assert len(rows(Invitation)) == 2
 
 
-def test_a_failed_mail_fails_the_command_and_is_sent_by_the_next_run(
+def test_a_mail_server_outage_does_not_fail_the_command_and_the_mail_arrives_later(
     app, runner, clinic, therapist, late_sink
 ):
+    """The command only queues (its claim and the outbox row commit together); the worker
+    meets the outage, tries again by the back-off, and the mail arrives once."""
     patient = make_patient(clinic, therapist, "Ada Quill", "ada@example.org")
     with time_machine.travel(MON_0905, tick=False):
-        failed = runner.invoke(args=["measures", "send-due"])
-    assert failed.exit_code != 0
-    assert "1 mail(s) failed" in failed.output
-    assert the_invitation(patient, START).emailed_at is None  # the claim was rolled back
+        queued = runner.invoke(args=["measures", "send-due"])
+    assert queued.exit_code == 0, queued.output
+    assert "mails queued 1" in queued.output
+    assert the_invitation(patient, START).emailed_at == MON_0905
+    assert deliver_due(now=MON_0905, worker_id="w", limit=10) == 0  # nothing listens yet
+    [message] = rows(OutboxMessage)
+    assert (message.state, message.attempts) == ("pending", 1)
 
     late_sink.start()
+    assert deliver_due(now=MON_0905 + timedelta(seconds=59), worker_id="w", limit=10) == 0
+    assert deliver_due(now=MON_0905 + timedelta(minutes=1), worker_id="w", limit=10) == 1
     with time_machine.travel(MON_0905 + timedelta(hours=1), tick=False):
-        retried = runner.invoke(args=["measures", "send-due"])
-    assert retried.exit_code == 0, retried.output
-    assert "mailed 1" in retried.output
+        again = runner.invoke(args=["measures", "send-due"])
+    assert "mails queued 0" in again.output
+    assert deliver_due(now=MON_0905 + timedelta(hours=1), worker_id="w", limit=10) == 0
     assert len(late_sink.to("ada@example.org")) == 1
-    assert the_invitation(patient, START).emailed_at == MON_0905 + timedelta(hours=1)
 
 
 # Mail ------------------------------------------------------------------------------------------
@@ -520,14 +477,16 @@ def test_no_reminder_for_completed_or_revoked_links(app, clinic, therapist, sink
 def test_without_smtp_no_mail_is_sent_and_the_link_is_on_the_patient_page(
     app, client, auth, clinic, therapist
 ):
+    """Mail off: the mail is queued and waits (the link is on the patient page meanwhile)."""
     ada = make_patient(clinic, therapist, "Ada Quill", "ada@example.org")
     with time_machine.travel(MON_0905, tick=False), mail.record_messages() as outbox:
         report = send_due()
-        assert (report.created, report.emailed) == (1, 0)
-        assert send_due(MON_0905 + timedelta(days=2)).reminded == 0
+        assert (report.created, report.emailed) == (1, 1)
+        assert send_due(MON_0905 + timedelta(days=2)).reminded == 1
         assert outbox == []
+        assert [(m.kind, m.state, m.attempts) for m in rows(OutboxMessage)] == [
+            ("invitation_mail", "pending", 0), ("invitation_reminder", "pending", 0)]
         invitation = the_invitation(ada, START)
-        assert invitation.emailed_at is None
 
         auth.login("therapist@clinic.test")
         page = client.get(f"/patients/{ada.id}").get_data(as_text=True)
