@@ -25,7 +25,7 @@ from flask.cli import with_appcontext
 
 from clinic.extensions import db
 from clinic.work import jobs, registry, scheduler
-from clinic.work.queue import QUEUE_NAME, redis_connection
+from clinic.work.queue import redis_connection
 
 log = logging.getLogger("clinic.work")
 
@@ -51,9 +51,14 @@ class Stop:
             self.rq_worker.request_stop(signum, frame)
 
     def install(self):
+        self.previous = {}
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, self.request)
-            signal.signal(signal.SIGINT, self.request)
+            for number in (signal.SIGTERM, signal.SIGINT):
+                self.previous[number] = signal.signal(number, self.request)
+
+    def uninstall(self):
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
 
 
 def default_name():
@@ -81,7 +86,7 @@ def make_rq_worker(app, worker_id):
         def _install_signal_handlers(self):
             """Our loop's handlers stay: they forward to request_stop while RQ waits."""
 
-    return LoopWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
+    return LoopWorker([Queue(app.config["RQ_QUEUE"], connection=connection)], connection=connection,
                       name=worker_id, log_job_description=False)
 
 
@@ -147,15 +152,18 @@ def run_worker(*, once=False, poll=None, name=None, stop=None):
     max_renders = app.config["WORKER_MAX_RENDERS"]
     log.info("worker %s started (%s)", worker_id,
              "redis wake-ups" if rq_worker else f"polling every {poll:g} s")
-    while not stop:
-        tick(worker_id)
-        sweep_all(stop)
-        if not stop:
-            wait_for_wakeups(rq_worker, stop, poll, once)
-        if once:
-            break
-        if not stop and renders_in_process() >= max_renders:
-            recycle()
+    try:
+        while not stop:
+            tick(worker_id)
+            sweep_all(stop)
+            if not stop:
+                wait_for_wakeups(rq_worker, stop, poll, once)
+            if once:
+                break
+            if not stop and renders_in_process() >= max_renders:
+                recycle()
+    finally:
+        stop.uninstall()
     log.info("worker %s stopped", worker_id)
 
 

@@ -15,7 +15,6 @@ from clinic.extensions import db
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "liftclinic"
 JOB_FUNCTION = "clinic.work.jobs.run_kind"
 PENDING = "liftclinic_work_wakeups"
 # A wake-up lost to a slow Redis costs one poll interval: never let it hold a request up.
@@ -80,7 +79,7 @@ def enqueue(app, kind, key=None):
                                       socket_timeout=CONNECT_TIMEOUT_S)
         if connection is None:
             return False
-        Queue(QUEUE_NAME, connection=connection).enqueue(
+        Queue(app.config["RQ_QUEUE"], connection=connection).enqueue(
             JOB_FUNCTION, kind, key, job_timeout=JOB_TIMEOUT_S, ttl=JOB_TTL_S,
             result_ttl=JOB_TTL_S, failure_ttl=JOB_TTL_S)
         return True
