@@ -76,10 +76,8 @@ def renders_in_process():
 
 
 def make_rq_worker(app, worker_id):
-    """An RQ SimpleWorker (jobs run in this process, in this app context), or None."""
+    """An RQ SimpleWorker: the jobs run in this process, in this app context."""
     connection = redis_connection(app, socket_connect_timeout=2)
-    if connection is None:
-        return None
     from rq import Queue, SimpleWorker
 
     class LoopWorker(SimpleWorker):
@@ -90,30 +88,51 @@ def make_rq_worker(app, worker_id):
                       name=worker_id, log_job_description=False)
 
 
-def wait_for_wakeups(rq_worker, stop, poll, once):
-    """Take RQ jobs until the queue is idle for ``poll`` s (or, ``once``, until it is empty)."""
-    if rq_worker is None:
-        if not once:
-            stop.event.wait(poll)
-        return
-    try:
-        rq_worker.connection.ping()
-    except Exception as error:
-        log.warning("redis does not answer (%s): sweeping the database only",
-                    type(error).__name__)
-        if not once:
-            stop.event.wait(poll)
-        return
-    stop.rq_worker = rq_worker
-    try:
-        rq_worker.work(burst=once, max_jobs=None if once else JOBS_PER_TURN,
-                       max_idle_time=None if once else max(1, round(poll)),
-                       logging_level="WARNING")
-    except Exception as error:
-        log.warning("redis wait ended (%s): sweeping the database", type(error).__name__)
-        stop.event.wait(0 if once else poll)
-    finally:
-        stop.rq_worker = None
+class Wakeups:
+    """RQ's side of the loop: built when Redis first answers, forgotten when it stops."""
+
+    def __init__(self, app, worker_id):
+        self.app, self.worker_id = app, worker_id
+        self.enabled = bool(app.config.get("REDIS_URL"))
+        self.rq_worker = None
+        self.warned = False
+
+    def worker(self):
+        if self.rq_worker is None:
+            self.rq_worker = make_rq_worker(self.app, self.worker_id)
+        self.rq_worker.connection.ping()
+        return self.rq_worker
+
+    def wait(self, stop, poll, once):
+        """Take RQ jobs until the queue is idle for ``poll`` s (``once``: until it is empty);
+        without Redis, or while it does not answer, sleep ``poll`` s (the sweep finds the rows).
+        """
+        if not self.enabled:
+            if not once:
+                stop.event.wait(poll)
+            return
+        try:
+            rq_worker = self.worker()
+            self.warned = False
+        except Exception as error:
+            if not self.warned:
+                log.warning("redis does not answer (%s): sweeping the database only",
+                            type(error).__name__)
+                self.warned = True
+            if not once:
+                stop.event.wait(poll)
+            return
+        stop.rq_worker = rq_worker
+        try:
+            rq_worker.work(burst=once, max_jobs=None if once else JOBS_PER_TURN,
+                           max_idle_time=None if once else max(1, round(poll)),
+                           logging_level="WARNING")
+        except Exception as error:
+            log.warning("redis wait ended (%s): sweeping the database", type(error).__name__)
+            if not once:
+                stop.event.wait(poll)
+        finally:
+            stop.rq_worker = None
 
 
 def sweep_all(stop):
@@ -148,16 +167,16 @@ def run_worker(*, once=False, poll=None, name=None, stop=None):
     jobs.set_worker_id(worker_id)
     stop = stop or Stop()
     stop.install()
-    rq_worker = make_rq_worker(app, worker_id)
+    wakeups = Wakeups(app, worker_id)
     max_renders = app.config["WORKER_MAX_RENDERS"]
     log.info("worker %s started (%s)", worker_id,
-             "redis wake-ups" if rq_worker else f"polling every {poll:g} s")
+             "redis wake-ups" if wakeups.enabled else f"polling every {poll:g} s")
     try:
         while not stop:
             tick(worker_id)
             sweep_all(stop)
             if not stop:
-                wait_for_wakeups(rq_worker, stop, poll, once)
+                wakeups.wait(stop, poll, once)
             if once:
                 break
             if not stop and renders_in_process() >= max_renders:

@@ -1,0 +1,102 @@
+"""`flask worker`: one turn runs every registered sweep, takes the queued wake-ups through RQ
+and ticks the scheduler; each job leaves one log line without PHI."""
+
+import pytest
+from conftest import make_config
+from factories import PatientFactory
+from work.conftest import REDIS_URL, closed_port_url
+
+from clinic.app import create_app
+from clinic.extensions import db
+from clinic.work import jobs, registry
+from clinic.work.models import SchedulerRun
+from clinic.work.queue import enqueue
+
+
+def test_worker_once_runs_a_registered_sweep_and_the_scheduler(app, runner, kind, logs):
+    name, calls = kind
+    result = runner.invoke(args=["worker", "--once", "--name", "box-1"])
+    assert result.exit_code == 0, result.output
+    [sweep] = calls["sweep"]
+    assert sweep["worker_id"].startswith("box-1:")
+    assert sweep["limit"] == jobs.SWEEP_LIMIT
+    assert [line for line in logs.containing(f"kind={name} ")
+            if "id=sweep" in line and "outcome=done count=2" in line]
+    db.session.commit()
+    assert {run.task for run in db.session.query(SchedulerRun)} == {
+        "measures.send-due", "programs.check-sessions"}
+
+
+def test_a_kind_whose_module_is_missing_is_skipped_with_one_warning(app, runner, logs):
+    registry.register("absent", "clinic.no_such_area.services:deliver_due")
+    try:
+        for _ in range(2):
+            assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    finally:
+        registry.unregister("absent")
+    assert len(logs.containing("work kind 'absent' skipped")) == 1
+
+
+def test_worker_once_takes_the_queued_wakeups_through_rq(migrated_schema, queue_name,
+                                                         redis_queue, kind):
+    name, calls = kind
+    app = create_app(make_config(migrated_schema, REDIS_URL=REDIS_URL, RQ_QUEUE=queue_name))
+    assert enqueue(app, name, 41) and enqueue(app, name, 42)
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert sorted(calls["one"]) == [41, 42]
+    assert redis_queue.count == 0
+    with app.app_context():
+        db.session.query(SchedulerRun).delete()
+        db.session.commit()
+        db.session.remove()
+
+
+def test_worker_once_with_redis_down_still_sweeps(migrated_schema, kind):
+    name, calls = kind
+    app = create_app(make_config(migrated_schema, REDIS_URL=closed_port_url()))
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert len(calls["sweep"]) == 1
+    with app.app_context():
+        db.session.query(SchedulerRun).delete()
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("key", [None, 5])
+def test_a_failing_job_logs_its_kind_id_duration_and_error_class_but_no_phi(app, logs, key):
+    patient = PatientFactory(display_name="Ottoline Quarrendon", reference="REF-PHI-1")
+    db.session.commit()
+    secret = (patient.display_name, patient.reference)
+
+    def leaky(*args, **kwargs):
+        raise ValueError(f"duplicate row for {patient.display_name} ({patient.reference})")
+
+    registry.register("leaky", leaky, leaky)
+    try:
+        assert jobs.run("leaky", key) == "error"
+    finally:
+        registry.unregister("leaky")
+    [line] = logs.containing("kind=leaky")
+    assert f"id={'sweep' if key is None else key} " in line
+    assert "outcome=error error=ValueError" in line and " ms=" in line
+    assert not [text for text in logs.lines if any(part in text for part in secret)]
+
+
+def test_a_one_row_job_logs_one_line(app, logs, kind):
+    name, calls = kind
+    assert jobs.run_kind(name, 12) == "done"
+    assert calls["one"] == [12]
+    [line] = logs.containing(f"kind={name} ")
+    assert f"kind={name} id=12 ms=" in line and line.endswith("outcome=done")
+
+
+def test_run_kind_outside_an_app_context_builds_the_app(kind, migrated_schema, monkeypatch):
+    """A bare `rq worker` calls run_kind with no app: it builds one from the environment."""
+    name, calls = kind
+    monkeypatch.setenv("DATABASE_URL", migrated_schema)
+    monkeypatch.setenv("LIFTCLINIC_ENV", "testing")
+    monkeypatch.setattr(jobs, "_standalone", {})
+    assert jobs.run_kind(name, 3) == "done"
+    assert calls["one"] == [3]
