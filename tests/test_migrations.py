@@ -248,3 +248,22 @@ def test_0016_makes_references_unique_without_case_or_spaces_and_keeps_duplicate
         assert connection.execute(sa.text("SELECT count(*) FROM patient")).scalar() == 5
         columns = {c["name"] for c in sa.inspect(connection).get_columns("patient")}
     assert not {"reference_key", "name_key"} & columns
+
+
+def test_0017_scheduler_runs_accepts_one_row_per_task_and_slot(empty_app):
+    """The scheduler's exactly-once rests on this UNIQUE key; the downgrade drops the table."""
+    upgrade(revision="0017")
+    insert = sa.text(
+        "INSERT INTO scheduler_runs (task, slot, worker, started_at, lease_until, outcome, "
+        "attempts) VALUES (:task, :slot, 'w', :slot, :slot, 'running', 1)")
+    noon, one = "2026-12-03 12:00:00+00:00", "2026-12-03 13:00:00+00:00"
+    with db.engine.begin() as connection:
+        connection.execute(insert, {"task": "measures.send-due", "slot": noon})
+        connection.execute(insert, {"task": "measures.send-due", "slot": one})
+        connection.execute(insert, {"task": "programs.check-sessions", "slot": noon})
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        connection.execute(insert, {"task": "measures.send-due", "slot": noon})
+    downgrade(revision="0016")
+    assert "scheduler_runs" not in table_names()
+    upgrade(revision="0017")
+    assert "scheduler_runs" in table_names()

@@ -5,13 +5,13 @@ import time
 
 import pytest
 from conftest import make_config
-from work.conftest import REDIS_URL, closed_port_url
 
 from clinic.app import create_app
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.work.models import SchedulerRun
 from clinic.work.queue import wake_after_commit
+from work.conftest import REDIS_URL, closed_port_url
 
 
 @pytest.fixture

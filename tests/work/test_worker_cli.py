@@ -4,13 +4,13 @@ and ticks the scheduler; each job leaves one log line without PHI."""
 import pytest
 from conftest import make_config
 from factories import PatientFactory
-from work.conftest import REDIS_URL, closed_port_url
 
 from clinic.app import create_app
 from clinic.extensions import db
 from clinic.work import jobs, registry
 from clinic.work.models import SchedulerRun
 from clinic.work.queue import enqueue
+from work.conftest import REDIS_URL, closed_port_url
 
 
 def test_worker_once_runs_a_registered_sweep_and_the_scheduler(app, runner, kind, logs):
@@ -53,7 +53,7 @@ def test_worker_once_takes_the_queued_wakeups_through_rq(migrated_schema, queue_
 
 
 def test_worker_once_with_redis_down_still_sweeps(migrated_schema, kind):
-    name, calls = kind
+    _name, calls = kind
     app = create_app(make_config(migrated_schema, REDIS_URL=closed_port_url()))
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
