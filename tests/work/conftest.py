@@ -57,3 +57,28 @@ def kind():
     registry.register(name, sweep, one)
     yield name, calls
     registry.unregister(name)
+
+
+@pytest.fixture
+def make_app(migrated_schema):
+    """Apps of a test's own settings (Redis on, off or down); their rows and connections are
+    cleaned up afterwards, as the ``app`` fixture does for its app."""
+    from conftest import empty_all_tables, make_config
+
+    from clinic.app import create_app
+    from clinic.extensions import db
+
+    made = []
+
+    def build(database=None, **overrides):
+        app = create_app(make_config(database or migrated_schema, **overrides))
+        made.append((app, database is None))
+        return app
+
+    yield build
+    for app, ours in made:
+        with app.app_context():
+            db.session.remove()
+            if ours:
+                empty_all_tables()
+            db.engine.dispose()

@@ -2,9 +2,7 @@
 {"status": "unavailable"} otherwise, saying nothing about which part or why."""
 
 import pytest
-from conftest import make_config
 
-from clinic.app import create_app
 from work.conftest import REDIS_URL, closed_port_url
 
 UNAVAILABLE = {"status": "unavailable"}
@@ -20,14 +18,14 @@ def test_ok_when_the_database_answers(client):
     assert (response.status_code, response.get_json()) == (200, {"status": "ok"})
 
 
-def test_ok_when_the_database_and_redis_answer(migrated_schema):
-    app = create_app(make_config(migrated_schema, REDIS_URL=REDIS_URL))
+def test_ok_when_the_database_and_redis_answer(make_app):
+    app = make_app(REDIS_URL=REDIS_URL)
     assert get_health(app)[:2] == (200, {"status": "ok"})
 
 
-def test_redis_down_is_503_without_details(migrated_schema, logs):
+def test_redis_down_is_503_without_details(make_app, logs):
     url = closed_port_url()
-    app = create_app(make_config(migrated_schema, REDIS_URL=url))
+    app = make_app(REDIS_URL=url)
     status, body, text = get_health(app)
     assert (status, body) == (503, UNAVAILABLE)
     assert "redis" not in text.lower() and url not in text
@@ -36,8 +34,8 @@ def test_redis_down_is_503_without_details(migrated_schema, logs):
 
 @pytest.mark.parametrize("database", ["postgresql://nobody@127.0.0.1:1/none",
                                       "sqlite:////nonexistent-folder/none.sqlite"])
-def test_database_down_is_503_without_details(database):
-    app = create_app(make_config(database))
+def test_database_down_is_503_without_details(make_app, database):
+    app = make_app(database)
     status, body, text = get_health(app)
     assert (status, body) == (503, UNAVAILABLE)
     assert "nobody" not in text and "nonexistent" not in text and "database" not in text

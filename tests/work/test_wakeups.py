@@ -4,9 +4,7 @@ rollback, and without Redis (or with Redis down) nothing is enqueued and nothing
 import time
 
 import pytest
-from conftest import make_config
 
-from clinic.app import create_app
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.work.models import SchedulerRun
@@ -74,9 +72,9 @@ def test_rollback_enqueues_nothing_now_or_at_the_next_commit(app, redis_queue):
     assert queued(redis_queue) == []  # the forgotten wake-up does not ride on this commit
 
 
-def test_without_redis_url_nothing_is_enqueued_and_nothing_raises(migrated_schema, redis_queue,
+def test_without_redis_url_nothing_is_enqueued_and_nothing_raises(make_app, redis_queue,
                                                                     queue_name):
-    app = create_app(make_config(migrated_schema, RQ_QUEUE=queue_name))
+    app = make_app(RQ_QUEUE=queue_name)
     assert not app.config["REDIS_URL"]
     with app.app_context():
         @write_transaction
@@ -86,14 +84,11 @@ def test_without_redis_url_nothing_is_enqueued_and_nothing_raises(migrated_schem
 
         write()
         assert db.session.query(SchedulerRun).count() == 1
-        db.session.query(SchedulerRun).delete()
-        db.session.commit()
-        db.session.remove()
     assert queued(redis_queue) == []
 
 
-def test_redis_down_costs_the_commit_nothing(migrated_schema):
-    app = create_app(make_config(migrated_schema, REDIS_URL=closed_port_url()))
+def test_redis_down_costs_the_commit_nothing(make_app):
+    app = make_app(REDIS_URL=closed_port_url())
     with app.app_context():
         @write_transaction
         def write():
@@ -104,6 +99,3 @@ def test_redis_down_costs_the_commit_nothing(migrated_schema):
         write()  # no exception
         assert time.monotonic() - started < 3
         assert db.session.query(SchedulerRun).count() == 1
-        db.session.query(SchedulerRun).delete()
-        db.session.commit()
-        db.session.remove()

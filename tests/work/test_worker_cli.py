@@ -2,10 +2,8 @@
 and ticks the scheduler; each job leaves one log line without PHI."""
 
 import pytest
-from conftest import make_config
 from factories import PatientFactory
 
-from clinic.app import create_app
 from clinic.extensions import db
 from clinic.work import jobs, registry
 from clinic.work.models import SchedulerRun
@@ -37,31 +35,23 @@ def test_a_kind_whose_module_is_missing_is_skipped_with_one_warning(app, runner,
     assert len(logs.containing("work kind 'absent' skipped")) == 1
 
 
-def test_worker_once_takes_the_queued_wakeups_through_rq(migrated_schema, queue_name,
-                                                         redis_queue, kind):
+def test_worker_once_takes_the_queued_wakeups_through_rq(make_app, queue_name, redis_queue,
+                                                         kind):
     name, calls = kind
-    app = create_app(make_config(migrated_schema, REDIS_URL=REDIS_URL, RQ_QUEUE=queue_name))
+    app = make_app(REDIS_URL=REDIS_URL, RQ_QUEUE=queue_name)
     assert enqueue(app, name, 41) and enqueue(app, name, 42)
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert sorted(calls["one"]) == [41, 42]
     assert redis_queue.count == 0
-    with app.app_context():
-        db.session.query(SchedulerRun).delete()
-        db.session.commit()
-        db.session.remove()
 
 
-def test_worker_once_with_redis_down_still_sweeps(migrated_schema, kind):
+def test_worker_once_with_redis_down_still_sweeps(make_app, kind):
     _name, calls = kind
-    app = create_app(make_config(migrated_schema, REDIS_URL=closed_port_url()))
+    app = make_app(REDIS_URL=closed_port_url())
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert len(calls["sweep"]) == 1
-    with app.app_context():
-        db.session.query(SchedulerRun).delete()
-        db.session.commit()
-        db.session.remove()
 
 
 @pytest.mark.parametrize("key", [None, 5])
@@ -100,3 +90,7 @@ def test_run_kind_outside_an_app_context_builds_the_app(kind, migrated_schema, m
     monkeypatch.setattr(jobs, "_standalone", {})
     assert jobs.run_kind(name, 3) == "done"
     assert calls["one"] == [3]
+    built = jobs._standalone["app"]
+    assert built.config["SQLALCHEMY_DATABASE_URI"].endswith(migrated_schema.split("://")[1])
+    with built.app_context():
+        db.engine.dispose()
