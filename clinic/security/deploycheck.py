@@ -90,7 +90,17 @@ def problems(config, workers):
         found.append("CSRF protection is off (WTF_CSRF_ENABLED)")
     if config.get("RATELIMIT_ENABLED") is False:
         found.append("rate limits are off (RATELIMIT_ENABLED): only for a load benchmark")
+    if config.get("REDIS_URL") and not all(module_available(name) for name in ("redis", "rq")):
+        found.append("REDIS_URL is set but the redis extra is not installed (redis, rq): "
+                     "pip install -e '.[redis]'")
     return found
+
+
+def module_available(name):
+    """True when ``name`` can be imported here (the optional extras)."""
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 @click.command("check-deploy")
