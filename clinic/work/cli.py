@@ -155,7 +155,8 @@ def recycle():
     log.info("worker recycling after %d renders", renders_in_process())
     db.session.remove()
     db.engine.dispose()
-    logging.shutdown()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
     os.execv(sys.executable, [sys.executable, "-m", "flask", *sys.argv[1:]])  # noqa: S606
 
 

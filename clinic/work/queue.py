@@ -6,6 +6,7 @@ every ``flask worker`` sweeps the database every few seconds and finds the same 
 """
 
 import logging
+import time
 
 from flask import current_app
 from sqlalchemy import event
@@ -23,6 +24,7 @@ CONNECT_TIMEOUT_S = 0.5
 # long RQ keeps a finished or failed one (ids only: kind and row id).
 JOB_TTL_S = 3600
 JOB_TIMEOUT_S = 600
+RETRY_AFTER_S = 10
 
 
 def wake_after_commit(kind, key=None):
@@ -71,7 +73,14 @@ def redis_connection(app, **options):
 
 
 def enqueue(app, kind, key=None):
-    """Put one wake-up on the queue now; False (logged at debug) when Redis is off or down."""
+    """Put one wake-up on the queue now; False (logged at debug) when Redis is off or down.
+
+    After a failure the next RETRY_AFTER_S seconds skip Redis altogether, so a Redis that
+    times out costs one request half a second, not every request.
+    """
+    state = app.extensions.setdefault("liftclinic_wakeups", {"down_until": 0.0})
+    if time.monotonic() < state["down_until"]:
+        return False
     try:
         from rq import Queue
 
@@ -84,6 +93,7 @@ def enqueue(app, kind, key=None):
             result_ttl=JOB_TTL_S, failure_ttl=JOB_TTL_S)
         return True
     except Exception as error:
+        state["down_until"] = time.monotonic() + RETRY_AFTER_S
         log.debug("wake-up for %s not enqueued (%s): the sweep will find it", kind,
                   type(error).__name__)
         return False

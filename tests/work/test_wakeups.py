@@ -8,7 +8,7 @@ import pytest
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.work.models import SchedulerRun
-from clinic.work.queue import wake_after_commit
+from clinic.work.queue import enqueue, wake_after_commit
 from work.conftest import REDIS_URL, closed_port_url
 
 
@@ -98,4 +98,8 @@ def test_redis_down_costs_the_commit_nothing(make_app):
         started = time.monotonic()
         write()  # no exception
         assert time.monotonic() - started < 3
+        # and for a while the next wake-ups do not even try (no time lost per request)
+        started = time.monotonic()
+        assert enqueue(app, "outbox", 2) is False
+        assert time.monotonic() - started < 0.05
         assert db.session.query(SchedulerRun).count() == 1

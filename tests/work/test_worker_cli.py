@@ -1,6 +1,9 @@
 """`flask worker`: one turn runs every registered sweep, takes the queued wake-ups through RQ
 and ticks the scheduler; each job leaves one log line without PHI."""
 
+import itertools
+import sys
+
 import pytest
 from factories import PatientFactory
 
@@ -94,3 +97,32 @@ def test_run_kind_outside_an_app_context_builds_the_app(kind, migrated_schema, m
     assert built.config["SQLALCHEMY_DATABASE_URI"].endswith(migrated_schema.split("://")[1])
     with built.app_context():
         db.engine.dispose()
+
+
+def test_after_max_renders_the_worker_re_executes_itself(app, runner, monkeypatch, logs):
+    """Recycling: WORKER_MAX_RENDERS renders in this process, and the loop execs a fresh
+    `python -m flask ... worker` in its place (the exec itself is captured here)."""
+    from clinic.work import cli
+
+    app.config["WORKER_MAX_RENDERS"] = 3
+    renders = itertools.chain([0], itertools.repeat(3))  # one turn below the limit, then at it
+    monkeypatch.setattr(cli, "renders_in_process", lambda: next(renders))
+    execs = []
+
+    def exec_instead(path, argv):
+        execs.append(argv)
+        raise SystemExit(0)  # exec never returns: end the command here
+
+    monkeypatch.setattr(cli.os, "execv", exec_instead)
+    result = runner.invoke(args=["worker", "--poll", "0.1"])
+    assert result.exit_code == 0, result.output
+    assert execs == [[sys.executable, "-m", "flask", *sys.argv[1:]]]
+    assert logs.containing("worker recycling after")
+
+
+def test_renders_in_process_reads_the_reports_counter_when_there_is_one():
+    from clinic.reports import pdf
+    from clinic.work import cli
+
+    counter = getattr(pdf, "renders_in_process", None)
+    assert cli.renders_in_process() == (counter() if callable(counter) else 0)
