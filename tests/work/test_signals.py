@@ -16,15 +16,15 @@ pytestmark = pytest.mark.slow  # a real worker process each (seconds to import t
 DEADLINE_S = 30
 
 
-def start_worker(database_url, marker, poll, **environ):
+def start_worker(database_url, marker, poll, queue=None, **environ):
     env = {key: value for key, value in os.environ.items()
            if key not in ("SECRET_KEY", "REDIS_URL", "SMTP_URL")}
     env.update(DATABASE_URL=database_url, LIFTCLINIC_ENV="testing", PYTHONUNBUFFERED="1",
                PYTHONPATH=str(PROJECT), **environ)
     return subprocess.Popen(  # noqa: S603 (the test's own child script)
         [sys.executable, str(PROJECT / "tests" / "work" / "worker_child.py"), str(marker),
-         str(poll)], cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True)
+         str(poll), *([queue] if queue else [])], cwd=PROJECT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def wait_for(condition, process):
@@ -58,12 +58,22 @@ def test_a_signal_mid_job_lets_the_job_finish_then_the_worker_exits(app, migrate
     assert output.rstrip().endswith("stopped"), output
 
 
-def test_waiting_on_redis_a_signal_stops_the_worker_at_once(app, migrated_schema, tmp_path,
-                                                            queue_name):
+def test_a_wakeup_runs_at_once_and_a_signal_stops_the_waiting_worker(
+        app, migrated_schema, tmp_path, queue_name, redis_queue):
+    """Between sweeps 30 s apart, a wake-up enqueued after a commit runs within seconds."""
+    from clinic.work.queue import enqueue
+
     marker = tmp_path / "marker"
-    process = start_worker(migrated_schema, marker, poll=30, REDIS_URL=REDIS_URL)
+    process = start_worker(migrated_schema, marker, poll=30, queue=queue_name,
+                           REDIS_URL=REDIS_URL)
     wait_for(lambda: marker.exists() and marker.read_text() == "finished", process)
-    time.sleep(0.5)  # in RQ's blocking wait by now (poll: 30 s)
+    app.config.update(REDIS_URL=REDIS_URL, RQ_QUEUE=queue_name)
+    enqueued = time.monotonic()
+    assert enqueue(app, "slow", 7)
+    rows = tmp_path / "marker.one"
+    wait_for(lambda: rows.exists() and rows.read_text() == "one:7\n", process)
+    assert time.monotonic() - enqueued < 10  # not the next sweep, 30 s on
+    time.sleep(0.5)  # back in RQ's blocking wait (poll: 30 s)
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     code, output = finish(process)
