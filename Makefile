@@ -46,11 +46,10 @@ demo: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
+# The web server and one background worker (`flask worker`: mail, report batches, schedules)
+# together; scripts/run_demo.py prints the address, and Ctrl+C stops both.
 run: demo
-	@echo
-	@echo "LiftClinic is running at http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
-	@echo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/python scripts/run_demo.py --port $(PORT)
 
 # The browser tests inject axe-core from npm (into .e2e/, gitignored).
 .e2e/node_modules/axe-core/axe.min.js:

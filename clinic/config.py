@@ -100,6 +100,8 @@ DEFAULTS = {
     # workers find the same rows by polling every WORKER_POLL_SECONDS.
     "REDIS_URL": None,
     "WORKER_POLL_SECONDS": 5,
+    # The RQ queue the wake-ups go on (one per deployment sharing a Redis).
+    "RQ_QUEUE": "liftclinic",
     # A worker re-executes itself after this many report renders (WeasyPrint's memory).
     "WORKER_MAX_RENDERS": 200,
     # `programs check-sessions` runs once a day from the workers at this hour (UTC).

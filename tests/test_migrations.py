@@ -276,3 +276,22 @@ def test_0017_adds_the_outbox_with_its_unique_key_and_takes_it_away_again(empty_
             connection.execute(sa.text(row), {"key": key, "state": state})
     downgrade(revision="0016")
     assert {"outbox_message", "delivery_attempt"} & table_names() == set()
+
+
+def test_0018_scheduler_runs_accepts_one_row_per_task_and_slot(empty_app):
+    """The scheduler's exactly-once rests on this UNIQUE key; the downgrade drops the table."""
+    upgrade(revision="0018")
+    insert = sa.text(
+        "INSERT INTO scheduler_runs (task, slot, worker, started_at, lease_until, outcome, "
+        "attempts) VALUES (:task, :slot, 'w', :slot, :slot, 'running', 1)")
+    noon, one = "2026-12-03 12:00:00+00:00", "2026-12-03 13:00:00+00:00"
+    with db.engine.begin() as connection:
+        connection.execute(insert, {"task": "measures.send-due", "slot": noon})
+        connection.execute(insert, {"task": "measures.send-due", "slot": one})
+        connection.execute(insert, {"task": "programs.check-sessions", "slot": noon})
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        connection.execute(insert, {"task": "measures.send-due", "slot": noon})
+    downgrade(revision="0017")
+    assert "scheduler_runs" not in table_names()
+    upgrade(revision="0018")
+    assert "scheduler_runs" in table_names()

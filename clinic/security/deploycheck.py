@@ -93,7 +93,17 @@ def problems(config, workers):
     if config.get("OUTBOX_BACKOFF_SCALE", 1.0) != 1.0:
         found.append("the outbox retries at a test's pace (OUTBOX_BACKOFF_SCALE): a mail "
                      "outage would use up a message's tries in seconds; leave it unset")
+    if config.get("REDIS_URL") and not all(module_available(name) for name in ("redis", "rq")):
+        found.append("REDIS_URL is set but the redis extra is not installed (redis, rq): "
+                     "pip install -e '.[redis]'")
     return found
+
+
+def module_available(name):
+    """True when ``name`` can be imported here (the optional extras)."""
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 @click.command("check-deploy")

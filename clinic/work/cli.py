@@ -25,7 +25,7 @@ from flask.cli import with_appcontext
 
 from clinic.extensions import db
 from clinic.work import jobs, registry, scheduler
-from clinic.work.queue import QUEUE_NAME, redis_connection
+from clinic.work.queue import redis_connection
 
 log = logging.getLogger("clinic.work")
 
@@ -51,9 +51,14 @@ class Stop:
             self.rq_worker.request_stop(signum, frame)
 
     def install(self):
+        self.previous = {}
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, self.request)
-            signal.signal(signal.SIGINT, self.request)
+            for number in (signal.SIGTERM, signal.SIGINT):
+                self.previous[number] = signal.signal(number, self.request)
+
+    def uninstall(self):
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
 
 
 def default_name():
@@ -71,44 +76,63 @@ def renders_in_process():
 
 
 def make_rq_worker(app, worker_id):
-    """An RQ SimpleWorker (jobs run in this process, in this app context), or None."""
+    """An RQ SimpleWorker: the jobs run in this process, in this app context."""
     connection = redis_connection(app, socket_connect_timeout=2)
-    if connection is None:
-        return None
     from rq import Queue, SimpleWorker
 
     class LoopWorker(SimpleWorker):
         def _install_signal_handlers(self):
             """Our loop's handlers stay: they forward to request_stop while RQ waits."""
 
-    return LoopWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
+    return LoopWorker([Queue(app.config["RQ_QUEUE"], connection=connection)], connection=connection,
                       name=worker_id, log_job_description=False)
 
 
-def wait_for_wakeups(rq_worker, stop, poll, once):
-    """Take RQ jobs until the queue is idle for ``poll`` s (or, ``once``, until it is empty)."""
-    if rq_worker is None:
-        if not once:
-            stop.event.wait(poll)
-        return
-    try:
-        rq_worker.connection.ping()
-    except Exception as error:
-        log.warning("redis does not answer (%s): sweeping the database only",
-                    type(error).__name__)
-        if not once:
-            stop.event.wait(poll)
-        return
-    stop.rq_worker = rq_worker
-    try:
-        rq_worker.work(burst=once, max_jobs=None if once else JOBS_PER_TURN,
-                       max_idle_time=None if once else max(1, round(poll)),
-                       logging_level="WARNING")
-    except Exception as error:
-        log.warning("redis wait ended (%s): sweeping the database", type(error).__name__)
-        stop.event.wait(0 if once else poll)
-    finally:
-        stop.rq_worker = None
+class Wakeups:
+    """RQ's side of the loop: built when Redis first answers, forgotten when it stops."""
+
+    def __init__(self, app, worker_id):
+        self.app, self.worker_id = app, worker_id
+        self.enabled = bool(app.config.get("REDIS_URL"))
+        self.rq_worker = None
+        self.warned = False
+
+    def worker(self):
+        if self.rq_worker is None:
+            self.rq_worker = make_rq_worker(self.app, self.worker_id)
+        self.rq_worker.connection.ping()
+        return self.rq_worker
+
+    def wait(self, stop, poll, once):
+        """Take RQ jobs until the queue is idle for ``poll`` s (``once``: until it is empty);
+        without Redis, or while it does not answer, sleep ``poll`` s (the sweep finds the rows).
+        """
+        if not self.enabled:
+            if not once:
+                stop.event.wait(poll)
+            return
+        try:
+            rq_worker = self.worker()
+            self.warned = False
+        except Exception as error:
+            if not self.warned:
+                log.warning("redis does not answer (%s): sweeping the database only",
+                            type(error).__name__)
+                self.warned = True
+            if not once:
+                stop.event.wait(poll)
+            return
+        stop.rq_worker = rq_worker
+        try:
+            rq_worker.work(burst=once, max_jobs=None if once else JOBS_PER_TURN,
+                           max_idle_time=None if once else max(1, round(poll)),
+                           logging_level="WARNING")
+        except Exception as error:
+            log.warning("redis wait ended (%s): sweeping the database", type(error).__name__)
+            if not once:
+                stop.event.wait(poll)
+        finally:
+            stop.rq_worker = None
 
 
 def sweep_all(stop):
@@ -131,7 +155,8 @@ def recycle():
     log.info("worker recycling after %d renders", renders_in_process())
     db.session.remove()
     db.engine.dispose()
-    logging.shutdown()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
     os.execv(sys.executable, [sys.executable, "-m", "flask", *sys.argv[1:]])  # noqa: S606
 
 
@@ -143,19 +168,22 @@ def run_worker(*, once=False, poll=None, name=None, stop=None):
     jobs.set_worker_id(worker_id)
     stop = stop or Stop()
     stop.install()
-    rq_worker = make_rq_worker(app, worker_id)
+    wakeups = Wakeups(app, worker_id)
     max_renders = app.config["WORKER_MAX_RENDERS"]
     log.info("worker %s started (%s)", worker_id,
-             "redis wake-ups" if rq_worker else f"polling every {poll:g} s")
-    while not stop:
-        tick(worker_id)
-        sweep_all(stop)
-        if not stop:
-            wait_for_wakeups(rq_worker, stop, poll, once)
-        if once:
-            break
-        if not stop and renders_in_process() >= max_renders:
-            recycle()
+             "redis wake-ups" if wakeups.enabled else f"polling every {poll:g} s")
+    try:
+        while not stop:
+            tick(worker_id)
+            sweep_all(stop)
+            if not stop:
+                wakeups.wait(stop, poll, once)
+            if once:
+                break
+            if not stop and renders_in_process() >= max_renders:
+                recycle()
+    finally:
+        stop.uninstall()
     log.info("worker %s stopped", worker_id)
 
 

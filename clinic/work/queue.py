@@ -6,6 +6,7 @@ every ``flask worker`` sweeps the database every few seconds and finds the same 
 """
 
 import logging
+import time
 
 from flask import current_app
 from sqlalchemy import event
@@ -15,7 +16,6 @@ from clinic.extensions import db
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "liftclinic"
 JOB_FUNCTION = "clinic.work.jobs.run_kind"
 PENDING = "liftclinic_work_wakeups"
 # A wake-up lost to a slow Redis costs one poll interval: never let it hold a request up.
@@ -24,6 +24,7 @@ CONNECT_TIMEOUT_S = 0.5
 # long RQ keeps a finished or failed one (ids only: kind and row id).
 JOB_TTL_S = 3600
 JOB_TIMEOUT_S = 600
+RETRY_AFTER_S = 10
 
 
 def wake_after_commit(kind, key=None):
@@ -72,7 +73,14 @@ def redis_connection(app, **options):
 
 
 def enqueue(app, kind, key=None):
-    """Put one wake-up on the queue now; False (logged at debug) when Redis is off or down."""
+    """Put one wake-up on the queue now; False (logged at debug) when Redis is off or down.
+
+    After a failure the next RETRY_AFTER_S seconds skip Redis altogether, so a Redis that
+    times out costs one request half a second, not every request.
+    """
+    state = app.extensions.setdefault("liftclinic_wakeups", {"down_until": 0.0})
+    if time.monotonic() < state["down_until"]:
+        return False
     try:
         from rq import Queue
 
@@ -80,11 +88,12 @@ def enqueue(app, kind, key=None):
                                       socket_timeout=CONNECT_TIMEOUT_S)
         if connection is None:
             return False
-        Queue(QUEUE_NAME, connection=connection).enqueue(
+        Queue(app.config["RQ_QUEUE"], connection=connection).enqueue(
             JOB_FUNCTION, kind, key, job_timeout=JOB_TIMEOUT_S, ttl=JOB_TTL_S,
             result_ttl=JOB_TTL_S, failure_ttl=JOB_TTL_S)
         return True
     except Exception as error:
+        state["down_until"] = time.monotonic() + RETRY_AFTER_S
         log.debug("wake-up for %s not enqueued (%s): the sweep will find it", kind,
                   type(error).__name__)
         return False

@@ -14,8 +14,8 @@ class Kind:
     """``sweep(*, now, worker_id, limit) -> int`` and ``one(key, *, now, worker_id) -> bool``."""
 
     name: str
-    sweep: str
-    one: str | None = None
+    sweep: object  # "package.module:function" or a callable
+    one: object = None
 
 
 KINDS = {
@@ -39,7 +39,12 @@ def unregister(name):
 
 
 def resolve(path):
-    """The function ``path`` names, or None when its module does not exist (yet)."""
+    """The function ``path`` names, or None when its module does not exist (yet).
+
+    A callable is taken as it is (tests and plug-ins may register functions directly).
+    """
+    if callable(path):
+        return path
     module_name, _, attribute = path.partition(":")
     try:
         module = importlib.import_module(module_name)

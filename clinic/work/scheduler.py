@@ -31,7 +31,7 @@ MAX_ATTEMPTS = 3
 class Task:
     name: str
     every: str  # "hour" or "day"
-    function: str  # "package.module:function", called with no argument
+    function: object  # "package.module:function" (or a callable), called with no argument
     lease: timedelta
 
 

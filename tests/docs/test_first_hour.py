@@ -51,7 +51,8 @@ def test_make_run_installs_the_app_without_the_test_extras_and_serves_on_port():
     assert "pip install --quiet -e .\n" in steps
     assert "[test]" not in steps
     assert "flask --app wsgi db upgrade" in steps and "flask --app wsgi seed-demo" in steps
-    assert steps.rstrip().endswith("flask --app wsgi run --host 127.0.0.1 --port 5101")
+    # The web server and one worker together (scripts/run_demo.py, tests/work/test_run_demo.py).
+    assert steps.rstrip().endswith("python scripts/run_demo.py --port 5101")
     assert "--port 5102" in make_dry_run("run", PORT="5102")
 
 

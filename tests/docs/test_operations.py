@@ -13,6 +13,8 @@ from clinic.security import deploycheck
 PROJECT = Path(__file__).resolve().parents[2]
 OPERATIONS = PROJECT / "docs" / "operations.md"
 UNIT = PROJECT / "docs" / "deploy" / "liftclinic.service"
+WORKER_UNIT = PROJECT / "docs" / "deploy" / "liftclinic-worker.service"
+PROCFILE = PROJECT / "Procfile"
 NGINX = PROJECT / "docs" / "deploy" / "nginx.conf"
 
 spec = importlib.util.spec_from_file_location("config_table",
@@ -60,9 +62,33 @@ def test_the_generator_finds_a_new_variable():
         "LIFTCLINIC_ENV", "LIFTCLINIC_DEFAULT_ENV"]
 
 
-def unit_environment():
+def unit_environment(unit=UNIT):
     return dict(line.split("=", 1)[1].split("=", 1)
-                for line in UNIT.read_text().splitlines() if line.startswith("Environment="))
+                for line in unit.read_text().splitlines() if line.startswith("Environment="))
+
+
+def test_the_worker_unit_runs_flask_worker_with_the_web_units_settings():
+    """Same secrets file, same public address; check-deploy first; stopped by SIGTERM (the
+    worker finishes its job), restarted always."""
+    web, worker = unit_environment(), unit_environment(WORKER_UNIT)
+    assert {name: worker[name] for name in ("LIFTCLINIC_ENV", "BASE_URL")} == {
+        name: web[name] for name in ("LIFTCLINIC_ENV", "BASE_URL")}
+    secrets_file = {"SECRET_KEY": secrets.token_urlsafe(48),
+                    "DATABASE_URL": "postgresql://liftclinic_app@db.internal/liftclinic",
+                    "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    settings = config.build(environ={**worker, **secrets_file})
+    assert deploycheck.problems(settings, deploycheck.configured_workers(worker)) == []
+    text = WORKER_UNIT.read_text()
+    assert "EnvironmentFile=/etc/liftclinic/env" in text and "KillSignal=SIGTERM" in text
+    assert text.index("ExecStartPre=/srv/liftclinic/.venv/bin/flask --app wsgi check-deploy") < \
+        text.index("ExecStart=/srv/liftclinic/.venv/bin/flask --app wsgi worker\n")
+
+
+def test_the_procfile_names_the_web_and_worker_processes():
+    processes = dict(line.split(": ", 1) for line in PROCFILE.read_text().splitlines()
+                     if line and not line.startswith("#"))
+    assert processes == {"web": "gunicorn -c gunicorn.conf.py wsgi:app",
+                         "worker": "flask --app wsgi worker"}
 
 
 def test_the_systemd_unit_passes_check_deploy_with_its_secrets():

@@ -62,6 +62,16 @@ def test_each_unsafe_setting_is_one_problem(changes, workers, expected):
     assert expected in found[0]
 
 
+def test_redis_url_without_the_redis_extra_is_one_problem(monkeypatch):
+    """The queue wake-ups need rq (and redis): a server without the extra would only poll."""
+    assert deploycheck.module_available("rq") and deploycheck.module_available("redis")
+    monkeypatch.setattr(deploycheck, "module_available", lambda name: name != "rq")
+    [found] = deploycheck.problems(good_config(), workers=2)
+    assert "REDIS_URL is set but the redis extra is not installed" in found
+    assert deploycheck.problems(good_config(REDIS_URL=None,
+                                            RATELIMIT_STORAGE_URI="memory://"), workers=1) == []
+
+
 def test_one_worker_may_use_sqlite_and_memory_limits():
     settings = good_config(SQLALCHEMY_DATABASE_URI="sqlite:////srv/x.sqlite",
                            RATELIMIT_STORAGE_URI="memory://")
