@@ -53,7 +53,7 @@ class Child:
     def __init__(self, name, argv, *, env, log_dir, log_suffix=""):
         self.name = name
         self.log_path = Path(log_dir) / f"{name}{log_suffix}.log"
-        with open(self.log_path, "wb") as output:
+        with open(self.log_path, "ab") as output:  # a restarted machine adds to its log
             self.process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
                 argv, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
                 start_new_session=True)
@@ -65,6 +65,10 @@ class Child:
 
     def log(self):
         return self.log_path.read_text(errors="replace")
+
+    def log_lines(self):
+        """The lines of its log (a restarted machine's first life included)."""
+        return self.log().splitlines()
 
     def signal_group(self, number):
         """``number`` to this child's process group (its own session). Only while the leader
