@@ -122,6 +122,9 @@ def test_the_scheduler_on_both_machines_makes_each_invitation_once(topo):
     assert runs and all(run.outcome == "done" for run in runs), runs
     assert len({run.slot for run in runs}) == len(runs)  # one run per hour slot, whoever ran it
     assert {run.worker.split(":")[0] for run in runs} <= {"worker1", "worker2"}
+    for run in runs:  # the slot's job line, in one worker's log only
+        line = f"job kind=measures.send-due id={run.slot.isoformat()} "
+        assert sum(w.log().count(line) for w in topo.workers) == 1, line
     assert_quiet_logs(topo)  # "scheduler tick failed" is an error line
 
 
