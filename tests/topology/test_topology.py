@@ -16,7 +16,7 @@ from topology.processes import wait_until
 
 pytestmark = [pytest.mark.topology, pytest.mark.slow, pytest.mark.xdist_group("topology")]
 
-ARRIVAL_TIMEOUT_S = 30
+ARRIVAL_TIMEOUT_S = 45  # a deadline, met in a few seconds unless something is wrong
 # After the expected mails arrived, how long a duplicate would still have to show up: longer
 # than a worker's poll and the shortened first back-off together.
 SETTLE_S = 3
