@@ -123,6 +123,7 @@ def register_commands(app):
     from clinic.backup import backup_command
     from clinic.demo import seed_demo_command
     from clinic.measures.cli import measures_cli
+    from clinic.outbox.cli import outbox_cli
     from clinic.programs.cli import programs_cli
     from clinic.reports.cli import reports_cli
     from clinic.security.deploycheck import check_deploy_command
@@ -134,6 +135,7 @@ def register_commands(app):
     app.cli.add_command(check_deploy_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(measures_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(programs_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(worker_command)

@@ -192,3 +192,16 @@ def test_without_smtp_messages_wait_untouched(app, message, t0):
     row = state_of(message.id)
     assert (row.state, row.attempts, row.claimed_by) == ("pending", 0, None)
     assert attempts_of(message.id) == []
+
+
+def test_the_deliver_command_sends_what_is_due(app, runner, message, sink):
+    result = runner.invoke(args=["outbox", "deliver"])
+    assert (result.exit_code, result.output.strip()) == (0, "sent 1 message(s)")
+    assert [m.to for m in sink.mails] == [["trainer@riverside.test"]]
+    assert runner.invoke(args=["outbox", "deliver"]).output.strip() == "sent 0 message(s)"
+
+
+def test_the_deliver_command_says_when_mail_is_off(app, runner, message):
+    result = runner.invoke(args=["outbox", "deliver"])
+    assert result.output.strip() == "mail is off (SMTP_URL is not set): messages wait"
+    assert state_of(message.id).state == "pending"
