@@ -47,7 +47,13 @@ def run_kind(kind, key=None):
 
 def run(kind, key=None, *, limit=SWEEP_LIMIT):
     """Run one job, log one line, return "done", "nothing", "skipped" or "error"."""
-    function = registry.sweep_of(kind) if key is None else registry.one_of(kind)
+    label = "sweep" if key is None else key
+    try:
+        function = registry.sweep_of(kind) if key is None else registry.one_of(kind)
+    except Exception as error:  # the kind's module fails to import: a bug, loud but contained
+        log.error("job kind=%s id=%s ms=0 outcome=error error=%s", kind, label,
+                  type(error).__name__)
+        return "error"
     if function is None:
         return "skipped"
     started = time.perf_counter()
@@ -62,7 +68,6 @@ def run(kind, key=None, *, limit=SWEEP_LIMIT):
         _rollback()
         outcome, error, result = "error", type(caught).__name__, None
     elapsed_ms = round((time.perf_counter() - started) * 1000)
-    label = "sweep" if key is None else key
     if outcome == "error":
         log.error("job kind=%s id=%s ms=%d outcome=error error=%s", kind, label, elapsed_ms,
                   error)

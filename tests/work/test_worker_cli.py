@@ -38,6 +38,21 @@ def test_a_kind_whose_module_is_missing_is_skipped_with_one_warning(app, runner,
     assert len(logs.containing("work kind 'absent' skipped")) == 1
 
 
+def test_a_kind_whose_module_fails_to_import_is_an_error_line_not_a_dead_worker(
+        app, runner, kind, logs):
+    """A missing module is "not here yet"; a module that exists but cannot import is a bug:
+    logged as an error every turn, while the other kinds keep being served."""
+    _name, calls = kind
+    registry.register("broken", "work.broken_kind:sweep")
+    try:
+        assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    finally:
+        registry.unregister("broken")
+    assert logs.containing("job kind=broken id=sweep ms=0 outcome=error "
+                           "error=ModuleNotFoundError")
+    assert len(calls["sweep"]) == 1
+
+
 def test_worker_once_takes_the_queued_wakeups_through_rq(make_app, queue_name, redis_queue,
                                                          kind):
     name, calls = kind
