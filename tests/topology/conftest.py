@@ -89,7 +89,7 @@ class Topo:
 def topo(tmp_path_factory):
     logs = tmp_path_factory.mktemp("topology")
     topology = processes.Topology(logs)
-    sink = None
+    sink, started = None, False
     try:
         database_url = processes.create_database(topology)
         redis_url = processes.start_redis(topology)
@@ -126,9 +126,14 @@ def topo(tmp_path_factory):
                                                            environ))
             for child, base in topo.apps:
                 processes.wait_healthy(child, base)
+            started = True
             yield topo
             db.session.remove()
             db.engine.dispose()
+    except BaseException:
+        if not started:  # a scenario's report has them; a failed start shows them here
+            print(topology.logs())
+        raise
     finally:
         try:
             topology.close()
