@@ -85,6 +85,9 @@ DEFAULTS = {
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     # Mail is off until SMTP_URL is set; clinicians then copy links from the patient page.
     "SMTP_URL": None,
+    # Optional: queue workers are woken after commit through RQ on Redis; without it the
+    # worker's sweep finds the outbox rows by polling.
+    "REDIS_URL": None,
     "MAIL_DEFAULT_SENDER": "LiftClinic <no-reply@liftclinic.invalid>",
     "RATELIMIT_PATIENT_LINKS": "30 per minute;300 per hour",
     # Report, CSV and FHIR downloads per client address (a PDF is seconds of CPU).

@@ -48,6 +48,7 @@ def test_environment_variables_override_the_defaults():
     assert settings["BASE_URL"] == "https://clinic.example.org"
     assert settings["PORT"] == 8080
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert settings["REDIS_URL"] == "redis://127.0.0.1:6379/0"
 
 
 def test_heroku_style_postgres_urls_use_psycopg():

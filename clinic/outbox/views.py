@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from clinic.audit.services import record_read
 from clinic.errors import ServiceError
 from clinic.mailer import mail_enabled
 from clinic.outbox import services
@@ -20,8 +21,12 @@ def index():
     """Undelivered and dead messages of the admin's clinic (whom to, never what about)."""
     _admin_only()
     messages, waiting = services.undelivered(current_user.clinic_id)
-    return render_template("outbox/index.html", messages=messages, waiting=waiting,
+    html = render_template("outbox/index.html", messages=messages, waiting=waiting,
                            mail_on=mail_enabled())
+    # After rendering (the audit's commit would expire the rows): the addresses shown include
+    # patients' own, so the view is recorded.
+    record_read("outbox_view", actor=current_user._get_current_object(), shown=len(messages))
+    return html
 
 
 @bp.post("/<dbid:message_id>/retry")

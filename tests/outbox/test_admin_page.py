@@ -43,6 +43,8 @@ def test_the_admin_sees_a_dead_message_on_the_clinics_clock(app, client, auth, a
     assert "trainer@riverside.test" in words and "Dead" in words
     assert "SMTPRecipientsRefused" in words
     assert "Mail is off" in words  # this app has no SMTP_URL: the page says so
+    [viewed] = rows(AuditEvent, AuditEvent.action == "outbox_view")  # addresses are shown
+    assert (viewed.actor_id, viewed.detail) == (admin.id, {"shown": 1})
 
 
 def test_retry_puts_a_dead_message_back_and_is_audited(app, client, auth, admin, dead):
