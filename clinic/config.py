@@ -95,6 +95,11 @@ DEFAULTS = {
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate
     # limits and audit IPs use the client address these proxies report, so set it exactly.
     "TRUSTED_PROXY_HOPS": 0,
+    # Batch report files (clinic.reports.storage.FolderStorage): a folder every worker that
+    # renders reports can write, shared between machines (NFS) or one per machine's workers.
+    "REPORTS_DIR": str(INSTANCE_DIR / "reports"),
+    # Web PDF exports wait this long for a free render slot (one per core) before a 503.
+    "PDF_RENDER_WAIT_SECONDS": 5.0,
 }
 
 
@@ -146,6 +151,8 @@ def from_env(environ=None):
         config["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
     if environ.get("SMTP_URL"):
         config["SMTP_URL"] = environ["SMTP_URL"]
+    if environ.get("REPORTS_DIR"):
+        config["REPORTS_DIR"] = environ["REPORTS_DIR"]
     if environ.get("TRUSTED_PROXY_HOPS"):
         config["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
     if environ.get("MAIL_FROM"):

@@ -10,6 +10,7 @@ from clinic.measures.models import Invitation, MeasureSchedule, Response
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.portal.models import PatientLink
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
+from clinic.reports.models import ReportBatch, ReportBatchItem
 
 __all__ = [
     "Alert",
@@ -29,6 +30,8 @@ __all__ = [
     "Patient",
     "PatientLink",
     "ProgramTemplate",
+    "ReportBatch",
+    "ReportBatchItem",
     "Response",
     "SessionLog",
     "SetLog",

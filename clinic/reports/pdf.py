@@ -10,6 +10,9 @@ or an injection (shared/SECURITY.md §13).
 
 import gc
 import importlib.metadata
+import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import weasyprint
@@ -69,8 +72,47 @@ class LockedFetcher(URLFetcher):
         return self.fetch(getattr(url, "full_url", url))
 
 
+# Renders in this process (the warm-up not counted): the queue worker re-executes itself after
+# WORKER_MAX_RENDERS of them, as a bound on any slow growth of a long-lived renderer.
+_renders = 0
+_renders_lock = threading.Lock()
+# One render per core per process for the web exports: a burst of downloads queues here for
+# a few seconds instead of taking every thread (and core) from the pages.
+RENDER_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+
+
+class RenderersBusy(RuntimeError):
+    """Every render slot of this process stayed taken for the whole wait."""
+
+
+def renders_in_process():
+    """How many reports this process has rendered (the worker's recycling counter)."""
+    return _renders
+
+
+@contextmanager
+def render_slot(wait_seconds):
+    """Hold one of this process's render slots, waiting at most ``wait_seconds`` for it.
+
+    :raises RenderersBusy: none came free in time (the view answers a calm 503).
+    """
+    if not RENDER_SLOTS.acquire(timeout=wait_seconds):
+        raise RenderersBusy("every render slot of this process is taken")
+    try:
+        yield
+    finally:
+        RENDER_SLOTS.release()
+
+
 def render_pdf(html, *, fetcher=None):
     """The PDF bytes of ``html`` (a complete document from templates/reports/)."""
+    global _renders
+    with _renders_lock:
+        _renders += 1
+    return _render(html, fetcher)
+
+
+def _render(html, fetcher=None):
     fetcher = fetcher or LockedFetcher()
     document = weasyprint.HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=fetcher)
     # No gc.freeze() here: freezing before each render froze the previous render's garbage
@@ -106,7 +148,7 @@ def warm_up_and_freeze(app=None):
     compiled templates) are frozen out of the collector's way, so it scans only what a render
     allocates.
     """
-    render_pdf(WARM_UP_HTML)
+    _render(WARM_UP_HTML)
     environment = getattr(app, "jinja_env", None)  # a Flask app (not a WSGI wrapper)
     if environment is not None:
         for name in environment.list_templates(filter_func=lambda n: n.endswith(".html")):

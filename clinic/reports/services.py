@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from clinic import charts, limits
 from clinic.audit.services import record
 from clinic.catalogue.models import ProgramTemplate
-from clinic.database import utcnow, write_transaction
+from clinic.database import utcnow, within, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.measures import outcomes
@@ -187,10 +187,16 @@ def export_report_pdf_as_system(patient_id):
 def audit_system_export(patient, period, export, requested_by=None):
     """The batch's audit event, written once the file is on disk; ``requested_by`` is the
     clinician whose caseload the batch exported (None for a whole clinic)."""
-    _audit("report_export", export.body, actor=None, clinic_id=patient.clinic_id,
-           patient_id=patient.id, export_format="pdf", period_start=period.start.isoformat(),
-           period_end=period.end.isoformat(), summary_given=False, batch=True,
-           requested_by=requested_by)
+    write_transaction(add_system_export_event)(patient, period, export.body, requested_by)
+
+
+def add_system_export_event(patient, period, body, requested_by=None):
+    """The batch's audit event, added to the caller's transaction (the one that marks the
+    batch item done, so the event and the done mark are written together or not at all)."""
+    within(_audit)("report_export", body, actor=None, clinic_id=patient.clinic_id,
+                   patient_id=patient.id, export_format="pdf",
+                   period_start=period.start.isoformat(), period_end=period.end.isoformat(),
+                   summary_given=False, batch=True, requested_by=requested_by)
 
 
 def active_patient_ids(*, clinician=None, clinic_id=None):
