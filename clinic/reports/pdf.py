@@ -112,6 +112,11 @@ def render_pdf(html, *, fetcher=None):
     return _render(html, fetcher)
 
 
+def render_uncounted(html):
+    """A warm-up render: not one of the process's reports."""
+    return _render(html)
+
+
 def _render(html, fetcher=None):
     fetcher = fetcher or LockedFetcher()
     document = weasyprint.HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=fetcher)
@@ -139,8 +144,9 @@ fill="none" stroke="#333" stroke-width="2"/><circle cx="150" cy="40" r="3"/>
 
 
 def warm_up_and_freeze(app=None):
-    """Load WeasyPrint's fonts and caches now (and compile ``app``'s templates), then freeze
-    what is alive after boot.
+    """Load WeasyPrint's fonts and caches now (and, given ``app``: set up the ORM's mappers,
+    build and render a made-up patient's report in a rolled-back transaction, compile the
+    templates), then freeze what is alive after boot.
 
     Called once per process that renders (the gunicorn master before it forks its workers,
     the batch export before it forks, or each spawned worker): the first report then costs
@@ -155,7 +161,10 @@ def warm_up_and_freeze(app=None):
         # the first export after boot): once, here, for every worker.
         from sqlalchemy.orm import configure_mappers
 
+        from clinic.reports.services import warm_up_report
+
         configure_mappers()
+        warm_up_report(app)
         for name in environment.list_templates(filter_func=lambda n: n.endswith(".html")):
             environment.get_template(name)
     gc.collect()

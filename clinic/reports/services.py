@@ -199,6 +199,36 @@ def add_system_export_event(patient, period, body, requested_by=None):
                    summary_given=False, batch=True, requested_by=requested_by)
 
 
+def warm_up_report(app):
+    """Build and render one report of a made-up patient in a transaction that is rolled back:
+    the report's SQL statements compiled, its templates rendered and its layout run once, so
+    the first real export after boot costs what later ones do. Nothing is stored and no real
+    record is read. Without a usable database (not migrated yet) it logs and skips."""
+    import uuid
+
+    from clinic.auth.models import Clinic
+    from clinic.database import WRITE_OPTION
+    from clinic.patients.models import Episode
+
+    with app.app_context():
+        try:
+            db.session.connection(execution_options={WRITE_OPTION: True})
+            clinic = Clinic(name=f"Warm-up {uuid.uuid4()} (never stored)", timezone="UTC")
+            patient = Patient(clinic=clinic, display_name="Warm-up", reference="WARM-UP")
+            patient.episodes.append(Episode(start=clinic.today()))
+            db.session.add(patient)
+            db.session.flush()
+            html = report_html(patient, report_period(patient), generated_by=SYSTEM_AUTHOR)
+            pdf.render_uncounted(html)
+        except Exception as error:  # a warm-up must never stop the app from starting
+            app.logger.warning("report warm-up skipped: %s", type(error).__name__)
+        finally:
+            db.session.rollback()
+            db.session.remove()
+            # A process that forks next must not hand its connections to its children.
+            db.engine.dispose()
+
+
 def active_patient_ids(*, clinician=None, clinic_id=None):
     """Ids of the active patients a batch exports: a clinician's scope, or a whole clinic."""
     query = (visible_patients(clinician) if clinician is not None
