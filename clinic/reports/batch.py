@@ -18,7 +18,6 @@ lose its item to a sweep. Queue workers call :func:`run_pending` (a sweep) and
 """
 
 import logging
-import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -48,13 +47,6 @@ class Outcome(NamedTuple):
 
 
 SKIPPED = "skipped"
-
-
-def worker_name(suffix=""):
-    """A worker id for claims: host and process, unique among live workers."""
-    import os
-
-    return f"{socket.gethostname()}:{os.getpid()}{suffix}"[:120]
 
 
 # Creating a batch ------------------------------------------------------------------------------
