@@ -209,7 +209,7 @@ def main():
                 pdf.render_pdf = plain_render
 
         body = export().body  # warm-up: first-render initialisation, caches
-        patient = services.get_patient_or_404(user, patient_id)
+        patient = services.visible_patient(user, patient_id)
         html = services.report_html(patient, services.report_period(patient),
                                     generated_by=user.name)
         reference = naive_html()
@@ -217,7 +217,7 @@ def main():
 
         def build_html():
             db.session.expire_all()  # read the rows again, as a fresh request would
-            fresh = services.get_patient_or_404(user, patient_id)
+            fresh = services.visible_patient(user, patient_id)
             return services.report_html(fresh, services.report_period(fresh),
                                         generated_by=user.name)
 

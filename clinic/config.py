@@ -85,9 +85,6 @@ DEFAULTS = {
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     # Mail is off until SMTP_URL is set; clinicians then copy links from the patient page.
     "SMTP_URL": None,
-    # Optional: queue workers are woken after commit through RQ on Redis; without it the
-    # worker's sweep finds the outbox rows by polling.
-    "REDIS_URL": None,
     "MAIL_DEFAULT_SENDER": "LiftClinic <no-reply@liftclinic.invalid>",
     "RATELIMIT_PATIENT_LINKS": "30 per minute;300 per hour",
     # Report, CSV and FHIR downloads per client address (a PDF is seconds of CPU).
@@ -115,6 +112,11 @@ DEFAULTS = {
     # live through an outage in seconds (tests/topology); check-deploy names it otherwise.
     "OUTBOX_LEASE_SECONDS": 300,
     "OUTBOX_BACKOFF_SCALE": 1.0,
+    # Batch report files (clinic.reports.storage.FolderStorage): a folder every worker that
+    # renders reports can write, shared between machines (NFS) or one per machine's workers.
+    "REPORTS_DIR": str(INSTANCE_DIR / "reports"),
+    # Web PDF exports wait this long for a free render slot (one per core) before a 503.
+    "PDF_RENDER_WAIT_SECONDS": 5.0,
 }
 
 
@@ -172,6 +174,8 @@ def from_env(environ=None):
         config["OUTBOX_BACKOFF_SCALE"] = backoff_scale(environ["OUTBOX_BACKOFF_SCALE"])
     if environ.get("SMTP_URL"):
         config["SMTP_URL"] = environ["SMTP_URL"]
+    if environ.get("REPORTS_DIR"):
+        config["REPORTS_DIR"] = environ["REPORTS_DIR"]
     if environ.get("TRUSTED_PROXY_HOPS"):
         config["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
     if environ.get("MAIL_FROM"):

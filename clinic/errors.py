@@ -78,13 +78,15 @@ def handle_http_exception(error):
         405: ("Not allowed", "This address does not accept that kind of request."),
         413: ("Too large", "What you sent is too large."),
         429: ("Too many attempts", "Too many requests: please wait a moment and try again."),
+        503: ("Busy just now", "This is taking longer than usual because other reports are "
+              "being made. Nothing was lost: please try again in a few seconds."),
     }
     title, message = messages.get(error.code, (error.name, error.description))
     if error.code in (403, 404):
         from clinic.audit.services import record_refusal
 
         record_refusal(error.code)
-    headers = dict(error.get_headers()) if error.code in (405, 429) else None
+    headers = dict(error.get_headers()) if error.code in (405, 429, 503) else None
     if headers:
         headers.pop("Content-Type", None)
     return _respond(error.code, title, message, headers)

@@ -12,6 +12,7 @@ from clinic.patients.models import CareTeamMember, Patient
 from clinic.portal.models import PatientLink
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
 from clinic.work.models import SchedulerRun
+from clinic.reports.models import ReportBatch, ReportBatchItem
 
 __all__ = [
     "Alert",
@@ -33,6 +34,8 @@ __all__ = [
     "Patient",
     "PatientLink",
     "ProgramTemplate",
+    "ReportBatch",
+    "ReportBatchItem",
     "Response",
     "SchedulerRun",
     "SessionLog",

@@ -19,6 +19,7 @@ MESSAGES = {
     422: "Some fields are not valid.",
     429: "Too many requests: please wait a moment and try again.",
     500: "Something went wrong on our side and nothing was saved.",
+    503: "Busy just now: please try again in a few seconds (Retry-After).",
 }
 
 
@@ -55,7 +56,7 @@ def handle_http_exception(error):
         from clinic.audit.services import record_refusal
 
         record_refusal(error.code)
-    headers = dict(error.get_headers()) if error.code in (401, 405, 429) else {}
+    headers = dict(error.get_headers()) if error.code in (401, 405, 429, 503) else {}
     data = getattr(error, "data", None) or {}
     headers.update(data.get("headers") or {})
     fields = {}

@@ -8,6 +8,7 @@ from clinic.api.errors import error_response
 from clinic.errors import ServiceError
 from clinic.extensions import limiter
 from clinic.reports import services
+from clinic.reports.views import one_render_per_core
 
 blp = ApiBlueprint("api_reports", __name__, url_prefix="/api/v1/patients",
                    description="Reports and exports (rate-limited with the export pages)")
@@ -41,12 +42,14 @@ def _binary(content_type, description, schema):
 @blp.alt_response(404, schema=schemas.ErrorOut)
 @blp.alt_response(422, schema=schemas.ErrorOut)
 @blp.alt_response(429, schema=schemas.ErrorOut)
+@blp.alt_response(503, schema=schemas.ErrorOut, description="Every render slot is busy")
 @exports_limit
 def report_pdf(args, patient_id):
     """The PDF progress report for a period (default: the current episode of care)."""
     try:
-        export = services.export_report_pdf(me(), patient_id, start=args["start"],
-                                            end=args["end"])
+        with one_render_per_core():
+            export = services.export_report_pdf(me(), patient_id, start=args["start"],
+                                                end=args["end"])
     except ServiceError as error:
         field = QUERY_NAMES.get(error.field, error.field or "from")
         return error_response(422, error.message, {field: [error.message]})

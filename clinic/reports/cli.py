@@ -1,24 +1,30 @@
-"""``flask reports export``: every active patient's progress report, rendered in parallel.
+"""``flask reports export``: every active patient's progress report, as a resumable batch.
 
-One WeasyPrint render uses one core, so the batch runs one worker process per core. Where the
+The export is a batch in the database (clinic/reports/batch.py): one item per patient, each
+claimed, rendered, stored and audited by one worker. By default this command renders the items
+itself: one WeasyPrint render uses one core, so it runs one worker process per core. Where the
 system can fork (Linux, the BSDs), the workers are forked from this process after it has warmed
-WeasyPrint up (fonts, caches) and frozen what is alive: each starts warm in milliseconds, shares
-those pages copy-on-write, and opens its own database connections. Elsewhere (macOS, Windows:
-spawn) each worker builds its own app from the configuration and warms up once. A patient
+WeasyPrint up (fonts, caches) and frozen what is alive: each starts warm in milliseconds (no
+import of the app), shares those pages copy-on-write, and opens its own database connections.
+Elsewhere (macOS, Windows: spawn) each worker builds its own app and warms up once. A patient
 that fails is reported at the end and makes the exit status non-zero; the others are still
-written.
+written, and ``--resume BATCH_ID`` renders what is missing (never a done report again).
+``--enqueue`` only creates the batch and wakes the queue workers (``flask worker``, any
+machine), which write to the shared store; ``flask reports status BATCH_ID`` shows progress.
 
 Audit: with ``--clinician EMAIL`` the batch exports that clinician's active patients (their
 scope, as on their dashboard) and each file is audited as exported by the system on their
 behalf (``actor_kind`` system, ``detail.batch``, ``detail.requested_by`` their user id); with
 ``--clinic NAME``, every active patient of that clinic. The audit event is written once the
-file is on disk, so a failed patient leaves no event.
+file is stored, in the transaction that marks the item done, so a failed patient leaves no
+event and a done one exactly one.
 """
 
 import gc
 import multiprocessing
 import os
 import pickle
+import socket
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -28,6 +34,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from clinic.auth.models import Clinic, User
+from clinic.database import utcnow
 from clinic.extensions import db
 
 reports_cli = AppGroup("reports", help="Progress reports: batch export.")
@@ -85,69 +92,139 @@ def _pool(workers, settings):
                                initializer=_init_worker, initargs=(settings,))
 
 
-def export_one(patient_id, out_dir, requested_by=None):
-    """Render, write and audit one patient's report in this worker; the file's path."""
-    from clinic.reports import services
+def export_one(item_id, worker_id, retry_failed=False):
+    """One batch item in this worker: claimed, rendered, stored, audited; its outcome."""
+    from clinic.reports.batch import process_item
 
     with _worker_app.app_context():
         try:
-            patient, period, export = services.export_report_pdf_as_system(patient_id)
-            path = Path(out_dir) / export.filename
-            path.write_bytes(export.body)
-            services.audit_system_export(patient, period, export, requested_by)
-            return str(path)
+            return process_item(item_id, now=utcnow(), worker_id=f"{worker_id}:{os.getpid()}",
+                                retry_failed=retry_failed)
         finally:
             db.session.remove()
 
 
-@reports_cli.command("export")
-@click.option("--clinician", "email", help="Export this clinician's active patients.")
-@click.option("--clinic", "clinic_name", help="Export every active patient of this clinic.")
-@click.option("--out", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the PDF files (created if missing).")
-@click.option("--workers", type=click.IntRange(1), default=None,
-              help="Worker processes (default: one per core).")
-@with_appcontext
-def export_command(email, clinic_name, out_dir, workers):
-    """Render every active patient's progress report (current episode of care) to PDF files."""
-    if bool(email) == bool(clinic_name):
-        raise click.UsageError("Give exactly one of --clinician EMAIL or --clinic NAME.")
+def _scope(email, clinic_name):
+    """(clinic id, patient ids, requested_by) of ``--clinician`` or ``--clinic``."""
     from clinic.reports.services import active_patient_ids
 
+    if bool(email) == bool(clinic_name):
+        raise click.UsageError("Give exactly one of --clinician EMAIL or --clinic NAME.")
     if email:
         user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
         if user is None or not user.active:
             raise click.UsageError(f"No active clinician with the email {email}.")
-        ids, requested_by = active_patient_ids(clinician=user), user.id
-    else:
-        clinic = db.session.scalar(sa.select(Clinic).where(Clinic.name == clinic_name))
-        if clinic is None:
-            raise click.UsageError(f"No clinic named {clinic_name}.")
-        ids, requested_by = active_patient_ids(clinic_id=clinic.id), None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    settings = _picklable_config(current_app.config)
-    db.session.remove()
-    workers = min(workers or os.cpu_count() or 1, max(len(ids), 1))
-    failures = []
+        return user.clinic_id, active_patient_ids(clinician=user), user.id
+    clinic = db.session.scalar(sa.select(Clinic).where(Clinic.name == clinic_name))
+    if clinic is None:
+        raise click.UsageError(f"No clinic named {clinic_name}.")
+    return clinic.id, active_patient_ids(clinic_id=clinic.id), None
+
+
+def _batch_or_usage_error(batch_id):
+    from clinic.errors import NotFound
+    from clinic.reports.batch import get_batch
+
+    try:
+        return get_batch(batch_id)
+    except NotFound:
+        raise click.UsageError(f"No report batch {batch_id}.") from None
+
+
+def _process(batch_id, item_ids, workers, settings, retry_failed):
+    """Run the items in warm worker processes; [(item id, error)] of those whose worker
+    process died (a failed render is on its item's row)."""
+    failed = []
+    worker_base = f"{socket.gethostname()}:export-{batch_id}"
     try:
         with _pool(workers, settings) as pool:
-            futures = {pool.submit(export_one, patient_id, str(out_dir), requested_by): patient_id
-                       for patient_id in ids}
-            with click.progressbar(length=len(ids), label="Exporting reports") as bar:
+            futures = {pool.submit(export_one, item_id, worker_base, retry_failed): item_id
+                       for item_id in item_ids}
+            with click.progressbar(length=len(item_ids), label="Exporting reports") as bar:
                 for future in as_completed(futures):
                     try:
                         future.result()
-                    except Exception as error:
-                        failures.append((futures[future], f"{type(error).__name__}: {error}"))
+                    except Exception as error:  # the worker process itself died
+                        failed.append((futures[future], f"{type(error).__name__}: {error}"))
                     bar.update(1)
     finally:
         # The freeze was for the forked workers; the calling process (a test, a shell) gets
         # its collector back as it was.
         gc.unfreeze()
-    written = len(ids) - len(failures)
-    click.echo(f"{written} of {len(ids)} report(s) written to {out_dir}.")
-    if failures:
-        for patient_id, reason in sorted(failures):
-            click.echo(f"failed: patient {patient_id}: {reason}", err=True)
+    return failed
+
+
+@reports_cli.command("export")
+@click.option("--clinician", "email", help="Export this clinician's active patients.")
+@click.option("--clinic", "clinic_name", help="Export every active patient of this clinic.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the PDF files (created if missing; default REPORTS_DIR). The "
+                   "files go in its subfolder batch-<id>.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Worker processes (default: one per core).")
+@click.option("--resume", "resume_id", type=int, default=None, metavar="BATCH_ID",
+              help="Carry on with this batch: done reports are kept, the rest (failed ones "
+                   "too) rendered.")
+@click.option("--enqueue", is_flag=True,
+              help="Only create the batch and wake the queue workers (flask worker).")
+@with_appcontext
+def export_command(email, clinic_name, out_dir, workers, resume_id, enqueue):
+    """Render every active patient's progress report (current episode of care) to PDF files.
+
+    The export is a batch (one item per patient) kept in the database: a run that stops
+    half-way is finished with --resume BATCH_ID, and `flask reports status BATCH_ID` shows
+    its progress.
+    """
+    from clinic.reports.batch import create_batch, failures, folder_of, unfinished_item_ids
+
+    if resume_id is not None:
+        if email or clinic_name or enqueue or out_dir:
+            raise click.UsageError("--resume takes no scope, --out or --enqueue: the batch "
+                                   "has them.")
+        batch = _batch_or_usage_error(resume_id)
+        batch_id = batch.id
+    else:
+        clinic_id, ids, requested_by = _scope(email, clinic_name)
+        if enqueue and out_dir:
+            raise click.UsageError("--enqueue writes to the shared store (REPORTS_DIR) that "
+                                   "the queue workers use; leave out --out.")
+        batch_id = create_batch(clinic_id=clinic_id, patient_ids=ids, requested_by=requested_by,
+                                out_dir=out_dir.resolve() if out_dir else None, wake=enqueue)
+        if enqueue:
+            click.echo(f"Batch {batch_id}: {len(ids)} report(s) queued; "
+                       f"`flask reports status {batch_id}` shows progress.")
+            return
+    item_ids = unfinished_item_ids(batch_id, retry_failed=resume_id is not None)
+    settings = _picklable_config(current_app.config)
+    db.session.remove()
+    if item_ids:
+        workers = min(workers or os.cpu_count() or 1, len(item_ids))
+        for item_id, error in _process(batch_id, item_ids, workers, settings,
+                                       retry_failed=resume_id is not None):
+            click.echo(f"worker lost: item {item_id}: {error}", err=True)
+    batch = _batch_or_usage_error(batch_id)
+    click.echo(f"{batch.done} of {batch.total} report(s) written to {folder_of(batch)} "
+               f"(batch {batch.id}).")
+    failed = failures(batch.id)
+    if failed or batch.done + batch.failed < batch.total:
+        for patient_id, error_class in failed:
+            click.echo(f"failed: patient {patient_id}: {error_class}", err=True)
+        if batch.done + batch.failed < batch.total:
+            click.echo(f"{batch.total - batch.done - batch.failed} report(s) not finished "
+                       "(another worker holds them, or a worker was lost).", err=True)
+        click.echo(f"To retry: flask reports export --resume {batch.id}", err=True)
         raise SystemExit(1)
+
+
+@reports_cli.command("status")
+@click.argument("batch_id", type=int)
+@with_appcontext
+def status_command(batch_id):
+    """Show a batch export's progress: done, failed and total reports."""
+    from clinic.reports.batch import failures, folder_of, progress_line
+
+    batch = _batch_or_usage_error(batch_id)
+    click.echo(progress_line(batch))
+    click.echo(f"files: {folder_of(batch)}")
+    for patient_id, error_class in failures(batch.id):
+        click.echo(f"failed: patient {patient_id}: {error_class}")

@@ -10,6 +10,9 @@ or an injection (shared/SECURITY.md §13).
 
 import gc
 import importlib.metadata
+import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import weasyprint
@@ -69,8 +72,52 @@ class LockedFetcher(URLFetcher):
         return self.fetch(getattr(url, "full_url", url))
 
 
+# Renders in this process (the warm-up not counted): the queue worker re-executes itself after
+# WORKER_MAX_RENDERS of them, as a bound on any slow growth of a long-lived renderer.
+_renders = 0
+_renders_lock = threading.Lock()
+# One render per core per process for the web exports: a burst of downloads queues here for
+# a few seconds instead of taking every thread (and core) from the pages.
+RENDER_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+
+
+class RenderersBusy(RuntimeError):
+    """Every render slot of this process stayed taken for the whole wait."""
+
+
+def renders_in_process():
+    """How many reports this process has rendered (the worker's recycling counter)."""
+    return _renders
+
+
+@contextmanager
+def render_slot(wait_seconds):
+    """Hold one of this process's render slots, waiting at most ``wait_seconds`` for it.
+
+    :raises RenderersBusy: none came free in time (the view answers a calm 503).
+    """
+    if not RENDER_SLOTS.acquire(timeout=wait_seconds):
+        raise RenderersBusy("every render slot of this process is taken")
+    try:
+        yield
+    finally:
+        RENDER_SLOTS.release()
+
+
 def render_pdf(html, *, fetcher=None):
     """The PDF bytes of ``html`` (a complete document from templates/reports/)."""
+    global _renders
+    with _renders_lock:
+        _renders += 1
+    return _render(html, fetcher)
+
+
+def render_uncounted(html):
+    """A warm-up render: not one of the process's reports."""
+    return _render(html)
+
+
+def _render(html, fetcher=None):
     fetcher = fetcher or LockedFetcher()
     document = weasyprint.HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=fetcher)
     # No gc.freeze() here: freezing before each render froze the previous render's garbage
@@ -97,8 +144,9 @@ fill="none" stroke="#333" stroke-width="2"/><circle cx="150" cy="40" r="3"/>
 
 
 def warm_up_and_freeze(app=None):
-    """Load WeasyPrint's fonts and caches now (and compile ``app``'s templates), then freeze
-    what is alive after boot.
+    """Load WeasyPrint's fonts and caches now (and, given ``app``: set up the ORM's mappers,
+    build and render a made-up patient's report in a rolled-back transaction, compile the
+    templates), then freeze what is alive after boot.
 
     Called once per process that renders (the gunicorn master before it forks its workers,
     the batch export before it forks, or each spawned worker): the first report then costs
@@ -106,9 +154,17 @@ def warm_up_and_freeze(app=None):
     compiled templates) are frozen out of the collector's way, so it scans only what a render
     allocates.
     """
-    render_pdf(WARM_UP_HTML)
+    _render(WARM_UP_HTML)
     environment = getattr(app, "jinja_env", None)  # a Flask app (not a WSGI wrapper)
     if environment is not None:
+        # The ORM sets up every mapper's relationships on the first query (about 120 ms of
+        # the first export after boot): once, here, for every worker.
+        from sqlalchemy.orm import configure_mappers
+
+        from clinic.reports.services import warm_up_report
+
+        configure_mappers()
+        warm_up_report(app)
         for name in environment.list_templates(filter_func=lambda n: n.endswith(".html")):
             environment.get_template(name)
     gc.collect()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from clinic import charts, limits
 from clinic.audit.services import record
 from clinic.catalogue.models import ProgramTemplate
-from clinic.database import utcnow, write_transaction
+from clinic.database import utcnow, within, write_transaction
 from clinic.errors import NotAllowed, ServiceError
 from clinic.extensions import db
 from clinic.measures import outcomes
@@ -187,10 +187,46 @@ def export_report_pdf_as_system(patient_id):
 def audit_system_export(patient, period, export, requested_by=None):
     """The batch's audit event, written once the file is on disk; ``requested_by`` is the
     clinician whose caseload the batch exported (None for a whole clinic)."""
-    _audit("report_export", export.body, actor=None, clinic_id=patient.clinic_id,
-           patient_id=patient.id, export_format="pdf", period_start=period.start.isoformat(),
-           period_end=period.end.isoformat(), summary_given=False, batch=True,
-           requested_by=requested_by)
+    write_transaction(add_system_export_event)(patient, period, export.body, requested_by)
+
+
+def add_system_export_event(patient, period, body, requested_by=None):
+    """The batch's audit event, added to the caller's transaction (the one that marks the
+    batch item done, so the event and the done mark are written together or not at all)."""
+    within(_audit)("report_export", body, actor=None, clinic_id=patient.clinic_id,
+                   patient_id=patient.id, export_format="pdf",
+                   period_start=period.start.isoformat(), period_end=period.end.isoformat(),
+                   summary_given=False, batch=True, requested_by=requested_by)
+
+
+def warm_up_report(app):
+    """Build and render one report of a made-up patient in a transaction that is rolled back:
+    the report's SQL statements compiled, its templates rendered and its layout run once, so
+    the first real export after boot costs what later ones do. Nothing is stored and no real
+    record is read. Without a usable database (not migrated yet) it logs and skips."""
+    import uuid
+
+    from clinic.auth.models import Clinic
+    from clinic.database import WRITE_OPTION
+    from clinic.patients.models import Episode
+
+    with app.app_context():
+        try:
+            db.session.connection(execution_options={WRITE_OPTION: True})
+            clinic = Clinic(name=f"Warm-up {uuid.uuid4()} (never stored)", timezone="UTC")
+            patient = Patient(clinic=clinic, display_name="Warm-up", reference="WARM-UP")
+            patient.episodes.append(Episode(start=clinic.today()))
+            db.session.add(patient)
+            db.session.flush()
+            html = report_html(patient, report_period(patient), generated_by=SYSTEM_AUTHOR)
+            pdf.render_uncounted(html)
+        except Exception as error:  # a warm-up must never stop the app from starting
+            app.logger.warning("report warm-up skipped: %s", type(error).__name__)
+        finally:
+            db.session.rollback()
+            db.session.remove()
+            # A process that forks next must not hand its connections to its children.
+            db.engine.dispose()
 
 
 def active_patient_ids(*, clinician=None, clinic_id=None):

@@ -5,8 +5,11 @@ a link on another site must not trigger one), rate-limited by ``RATELIMIT_EXPORT
 export routes, and answered as an attachment that no cache keeps.
 """
 
+from contextlib import contextmanager
+
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user
+from werkzeug.exceptions import ServiceUnavailable
 
 from clinic.audit.services import record_read
 from clinic.auth.guards import role_required
@@ -15,7 +18,7 @@ from clinic.errors import ServiceError
 from clinic.extensions import limiter
 from clinic.patients.forms import EmptyForm
 from clinic.patients.scope import visible_patient
-from clinic.reports import services
+from clinic.reports import pdf, services
 from clinic.reports.forms import ReportForm
 from clinic.reports.outcome_summary import MIN_EPISODES
 
@@ -31,6 +34,22 @@ def _export_limit():
 
 
 exports_limit = limiter.shared_limit(_export_limit, scope="exports", methods=["POST"])
+
+
+# How long a client is told to wait when every render slot stayed taken.
+RETRY_AFTER_SECONDS = 10
+
+
+@contextmanager
+def one_render_per_core():
+    """A PDF render holds one of the process's render slots (one per core), so a burst of
+    exports queues for a few seconds instead of starving the pages; past that, a calm 503
+    that says when to try again (``Retry-After``)."""
+    try:
+        with pdf.render_slot(current_app.config["PDF_RENDER_WAIT_SECONDS"]):
+            yield
+    except pdf.RenderersBusy:
+        raise ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS) from None
 
 
 def _download(export):
@@ -63,9 +82,11 @@ def export_pdf(patient_id):
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            return _download(services.export_report_pdf(
-                _me(), patient_id, start=form.start.data, end=form.end.data,
-                summary=form.summary.data or "", include_notes=form.session_notes.data))
+            with one_render_per_core():
+                export = services.export_report_pdf(
+                    _me(), patient_id, start=form.start.data, end=form.end.data,
+                    summary=form.summary.data or "", include_notes=form.session_notes.data)
+            return _download(export)
         except ServiceError as error:
             error.show_on(form)
     return _page(visible_patient(_me(), patient_id), form, 422)
@@ -122,4 +143,6 @@ def outcome_summary_page():
 @exports_limit
 def export_outcome_summary():
     """Download the outcome summary as a PDF for a service review."""
-    return _download(services.export_outcome_summary_pdf(_me()))
+    with one_render_per_core():
+        export = services.export_outcome_summary_pdf(_me())
+    return _download(export)

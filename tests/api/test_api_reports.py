@@ -85,3 +85,16 @@ def test_exports_share_the_export_pages_rate_limit(app, client, world):
                       headers=headers).status_code == 200
     limited = client.get(f"/api/v1/patients/{world.patient.id}/fhir", headers=headers)
     assert limited.status_code == 429 and "Retry-After" in limited.headers
+
+
+@pytest.mark.parametrize("config_overrides", [{"PDF_RENDER_WAIT_SECONDS": 0.2}])
+def test_a_busy_process_answers_the_api_503_with_retry_after(client, world):
+    from reports.test_render_slots import every_slot_taken
+
+    url = f"/api/v1/patients/{world.patient.id}/report.pdf"
+    with every_slot_taken():
+        busy = client.get(url, headers=world.headers("trainer"))
+    assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 10
+    assert busy.get_json() == {"error": "Busy just now: please try again in a few seconds "
+                                        "(Retry-After).", "fields": {}}
+    assert client.get(url, headers=world.headers("trainer")).status_code == 200

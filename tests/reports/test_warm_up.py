@@ -1,0 +1,32 @@
+"""The boot warm-up renders a made-up patient's report in a transaction it rolls back: it
+stores nothing, reads no real record, counts no render, and never stops a start."""
+
+import logging
+
+import sqlalchemy as sa
+from conftest import make_config
+
+from clinic.app import create_app
+from clinic.audit.models import AuditEvent
+from clinic.auth.models import Clinic
+from clinic.extensions import db
+from clinic.patients.models import Episode, Patient
+from clinic.reports import pdf, services
+
+
+def test_the_report_warm_up_leaves_no_row_and_no_render_behind(app, record):
+    before = pdf.renders_in_process()
+    rows = {model: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Clinic, Patient, Episode, AuditEvent)}
+    db.session.commit()
+    services.warm_up_report(app)
+    assert pdf.renders_in_process() == before
+    assert {model: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in rows} == rows
+
+
+def test_without_a_usable_database_the_warm_up_is_skipped_with_a_warning(tmp_path, caplog):
+    app = create_app(make_config(f"sqlite:///{tmp_path / 'missing' / 'none.sqlite'}"))
+    with caplog.at_level(logging.WARNING):
+        services.warm_up_report(app)
+    assert "report warm-up skipped: OperationalError" in caplog.text
