@@ -111,6 +111,10 @@ DEFAULTS = {
     # factor on the retry back-off (1 min, 5 min, 30 min, 2 h). Below 1 only for tests that
     # live through an outage in seconds (tests/topology); check-deploy names it otherwise.
     "OUTBOX_LEASE_SECONDS": 300,
+    # One SMTP conversation (connect, each command, the data) gives up after this long, well
+    # inside the lease: a stalled mail server never leaves a claim to expire under a worker
+    # still talking to it (the next worker would send a second copy).
+    "SMTP_TIMEOUT_SECONDS": 30,
     "OUTBOX_BACKOFF_SCALE": 1.0,
     # Batch report files (clinic.reports.storage.FolderStorage): a folder every worker that
     # renders reports can write, shared between machines (NFS) or one per machine's workers.
@@ -193,7 +197,8 @@ def from_env(environ=None):
     return config
 
 
-WORKER_SETTINGS = ("WORKER_POLL_SECONDS", "WORKER_MAX_RENDERS", "OUTBOX_LEASE_SECONDS")
+WORKER_SETTINGS = ("WORKER_POLL_SECONDS", "WORKER_MAX_RENDERS", "OUTBOX_LEASE_SECONDS",
+                   "SMTP_TIMEOUT_SECONDS")
 
 
 def backoff_scale(text):
@@ -363,6 +368,9 @@ def validate(config):
         if problem:
             raise ConfigError(f"SECRET_KEY {problem}: production refuses to start with it. "
                               f"Make a random one with {RANDOM_KEY_COMMAND}")
+    if config["SMTP_TIMEOUT_SECONDS"] >= config["OUTBOX_LEASE_SECONDS"]:
+        raise ConfigError("SMTP_TIMEOUT_SECONDS must be shorter than OUTBOX_LEASE_SECONDS: a "
+                          "worker still talking to the mail server must not lose its claim.")
     profile = config.get("PASSWORD_HASH_PROFILE", "standard")
     if profile not in PASSWORD_HASH_PROFILES:
         raise ConfigError("PASSWORD_HASH_PROFILE must be one of: "

@@ -3,10 +3,10 @@
 Mail is off until ``SMTP_URL`` is set. Mails never carry clinical content or a patient's name.
 """
 
-from flask import current_app, render_template
-from flask_mail import Message
+import smtplib
 
-from clinic.extensions import mail
+from flask import current_app, render_template
+from flask_mail import Connection, Message
 
 
 def mail_enabled():
@@ -30,5 +30,31 @@ def send_mail(to, subject, template, *, message_id=None, **context):
     )
     if message_id is not None:
         message.msgId = message_id
-    mail.send(message)
+    state = current_app.extensions["mail"]
+    with TimedConnection(state, current_app.config["SMTP_TIMEOUT_SECONDS"]) as connection:
+        message.send(connection)
     return True
+
+
+class TimedConnection(Connection):
+    """Flask-Mail's connection with a timeout on the socket (Flask-Mail sets none).
+
+    Without one, a mail server that stalls mid-conversation holds the worker until its claim
+    on the message expires, and another worker then sends the message a second time.
+    """
+
+    def __init__(self, state, timeout):
+        super().__init__(state)
+        self.timeout = timeout
+
+    def configure_host(self):
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=self.timeout)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=self.timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host

@@ -11,8 +11,8 @@ from clinic.outbox.models import DeliveryAttempt, OutboxMessage
 from clinic.patients.models import CareTeamMember, Patient
 from clinic.portal.models import PatientLink
 from clinic.programs.models import Assignment, AssignmentEvent, SessionLog, SetLog
-from clinic.work.models import SchedulerRun
 from clinic.reports.models import ReportBatch, ReportBatchItem
+from clinic.work.models import SchedulerRun
 
 __all__ = [
     "Alert",

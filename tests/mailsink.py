@@ -1,9 +1,11 @@
 """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1 for the tests that send mail.
 
 It keeps every message it accepts; told to ``refuse``, it answers DATA with a 451 (a mail
-server having a bad moment) and keeps nothing.
+server having a bad moment) and keeps nothing; told to ``stall``, it holds DATA unanswered for
+``stall_seconds`` and then keeps nothing (a server that hangs mid-conversation).
 """
 
+import asyncio
 import email
 import email.policy
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ class _Handler:
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.stalling:
+            await asyncio.sleep(self.sink.stall_seconds)
+            return "451 4.3.0 too late"
         if self.sink.refusing:
             return "451 4.3.0 try again later"
         self.sink.envelopes.append(envelope)
@@ -43,6 +48,8 @@ class Sink:
         self.port = free_port()
         self.envelopes = []
         self.refusing = False
+        self.stalling = False
+        self.stall_seconds = 10
         self.controller = None
 
     @property

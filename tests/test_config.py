@@ -199,3 +199,13 @@ def test_a_development_app_builds_patient_links_on_the_port_it_serves(tmp_path):
     with app.app_context():
         assert link_url(QUESTIONNAIRE, "abc") == "http://127.0.0.1:5101/q/abc"
         assert link_url(PROGRAM, "abc") == "http://127.0.0.1:5101/p/abc"
+
+
+def test_an_smtp_timeout_as_long_as_the_outbox_lease_is_refused():
+    """A worker still waiting on the mail server must not lose its claim to another worker."""
+    environ = {"LIFTCLINIC_ENV": "development", "OUTBOX_LEASE_SECONDS": "60",
+               "SMTP_TIMEOUT_SECONDS": "60"}
+    with pytest.raises(config.ConfigError, match="SMTP_TIMEOUT_SECONDS must be shorter"):
+        config.build(environ=environ)
+    settings = config.build(environ={**environ, "SMTP_TIMEOUT_SECONDS": "20"})
+    assert (settings["SMTP_TIMEOUT_SECONDS"], settings["OUTBOX_LEASE_SECONDS"]) == (20, 60)

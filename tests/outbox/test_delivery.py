@@ -2,6 +2,7 @@
 by the back-off, dead after the fifth failure, and never twice when workers race or die."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -89,6 +90,19 @@ def test_an_outage_is_retried_by_the_back_off_and_the_mail_arrives_once(app, mes
     assert len(sink.mails) == 1
     assert attempts_of(message.id) == [("worker-1", "failed", "SMTPDataError")] * 2 + [
         ("worker-1", "sent", None)]
+
+
+def test_a_mail_server_that_stalls_is_given_up_within_the_smtp_timeout(app, message, sink, t0):
+    """Not held until the lease expires (when another worker would send a second copy)."""
+    app.config["SMTP_TIMEOUT_SECONDS"] = 1
+    sink.stalling = True
+    started = time.monotonic()
+    assert sweep(t0) == 0
+    assert time.monotonic() - started < sink.stall_seconds - 2
+    failed = state_of(message.id)
+    assert (failed.state, failed.attempts) == ("pending", 1)
+    assert failed.last_error_class in {"TimeoutError", "SMTPServerDisconnected"}
+    assert sink.mails == []
 
 
 def test_the_fifth_failure_makes_the_message_dead(app, message, sink, t0):
