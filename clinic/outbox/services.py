@@ -62,7 +62,7 @@ def queue_message(*, clinic_id, kind, recipient, subject, template, context, ide
 
 
 def lease():
-    """How long a claim holds: longer than any SMTP conversation (Flask-Mail's timeout)."""
+    """How long a claim holds: longer than any SMTP conversation (SMTP_TIMEOUT_SECONDS)."""
     return timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", 300))
 
 

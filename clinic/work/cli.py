@@ -11,7 +11,6 @@ finishes the current job and exits. After WORKER_MAX_RENDERS report renders the 
 re-executes itself, so WeasyPrint's memory goes back to the system.
 """
 
-import importlib
 import logging
 import os
 import signal
@@ -66,13 +65,10 @@ def default_name():
 
 
 def renders_in_process():
-    """Report renders this process has made (0 before clinic.reports.pdf counts them)."""
-    try:
-        pdf = importlib.import_module("clinic.reports.pdf")
-    except ModuleNotFoundError:
-        return 0
-    counter = getattr(pdf, "renders_in_process", None)
-    return counter() if callable(counter) else 0
+    """Report renders this process has made (imported late: weasyprint loads with it)."""
+    from clinic.reports.pdf import renders_in_process as counted
+
+    return counted()
 
 
 def make_rq_worker(app, worker_id):
