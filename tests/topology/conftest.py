@@ -41,11 +41,13 @@ CLINIC = "Topology Clinic"
 BASE_URL = "https://clinic.test"
 
 # The settings the scenarios shorten so they take seconds instead of hours (clinic/config.py
-# documents them): a claim on a message holds 4 s instead of 5 min (a SIGKILLed worker's mail
-# is taken up by the other that much sooner), and the retry back-off is 1/100 of the real one
-# (0.6 s, 3 s, 18 s, 72 s instead of 1 min, 5 min, 30 min, 2 h).
-LEASE_SECONDS = 4
-FAST_SETTINGS = {"OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS), "OUTBOX_BACKOFF_SCALE": "0.01"}
+# documents them): a claim on a message holds 6 s instead of 5 min (a SIGKILLed worker's mail
+# is taken up by the other that much sooner), one SMTP conversation gives up after 4 s (shorter
+# than the claim, as the app requires; the stalled send is killed long before), and the retry
+# back-off is 1/100 of the real one (0.6 s, 3 s, 18 s, 72 s instead of 1 min, 5 min, 30 min, 2 h).
+LEASE_SECONDS = 6
+FAST_SETTINGS = {"OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS), "SMTP_TIMEOUT_SECONDS": "4",
+                 "OUTBOX_BACKOFF_SCALE": "0.01"}
 
 
 @pytest.hookimpl(hookwrapper=True)
