@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, defer, selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from clinic.alerts.models import Alert
 from clinic.alerts.services import alerts_query, open_alert_counts, open_not_on_track
 from clinic.caseload.triage import TriageFigures, triage_figures
 from clinic.catalogue import services as catalogue
-from clinic.database import utcnow
+from clinic.database import UTCDateTime, utcnow
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.change import classify_change
@@ -95,15 +95,19 @@ def dashboard_rows(patients):
             row.last_answer_text = relative_day(figures.last_answer, clinic.zone, today)
         if figures.last_session is not None:
             row.last_session_text = days_ago(figures.last_session, today)
-    for invitation in db.session.scalars(
-        sa.select(Invitation).where(Invitation.patient_id.in_(ids),
-                                    Invitation.completed_at.is_(None),
-                                    Invitation.revoked_at.is_(None))
+    # Links neither used nor revoked, counted in SQL (``Invitation.state``: open until expiry).
+    still_open = Invitation.expires_at > now
+    for patient_id, open_links, overdue_links in db.session.execute(
+        sa.select(Invitation.patient_id,
+                  sa.func.count(sa.case((still_open, 1))),
+                  sa.func.count(sa.case((sa.and_(~still_open, Invitation.kind == "scheduled"),
+                                         1))))
+        .where(Invitation.patient_id.in_(ids), Invitation.completed_at.is_(None),
+               Invitation.revoked_at.is_(None))
+        .group_by(Invitation.patient_id)
     ):
-        if invitation.state(now) == "open":
-            rows[invitation.patient_id].open_links += 1
-        elif invitation.kind == "scheduled":
-            rows[invitation.patient_id].overdue_links += 1
+        rows[patient_id].open_links = open_links
+        rows[patient_id].overdue_links = overdue_links
 
     for patient in patients:
         codes = scheduled.get(patient.id, set()) | {c for (pid, c) in ends if pid == patient.id}
@@ -128,6 +132,10 @@ def _utc_midnight(day, zone):
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
+# The end of an open episode in the window query: later than any answer (never shown).
+OPEN_EPISODE_END = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def episode_ends(patients, episodes):
     """{(patient id, code): {"baseline", "latest"}} chosen in SQL, in one statement.
 
@@ -135,27 +143,34 @@ def episode_ends(patients, episodes):
     ``clinic.measures.episodes.clinical_order``) or, with nothing in the episode, the latest
     response of all: window functions rank each patient's current responses per instrument,
     in and out of the current episode, and only the first and last of each rank come back
-    (at most four rows per instrument whatever the length of the history), without the
-    answers (JSON the page never shows).
+    (at most four rows per instrument whatever the length of the history). The episodes'
+    bounds (midnights on the clinic's calendar, in UTC) join as a VALUES list, so the
+    statement keeps one shape for any page; the rows carry only the columns the page shows
+    (no answers, no ORM objects).
     """
-    in_episode_when = []
+    bounds_rows = []
     for patient in patients:
         episode = episodes.get(patient.id)
         if episode is None:
             continue
         zone = patient.clinic.zone
-        inside = [Response.patient_id == patient.id,
-                  Response.completed_at >= _utc_midnight(episode.start, zone)]
-        if episode.end is not None:
-            inside.append(Response.completed_at
-                          < _utc_midnight(episode.end + timedelta(days=1), zone))
-        in_episode_when.append((sa.and_(*inside), 1))
-    in_episode = sa.case(*in_episode_when, else_=0) if in_episode_when else sa.literal(0)
+        end = (OPEN_EPISODE_END if episode.end is None
+               else _utc_midnight(episode.end + timedelta(days=1), zone))
+        bounds_rows.append((patient.id, _utc_midnight(episode.start, zone), end))
+    if bounds_rows:
+        bounds = sa.values(sa.column("patient_id", sa.Integer),
+                           sa.column("starts", UTCDateTime()), sa.column("ends", UTCDateTime()),
+                           name="bounds").data(bounds_rows).cte("bounds")
+        in_episode = sa.case((sa.and_(Response.completed_at >= bounds.c.starts,
+                                      Response.completed_at < bounds.c.ends), 1), else_=0)
+    else:
+        in_episode = sa.literal(0)
     newer = aliased(Response)
     partition = (Response.patient_id, Response.instrument_code, in_episode)
     ranked = (
         sa.select(
-            Response.id.label("id"), in_episode.label("in_episode"),
+            Response.id, Response.patient_id, Response.instrument_code, Response.total,
+            Response.band, Response.prorated, in_episode.label("in_episode"),
             sa.func.row_number().over(
                 partition_by=partition,
                 order_by=(Response.completed_at, Response.total, Response.id)).label("first"),
@@ -164,23 +179,22 @@ def episode_ends(patients, episodes):
                 order_by=(Response.completed_at.desc(), Response.total.desc(),
                           Response.id.desc())).label("last"))
         .where(Response.patient_id.in_([p.id for p in patients]),
-               ~sa.exists().where(newer.supersedes_id == Response.id))
-        .subquery())
+               ~sa.exists().where(newer.supersedes_id == Response.id)))
+    if bounds_rows:
+        ranked = ranked.outerjoin(bounds, bounds.c.patient_id == Response.patient_id)
+    ranked = ranked.subquery()
     chosen = db.session.execute(
-        sa.select(Response, ranked.c.in_episode, ranked.c.first, ranked.c.last)
-        .join(ranked, ranked.c.id == Response.id)
-        .where(sa.or_(ranked.c.first == 1, ranked.c.last == 1))
-        .options(defer(Response.answers), defer(Response.extra_answers)))
+        sa.select(ranked).where(sa.or_(ranked.c.first == 1, ranked.c.last == 1)))
     found, latest_outside = {}, {}
-    for response, inside, first, last in chosen:
+    for response in chosen:
         key = (response.patient_id, response.instrument_code)
-        if inside:
+        if response.in_episode:
             ends = found.setdefault(key, {})
-            if first == 1:
+            if response.first == 1:
                 ends["baseline"] = response
-            if last == 1:
+            if response.last == 1:
                 ends["latest"] = response
-        elif last == 1:
+        elif response.last == 1:
             latest_outside[key] = response
     for key, response in latest_outside.items():
         found.setdefault(key, {"latest": response})  # nothing in the episode: the latest of all
