@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from clinic import limits, tokens
 from clinic.alerts.models import NOT_ON_TRACK, Alert
@@ -279,7 +279,9 @@ def _episode_ends(patient, instrument_code, episode):
     """
     zone = patient.clinic.zone
     newer = aliased(Response)
-    query = sa.select(Response).where(
+    # The answers stay unread (JSON decoded for nothing): alerts need totals, ids and dates.
+    query = sa.select(Response).options(
+        defer(Response.answers), defer(Response.extra_answers)).where(
         Response.patient_id == patient.id, Response.instrument_code == instrument_code,
         Response.completed_at >= datetime.combine(episode.start, time(0), tzinfo=zone),
         ~sa.exists().where(newer.supersedes_id == Response.id))
@@ -343,9 +345,6 @@ ON_TRACK_CODE = "PHQ-9"  # the only instrument with published not-on-track cut p
 
 def _phq9_history(patient, episode):
     """(day, total, response id) of the episode's current PHQ-9s, in the clinical order."""
-    first, _ = _episode_ends(patient, ON_TRACK_CODE, episode)
-    if first is None:
-        return []
     zone = patient.clinic.zone
     newer = aliased(Response)
     query = sa.select(Response.completed_at, Response.total, Response.id).where(
