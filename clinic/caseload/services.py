@@ -13,7 +13,7 @@ from clinic.alerts.models import Alert
 from clinic.alerts.services import alerts_query, open_alert_counts, open_not_on_track
 from clinic.caseload.triage import TriageFigures, triage_figures
 from clinic.catalogue import services as catalogue
-from clinic.database import UTCDateTime, utcnow
+from clinic.database import utcnow
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.change import classify_change
@@ -132,10 +132,6 @@ def _utc_midnight(day, zone):
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-# The end of an open episode in the window query: later than any answer (never shown).
-OPEN_EPISODE_END = datetime(9000, 1, 1, tzinfo=UTC)
-
-
 def episode_ends(patients, episodes):
     """{(patient id, code): {"baseline", "latest"}} chosen in SQL, in one statement.
 
@@ -144,27 +140,23 @@ def episode_ends(patients, episodes):
     response of all: window functions rank each patient's current responses per instrument,
     in and out of the current episode, and only the first and last of each rank come back
     (at most four rows per instrument whatever the length of the history). The episodes'
-    bounds (midnights on the clinic's calendar, in UTC) join as a VALUES list, so the
-    statement keeps one shape for any page; the rows carry only the columns the page shows
-    (no answers, no ORM objects).
+    bounds are a CASE of bound parameters, so a full page's statement compiles once and is
+    cached (a VALUES list of the same bounds compiled anew on every view); the rows carry
+    only the columns the page shows (no answers, no ORM objects).
     """
-    bounds_rows = []
+    in_episode_when = []
     for patient in patients:
         episode = episodes.get(patient.id)
         if episode is None:
             continue
         zone = patient.clinic.zone
-        end = (OPEN_EPISODE_END if episode.end is None
-               else _utc_midnight(episode.end + timedelta(days=1), zone))
-        bounds_rows.append((patient.id, _utc_midnight(episode.start, zone), end))
-    if bounds_rows:
-        bounds = sa.values(sa.column("patient_id", sa.Integer),
-                           sa.column("starts", UTCDateTime()), sa.column("ends", UTCDateTime()),
-                           name="bounds").data(bounds_rows).cte("bounds")
-        in_episode = sa.case((sa.and_(Response.completed_at >= bounds.c.starts,
-                                      Response.completed_at < bounds.c.ends), 1), else_=0)
-    else:
-        in_episode = sa.literal(0)
+        inside = [Response.patient_id == patient.id,
+                  Response.completed_at >= _utc_midnight(episode.start, zone)]
+        if episode.end is not None:
+            inside.append(Response.completed_at
+                          < _utc_midnight(episode.end + timedelta(days=1), zone))
+        in_episode_when.append((sa.and_(*inside), 1))
+    in_episode = sa.case(*in_episode_when, else_=0) if in_episode_when else sa.literal(0)
     newer = aliased(Response)
     partition = (Response.patient_id, Response.instrument_code, in_episode)
     ranked = (
@@ -180,8 +172,6 @@ def episode_ends(patients, episodes):
                           Response.id.desc())).label("last"))
         .where(Response.patient_id.in_([p.id for p in patients]),
                ~sa.exists().where(newer.supersedes_id == Response.id)))
-    if bounds_rows:
-        ranked = ranked.outerjoin(bounds, bounds.c.patient_id == Response.patient_id)
     ranked = ranked.subquery()
     chosen = db.session.execute(
         sa.select(ranked).where(sa.or_(ranked.c.first == 1, ranked.c.last == 1)))
