@@ -52,12 +52,13 @@ class PatientRow:
     not_on_track: object = None  # the open not-on-track review prompt, if any
 
 
-def dashboard_rows(patients):
+def dashboard_rows(patients, now=None):
     """One row per patient: scheduled instruments' latest score, change, alerts, due links.
 
     A fixed number of queries for any number of patients (schedules, current responses, alert
     counts, invitations, programs with their events and sessions, the triage figures), which
-    tests check by counting statements for 5, 50 and 500 patients.
+    tests check by counting statements for 5, 50 and 500 patients. ``now``: the moment the
+    page's order was chosen at (its triage figures are then built once).
     """
     ids = [p.id for p in patients]
     rows = {p.id: PatientRow(p) for p in patients}
@@ -85,7 +86,7 @@ def dashboard_rows(patients):
             rows[patient_id].has_program = True
             rows[patient_id].adherence_percent = percent
 
-    now = utcnow()
+    now = now or utcnow()
     clinic = patients[0].clinic
     today = clinic.today()
     for patient_id, figures in triage_figures(ids, now).items():
