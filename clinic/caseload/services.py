@@ -3,6 +3,7 @@ a page of patients in a fixed number of queries, whatever the size of the caselo
 patient overview (one patient's details, care team, alerts, scores, schedules, links, program).
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -13,7 +14,7 @@ from clinic.alerts.models import Alert
 from clinic.alerts.services import alerts_query, open_alert_counts, open_not_on_track
 from clinic.caseload.triage import TriageFigures, triage_figures
 from clinic.catalogue import services as catalogue
-from clinic.database import utcnow
+from clinic.database import UTCDateTime, utcnow
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.change import classify_change
@@ -133,31 +134,23 @@ def _utc_midnight(day, zone):
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def episode_ends(patients, episodes):
-    """{(patient id, code): {"baseline", "latest"}} chosen in SQL, in one statement.
+# The window query's episode bounds come in slots of this many patients (spare slots match
+# nothing), so a page's statement has one of a few shapes, built and compiled once each.
+EPISODE_SLOTS = 10
+# The end of an open episode: later than any answer.
+OPEN_EPISODE_END = datetime(9000, 1, 1, tzinfo=UTC)
 
-    The dashboard shows per instrument the episode's baseline and latest (by clinical date,
-    ``clinic.measures.episodes.clinical_order``) or, with nothing in the episode, the latest
-    response of all: window functions rank each patient's current responses per instrument,
-    in and out of the current episode, and only the first and last of each rank come back
-    (at most four rows per instrument whatever the length of the history). The episodes'
-    bounds are a CASE of bound parameters, so a full page's statement compiles once and is
-    cached (a VALUES list of the same bounds compiled anew on every view); the rows carry
-    only the columns the page shows (no answers, no ORM objects).
-    """
-    in_episode_when = []
-    for patient in patients:
-        episode = episodes.get(patient.id)
-        if episode is None:
-            continue
-        zone = patient.clinic.zone
-        inside = [Response.patient_id == patient.id,
-                  Response.completed_at >= _utc_midnight(episode.start, zone)]
-        if episode.end is not None:
-            inside.append(Response.completed_at
-                          < _utc_midnight(episode.end + timedelta(days=1), zone))
-        in_episode_when.append((sa.and_(*inside), 1))
-    in_episode = sa.case(*in_episode_when, else_=0) if in_episode_when else sa.literal(0)
+
+@functools.lru_cache(maxsize=16)
+def _episode_ends_statement(slots):
+    """The statement of :func:`episode_ends` for ``slots`` episodes, all bound parameters:
+    ``ids`` (the page's patients) and ``p<n>``, ``s<n>``, ``e<n>`` (a patient, the UTC start
+    and end of their current episode). Built once: constructing it cost more than running it."""
+    in_episode = sa.case(*(
+        (sa.and_(Response.patient_id == sa.bindparam(f"p{n}", type_=sa.Integer),
+                 Response.completed_at >= sa.bindparam(f"s{n}", type_=UTCDateTime()),
+                 Response.completed_at < sa.bindparam(f"e{n}", type_=UTCDateTime())), 1)
+        for n in range(slots)), else_=0)
     newer = aliased(Response)
     partition = (Response.patient_id, Response.instrument_code, in_episode)
     ranked = (
@@ -171,11 +164,40 @@ def episode_ends(patients, episodes):
                 partition_by=partition,
                 order_by=(Response.completed_at.desc(), Response.total.desc(),
                           Response.id.desc())).label("last"))
-        .where(Response.patient_id.in_([p.id for p in patients]),
-               ~sa.exists().where(newer.supersedes_id == Response.id)))
-    ranked = ranked.subquery()
-    chosen = db.session.execute(
-        sa.select(ranked).where(sa.or_(ranked.c.first == 1, ranked.c.last == 1)))
+        .where(Response.patient_id.in_(sa.bindparam("ids", expanding=True)),
+               ~sa.exists().where(newer.supersedes_id == Response.id))
+        .subquery())
+    return sa.select(ranked).where(sa.or_(ranked.c.first == 1, ranked.c.last == 1))
+
+
+def episode_ends(patients, episodes):
+    """{(patient id, code): {"baseline", "latest"}} chosen in SQL, in one statement.
+
+    The dashboard shows per instrument the episode's baseline and latest (by clinical date,
+    ``clinic.measures.episodes.clinical_order``) or, with nothing in the episode, the latest
+    response of all: window functions rank each patient's current responses per instrument,
+    in and out of the current episode, and only the first and last of each rank come back
+    (at most four rows per instrument whatever the length of the history). The episodes'
+    bounds are bound parameters of a statement built once per shape
+    (:func:`_episode_ends_statement`; a VALUES list compiled anew on every view); the rows
+    carry only the columns the page shows (no answers, no ORM objects).
+    """
+    params = {"ids": [p.id for p in patients]}
+    bounds = []
+    for patient in patients:
+        episode = episodes.get(patient.id)
+        if episode is None:
+            continue
+        zone = patient.clinic.zone
+        end = (OPEN_EPISODE_END if episode.end is None
+               else _utc_midnight(episode.end + timedelta(days=1), zone))
+        bounds.append((patient.id, _utc_midnight(episode.start, zone), end))
+    slots = max(1, -(-len(bounds) // EPISODE_SLOTS) * EPISODE_SLOTS)
+    for n in range(slots):  # the spare slots match no response
+        patient_id, starts, ends = bounds[n] if n < len(bounds) else (
+            -1, OPEN_EPISODE_END, OPEN_EPISODE_END)
+        params.update({f"p{n}": patient_id, f"s{n}": starts, f"e{n}": ends})
+    chosen = db.session.execute(_episode_ends_statement(slots), params)
     found, latest_outside = {}, {}
     for response in chosen:
         key = (response.patient_id, response.instrument_code)
