@@ -4,9 +4,10 @@ Every writing function is one transaction (``write_transaction``) with its audit
 response, the alerts it raises and the completion of its link commit together or not at all.
 """
 
+import functools
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,7 @@ from clinic.alerts.models import NOT_ON_TRACK, Alert
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import covered_by_page_view, record
 from clinic.auth.models import Clinic
-from clinic.database import child_of_patient, utcnow, write_transaction
+from clinic.database import UTCDateTime, child_of_patient, utcnow, write_transaction
 from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
 from clinic.measures import episodes as timeline
@@ -281,25 +282,37 @@ def _episode_ends(patient, instrument_code, episode):
     ``clinic.measures.episodes``; the order is ``clinical_order``'s.
     """
     zone = patient.clinic.zone
+    ends_at = (OPEN_EPISODE_END if episode.end is None
+               else datetime.combine(episode.end + timedelta(days=1), time(0), tzinfo=zone))
+    ends = sorted(db.session.scalars(_episode_ends_statement(), {
+        "patient_id": patient.id, "code": instrument_code,
+        "starts": datetime.combine(episode.start, time(0), tzinfo=zone), "ends": ends_at,
+    }).unique(), key=lambda response: (response.completed_at, response.total, response.id))
+    return (ends[0], ends[-1]) if ends else (None, None)
+
+
+# The end of an open episode in :func:`_episode_ends_statement`: later than any answer.
+OPEN_EPISODE_END = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=1)
+def _episode_ends_statement():
+    """:func:`_episode_ends`'s statement, built once (bound parameters ``patient_id``, ``code``,
+    ``starts``, ``ends``): the ids of the first and the last (each an indexed LIMIT 1), then
+    the (at most two) rows, without their answers (JSON decoded for nothing: alerts need
+    totals, ids and dates); which is which is the same order applied to them in Python."""
     newer = aliased(Response)
-    where = [Response.patient_id == patient.id, Response.instrument_code == instrument_code,
-             Response.completed_at >= datetime.combine(episode.start, time(0), tzinfo=zone),
-             ~sa.exists().where(newer.supersedes_id == Response.id)]
-    if episode.end is not None:
-        after = datetime.combine(episode.end + timedelta(days=1), time(0), tzinfo=zone)
-        where.append(Response.completed_at < after)
-    # One statement: the ids of the first and the last (each an indexed LIMIT 1), then the
-    # (at most two) rows, without their answers (JSON decoded for nothing: alerts need totals,
-    # ids and dates); which is which is the same order applied to them here.
-    ids = sa.select(Response.id).where(*where)
+    ids = sa.select(Response.id).where(
+        Response.patient_id == sa.bindparam("patient_id", type_=sa.Integer),
+        Response.instrument_code == sa.bindparam("code", type_=sa.String),
+        Response.completed_at >= sa.bindparam("starts", type_=UTCDateTime()),
+        Response.completed_at < sa.bindparam("ends", type_=UTCDateTime()),
+        ~sa.exists().where(newer.supersedes_id == Response.id))
     first = ids.order_by(Response.completed_at, Response.total, Response.id).limit(1).subquery()
     last = ids.order_by(Response.completed_at.desc(), Response.total.desc(),
                         Response.id.desc()).limit(1).subquery()
-    ends = sorted(db.session.scalars(
-        sa.select(Response).options(defer(Response.answers), defer(Response.extra_answers))
-        .where(Response.id.in_(sa.union_all(sa.select(first.c.id), sa.select(last.c.id)))))
-        .unique(), key=lambda response: (response.completed_at, response.total, response.id))
-    return (ends[0], ends[-1]) if ends else (None, None)
+    return (sa.select(Response).options(defer(Response.answers), defer(Response.extra_answers))
+            .where(Response.id.in_(sa.union_all(sa.select(first.c.id), sa.select(last.c.id)))))
 
 
 def baseline_response(patient, instrument_code, episode=None):
