@@ -3,17 +3,18 @@ a page of patients in a fixed number of queries, whatever the size of the caselo
 patient overview (one patient's details, care team, alerts, scores, schedules, links, program).
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, defer, selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from clinic.alerts.models import Alert
 from clinic.alerts.services import alerts_query, open_alert_counts, open_not_on_track
 from clinic.caseload.triage import TriageFigures, triage_figures
 from clinic.catalogue import services as catalogue
-from clinic.database import utcnow
+from clinic.database import UTCDateTime, utcnow
 from clinic.extensions import db
 from clinic.measures import services as measures
 from clinic.measures.change import classify_change
@@ -52,12 +53,13 @@ class PatientRow:
     not_on_track: object = None  # the open not-on-track review prompt, if any
 
 
-def dashboard_rows(patients):
+def dashboard_rows(patients, now=None):
     """One row per patient: scheduled instruments' latest score, change, alerts, due links.
 
     A fixed number of queries for any number of patients (schedules, current responses, alert
     counts, invitations, programs with their events and sessions, the triage figures), which
-    tests check by counting statements for 5, 50 and 500 patients.
+    tests check by counting statements for 5, 50 and 500 patients. ``now``: the moment the
+    page's order was chosen at (its triage figures are then built once).
     """
     ids = [p.id for p in patients]
     rows = {p.id: PatientRow(p) for p in patients}
@@ -85,7 +87,7 @@ def dashboard_rows(patients):
             rows[patient_id].has_program = True
             rows[patient_id].adherence_percent = percent
 
-    now = utcnow()
+    now = now or utcnow()
     clinic = patients[0].clinic
     today = clinic.today()
     for patient_id, figures in triage_figures(ids, now).items():
@@ -95,15 +97,19 @@ def dashboard_rows(patients):
             row.last_answer_text = relative_day(figures.last_answer, clinic.zone, today)
         if figures.last_session is not None:
             row.last_session_text = days_ago(figures.last_session, today)
-    for invitation in db.session.scalars(
-        sa.select(Invitation).where(Invitation.patient_id.in_(ids),
-                                    Invitation.completed_at.is_(None),
-                                    Invitation.revoked_at.is_(None))
+    # Links neither used nor revoked, counted in SQL (``Invitation.state``: open until expiry).
+    still_open = Invitation.expires_at > now
+    for patient_id, open_links, overdue_links in db.session.execute(
+        sa.select(Invitation.patient_id,
+                  sa.func.count(sa.case((still_open, 1))),
+                  sa.func.count(sa.case((sa.and_(~still_open, Invitation.kind == "scheduled"),
+                                         1))))
+        .where(Invitation.patient_id.in_(ids), Invitation.completed_at.is_(None),
+               Invitation.revoked_at.is_(None))
+        .group_by(Invitation.patient_id)
     ):
-        if invitation.state(now) == "open":
-            rows[invitation.patient_id].open_links += 1
-        elif invitation.kind == "scheduled":
-            rows[invitation.patient_id].overdue_links += 1
+        rows[patient_id].open_links = open_links
+        rows[patient_id].overdue_links = overdue_links
 
     for patient in patients:
         codes = scheduled.get(patient.id, set()) | {c for (pid, c) in ends if pid == patient.id}
@@ -128,34 +134,29 @@ def _utc_midnight(day, zone):
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def episode_ends(patients, episodes):
-    """{(patient id, code): {"baseline", "latest"}} chosen in SQL, in one statement.
+# The window query's episode bounds come in slots of this many patients (spare slots match
+# nothing), so a page's statement has one of a few shapes, built and compiled once each.
+EPISODE_SLOTS = 10
+# The end of an open episode: later than any answer.
+OPEN_EPISODE_END = datetime(9000, 1, 1, tzinfo=UTC)
 
-    The dashboard shows per instrument the episode's baseline and latest (by clinical date,
-    ``clinic.measures.episodes.clinical_order``) or, with nothing in the episode, the latest
-    response of all: window functions rank each patient's current responses per instrument,
-    in and out of the current episode, and only the first and last of each rank come back
-    (at most four rows per instrument whatever the length of the history), without the
-    answers (JSON the page never shows).
-    """
-    in_episode_when = []
-    for patient in patients:
-        episode = episodes.get(patient.id)
-        if episode is None:
-            continue
-        zone = patient.clinic.zone
-        inside = [Response.patient_id == patient.id,
-                  Response.completed_at >= _utc_midnight(episode.start, zone)]
-        if episode.end is not None:
-            inside.append(Response.completed_at
-                          < _utc_midnight(episode.end + timedelta(days=1), zone))
-        in_episode_when.append((sa.and_(*inside), 1))
-    in_episode = sa.case(*in_episode_when, else_=0) if in_episode_when else sa.literal(0)
+
+@functools.lru_cache(maxsize=16)
+def _episode_ends_statement(slots):
+    """The statement of :func:`episode_ends` for ``slots`` episodes, all bound parameters:
+    ``ids`` (the page's patients) and ``p<n>``, ``s<n>``, ``e<n>`` (a patient, the UTC start
+    and end of their current episode). Built once: constructing it cost more than running it."""
+    in_episode = sa.case(*(
+        (sa.and_(Response.patient_id == sa.bindparam(f"p{n}", type_=sa.Integer),
+                 Response.completed_at >= sa.bindparam(f"s{n}", type_=UTCDateTime()),
+                 Response.completed_at < sa.bindparam(f"e{n}", type_=UTCDateTime())), 1)
+        for n in range(slots)), else_=0)
     newer = aliased(Response)
     partition = (Response.patient_id, Response.instrument_code, in_episode)
     ranked = (
         sa.select(
-            Response.id.label("id"), in_episode.label("in_episode"),
+            Response.id, Response.patient_id, Response.instrument_code, Response.total,
+            Response.band, Response.prorated, in_episode.label("in_episode"),
             sa.func.row_number().over(
                 partition_by=partition,
                 order_by=(Response.completed_at, Response.total, Response.id)).label("first"),
@@ -163,24 +164,50 @@ def episode_ends(patients, episodes):
                 partition_by=partition,
                 order_by=(Response.completed_at.desc(), Response.total.desc(),
                           Response.id.desc())).label("last"))
-        .where(Response.patient_id.in_([p.id for p in patients]),
+        .where(Response.patient_id.in_(sa.bindparam("ids", expanding=True)),
                ~sa.exists().where(newer.supersedes_id == Response.id))
         .subquery())
-    chosen = db.session.execute(
-        sa.select(Response, ranked.c.in_episode, ranked.c.first, ranked.c.last)
-        .join(ranked, ranked.c.id == Response.id)
-        .where(sa.or_(ranked.c.first == 1, ranked.c.last == 1))
-        .options(defer(Response.answers), defer(Response.extra_answers)))
+    return sa.select(ranked).where(sa.or_(ranked.c.first == 1, ranked.c.last == 1))
+
+
+def episode_ends(patients, episodes):
+    """{(patient id, code): {"baseline", "latest"}} chosen in SQL, in one statement.
+
+    The dashboard shows per instrument the episode's baseline and latest (by clinical date,
+    ``clinic.measures.episodes.clinical_order``) or, with nothing in the episode, the latest
+    response of all: window functions rank each patient's current responses per instrument,
+    in and out of the current episode, and only the first and last of each rank come back
+    (at most four rows per instrument whatever the length of the history). The episodes'
+    bounds are bound parameters of a statement built once per shape
+    (:func:`_episode_ends_statement`; a VALUES list compiled anew on every view); the rows
+    carry only the columns the page shows (no answers, no ORM objects).
+    """
+    params = {"ids": [p.id for p in patients]}
+    bounds = []
+    for patient in patients:
+        episode = episodes.get(patient.id)
+        if episode is None:
+            continue
+        zone = patient.clinic.zone
+        end = (OPEN_EPISODE_END if episode.end is None
+               else _utc_midnight(episode.end + timedelta(days=1), zone))
+        bounds.append((patient.id, _utc_midnight(episode.start, zone), end))
+    slots = max(1, -(-len(bounds) // EPISODE_SLOTS) * EPISODE_SLOTS)
+    for n in range(slots):  # the spare slots match no response
+        patient_id, starts, ends = bounds[n] if n < len(bounds) else (
+            -1, OPEN_EPISODE_END, OPEN_EPISODE_END)
+        params.update({f"p{n}": patient_id, f"s{n}": starts, f"e{n}": ends})
+    chosen = db.session.execute(_episode_ends_statement(slots), params)
     found, latest_outside = {}, {}
-    for response, inside, first, last in chosen:
+    for response in chosen:
         key = (response.patient_id, response.instrument_code)
-        if inside:
+        if response.in_episode:
             ends = found.setdefault(key, {})
-            if first == 1:
+            if response.first == 1:
                 ends["baseline"] = response
-            if last == 1:
+            if response.last == 1:
                 ends["latest"] = response
-        elif last == 1:
+        elif response.last == 1:
             latest_outside[key] = response
     for key, response in latest_outside.items():
         found.setdefault(key, {"latest": response})  # nothing in the episode: the latest of all

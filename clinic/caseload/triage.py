@@ -9,6 +9,7 @@ answered since) or a program with no session for two planned weeks (its open ale
 rest. "This week" starts on Monday on the clinic's calendar, in its time zone.
 """
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
@@ -126,8 +127,13 @@ def _open_alerts(kinds=None):
     return query.scalar_subquery()
 
 
+@functools.lru_cache(maxsize=8)
 def _figures(now):
-    """{name: correlated SQL expression on ``Patient``}: what the order and the page read."""
+    """{name: correlated SQL expression on ``Patient``}: what the order and the page read.
+
+    Kept for a few moments: the page's order and its figures share one ``now``, and building
+    a dozen correlated subqueries costs more than running them. Read-only (never change the
+    dict a caller gets)."""
     last_answer = (
         sa.select(sa.func.max(Response.completed_at))
         .where(Response.patient_id == Patient.id)

@@ -41,12 +41,13 @@ def dashboard():
     filterable from the query string: latest scores, last answer and session, alerts."""
     me = _me()
     view = triage.parse_view(request.args, may_filter_by_clinician=me.is_admin)
-    query = triage.triage_select(patients.caseload(me, status=ACTIVE), view, me.clinic,
-                                 utcnow())
+    now = utcnow()
+    query = triage.triage_select(patients.caseload(me, status=ACTIVE, care_teams=False),
+                                 view, me.clinic, now)
     page = db.paginate(query, page=page_arg(), per_page=current_app.config["PER_PAGE"],
                        error_out=False)
     html = render_template("caseload/dashboard.html", page=page, view=view,
-                           rows=dashboard_rows(page.items),
+                           rows=dashboard_rows(page.items, now),
                            clinicians=triage.clinicians_of(me.clinic_id) if me.is_admin else [],
                            sort_labels=triage.SORT_LABELS,
                            new_words=new_session_words(me, [p.id for p in page.items]))

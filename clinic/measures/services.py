@@ -4,20 +4,21 @@ Every writing function is one transaction (``write_transaction``) with its audit
 response, the alerts it raises and the completion of its link commit together or not at all.
 """
 
+import functools
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from clinic import limits, tokens
 from clinic.alerts.models import NOT_ON_TRACK, Alert
 from clinic.alerts.services import raise_alert
 from clinic.audit.services import covered_by_page_view, record
 from clinic.auth.models import Clinic
-from clinic.database import child_of_patient, utcnow, write_transaction
+from clinic.database import UTCDateTime, child_of_patient, utcnow, write_transaction
 from clinic.errors import NotFound, ServiceError
 from clinic.extensions import db
 from clinic.measures import episodes as timeline
@@ -236,8 +237,10 @@ def store_response(patient, instrument, result, **fields):
 
 
 def _store_scored(patient, instrument, result, *, source, completed_at, invitation=None,
-                  entered_by=None, extra=None, supersedes=None, reason=None, judge=True):
-    """(response, the alerts it raised), both added to the current transaction."""
+                  entered_by=None, extra=None, supersedes=None, reason=None, judge=True,
+                  episodes=None):
+    """(response, the alerts it raised), both added to the current transaction (``episodes``:
+    the patient's, earliest first, when the caller stores several responses at once)."""
     response = Response(
         patient_id=patient.id, invitation_id=getattr(invitation, "id", None),
         instrument_code=instrument.code, instrument_version=instrument.version,
@@ -249,7 +252,7 @@ def _store_scored(patient, instrument, result, *, source, completed_at, invitati
     )
     db.session.add(response)
     db.session.flush()
-    return response, (_raise_alerts(patient, instrument, response) if judge else [])
+    return response, (_raise_alerts(patient, instrument, response, episodes) if judge else [])
 
 
 def current_responses(patient_id, instrument_code=None, *, load=()):
@@ -281,27 +284,46 @@ def episode_histories(patient, episode=None, *, responses=None, episodes=None):
 
 
 def _episode_ends(patient, instrument_code, episode):
-    """(baseline, latest) of one instrument in ``episode``: two indexed queries of one row
-    each (``ix_response_patient_instrument``), not the patient's whole history (issue 18).
+    """(baseline, latest) of one instrument in ``episode``: one statement of two indexed
+    one-row lookups (``ix_response_patient_instrument``), not the patient's whole history
+    (issue 18).
 
     The episode's days become UTC bounds (midnight of its first day and of the day after its
     last, on the clinic's clock), so "completed in the episode" is the clinical-date rule of
     ``clinic.measures.episodes``; the order is ``clinical_order``'s.
     """
     zone = patient.clinic.zone
+    ends_at = (OPEN_EPISODE_END if episode.end is None
+               else datetime.combine(episode.end + timedelta(days=1), time(0), tzinfo=zone))
+    ends = sorted(db.session.scalars(_episode_ends_statement(), {
+        "patient_id": patient.id, "code": instrument_code,
+        "starts": datetime.combine(episode.start, time(0), tzinfo=zone), "ends": ends_at,
+    }).unique(), key=lambda response: (response.completed_at, response.total, response.id))
+    return (ends[0], ends[-1]) if ends else (None, None)
+
+
+# The end of an open episode in :func:`_episode_ends_statement`: later than any answer.
+OPEN_EPISODE_END = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=1)
+def _episode_ends_statement():
+    """:func:`_episode_ends`'s statement, built once (bound parameters ``patient_id``, ``code``,
+    ``starts``, ``ends``): the ids of the first and the last (each an indexed LIMIT 1), then
+    the (at most two) rows, without their answers (JSON decoded for nothing: alerts need
+    totals, ids and dates); which is which is the same order applied to them in Python."""
     newer = aliased(Response)
-    query = sa.select(Response).where(
-        Response.patient_id == patient.id, Response.instrument_code == instrument_code,
-        Response.completed_at >= datetime.combine(episode.start, time(0), tzinfo=zone),
+    ids = sa.select(Response.id).where(
+        Response.patient_id == sa.bindparam("patient_id", type_=sa.Integer),
+        Response.instrument_code == sa.bindparam("code", type_=sa.String),
+        Response.completed_at >= sa.bindparam("starts", type_=UTCDateTime()),
+        Response.completed_at < sa.bindparam("ends", type_=UTCDateTime()),
         ~sa.exists().where(newer.supersedes_id == Response.id))
-    if episode.end is not None:
-        after = datetime.combine(episode.end + timedelta(days=1), time(0), tzinfo=zone)
-        query = query.where(Response.completed_at < after)
-    first = db.session.scalar(query.order_by(
-        Response.completed_at, Response.total, Response.id).limit(1))
-    last = db.session.scalar(query.order_by(
-        Response.completed_at.desc(), Response.total.desc(), Response.id.desc()).limit(1))
-    return first, last
+    first = ids.order_by(Response.completed_at, Response.total, Response.id).limit(1).subquery()
+    last = ids.order_by(Response.completed_at.desc(), Response.total.desc(),
+                        Response.id.desc()).limit(1).subquery()
+    return (sa.select(Response).options(defer(Response.answers), defer(Response.extra_answers))
+            .where(Response.id.in_(sa.union_all(sa.select(first.c.id), sa.select(last.c.id)))))
 
 
 def baseline_response(patient, instrument_code, episode=None):
@@ -311,7 +333,7 @@ def baseline_response(patient, instrument_code, episode=None):
     return _episode_ends(patient, instrument_code, episode)[0] if episode is not None else None
 
 
-def _judged_alerts(patient, instrument, response):
+def _judged_alerts(patient, instrument, response, episodes=None):
     """{alert kind: detail} that ``response`` meets, judged now.
 
     Risk and review items raise whatever the date: someone must look. Reliable deterioration
@@ -324,7 +346,8 @@ def _judged_alerts(patient, instrument, response):
         if kind:
             judged[kind] = {"instrument": instrument.code, "flag": flag}
     day = timeline.clinical_date(response, patient.clinic.zone)
-    episode = timeline.episode_of_day(episodes_of(patient), day)
+    episode = timeline.episode_of_day(episodes if episodes is not None else episodes_of(patient),
+                                      day)
     if episode is None:
         return judged
     baseline, latest = _episode_ends(patient, instrument.code, episode)
@@ -337,13 +360,15 @@ def _judged_alerts(patient, instrument, response):
     return judged
 
 
-def _raise_alerts(patient, instrument, response):
+def _raise_alerts(patient, instrument, response, episodes=None):
     """Alerts in the same transaction as the response that raised them; returns them."""
+    episodes = episodes if episodes is not None else episodes_of(patient)
     raised = [raise_alert(patient, kind, response=response, **detail)
-              for kind, detail in _judged_alerts(patient, instrument, response).items()]
+              for kind, detail in _judged_alerts(patient, instrument, response,
+                                                 episodes).items()]
     db.session.flush()
     if instrument.code == ON_TRACK_CODE:
-        episode = timeline.episode_of_day(episodes_of(patient),
+        episode = timeline.episode_of_day(episodes,
                                           timeline.clinical_date(response, patient.clinic.zone))
         raised += settle_not_on_track(None, patient, episode)
     return raised
@@ -354,9 +379,6 @@ ON_TRACK_CODE = "PHQ-9"  # the only instrument with published not-on-track cut p
 
 def _phq9_history(patient, episode):
     """(day, total, response id) of the episode's current PHQ-9s, in the clinical order."""
-    first, _ = _episode_ends(patient, ON_TRACK_CODE, episode)
-    if first is None:
-        return []
     zone = patient.clinic.zone
     newer = aliased(Response)
     query = sa.select(Response.completed_at, Response.total, Response.id).where(
@@ -528,12 +550,13 @@ def submit_link_answers(invitation_id, answers_by_code, extras_by_code):
         raise LinkUnusable(state)
     results = score_all(invitation.instruments, answers_by_code)
     patient = db.session.get(Patient, invitation.patient_id)
+    episodes = episodes_of(patient)  # once for every instrument's alerts
     stored, raised = [], []
     try:
         for code in invitation.instruments:
             response, alerts = _store_scored(
                 patient, get_instrument(code), results[code], source="link", completed_at=now,
-                invitation=invitation, extra=extras_by_code.get(code) or {},
+                invitation=invitation, extra=extras_by_code.get(code) or {}, episodes=episodes,
             )
             stored.append(response)
             raised.extend(alerts)
