@@ -23,10 +23,12 @@ def test_the_back_off_is_the_documented_one_unless_scaled():
 
 def test_both_settings_come_from_the_environment():
     built = config.build(environ={"LIFTCLINIC_ENV": "testing", "OUTBOX_BACKOFF_SCALE": "0.01",
-                                  "OUTBOX_LEASE_SECONDS": "3"})
-    assert (built["OUTBOX_BACKOFF_SCALE"], built["OUTBOX_LEASE_SECONDS"]) == (0.01, 3)
+                                  "OUTBOX_LEASE_SECONDS": "3", "SMTP_TIMEOUT_SECONDS": "2"})
+    assert (built["OUTBOX_BACKOFF_SCALE"], built["OUTBOX_LEASE_SECONDS"],
+            built["SMTP_TIMEOUT_SECONDS"]) == (0.01, 3, 2)
     defaults = config.build(environ={"LIFTCLINIC_ENV": "testing"})
-    assert (defaults["OUTBOX_BACKOFF_SCALE"], defaults["OUTBOX_LEASE_SECONDS"]) == (1.0, 300)
+    assert (defaults["OUTBOX_BACKOFF_SCALE"], defaults["OUTBOX_LEASE_SECONDS"],
+            defaults["SMTP_TIMEOUT_SECONDS"]) == (1.0, 300, 30)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "2", "fast", "nan"])
