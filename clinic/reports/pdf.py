@@ -143,6 +143,15 @@ fill="none" stroke="#333" stroke-width="2"/><circle cx="150" cy="40" r="3"/>
 <text x="10" y="12" font-size="9">PHQ-9</text></svg></body></html>"""
 
 
+def _is_liftclinic(app):
+    """A LiftClinic app (not a WSGI wrapper, nor another Flask app under the same gunicorn
+    settings, such as the benchmarks' baselines): only it has our database and templates."""
+    from clinic.extensions import db
+
+    extensions = getattr(app, "extensions", None) or {}
+    return extensions.get("sqlalchemy") is db
+
+
 def warm_up_and_freeze(app=None):
     """Load WeasyPrint's fonts and caches now (and, given ``app``: set up the ORM's mappers,
     build and render a made-up patient's report in a rolled-back transaction, compile the
@@ -155,8 +164,7 @@ def warm_up_and_freeze(app=None):
     allocates.
     """
     _render(WARM_UP_HTML)
-    environment = getattr(app, "jinja_env", None)  # a Flask app (not a WSGI wrapper)
-    if environment is not None:
+    if _is_liftclinic(app):
         # The ORM sets up every mapper's relationships on the first query (about 120 ms of
         # the first export after boot): once, here, for every worker.
         from sqlalchemy.orm import configure_mappers
@@ -165,8 +173,8 @@ def warm_up_and_freeze(app=None):
 
         configure_mappers()
         warm_up_report(app)
-        for name in environment.list_templates(filter_func=lambda n: n.endswith(".html")):
-            environment.get_template(name)
+        for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+            app.jinja_env.get_template(name)
     gc.collect()
     gc.freeze()
 

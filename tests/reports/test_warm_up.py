@@ -30,3 +30,16 @@ def test_without_a_usable_database_the_warm_up_is_skipped_with_a_warning(tmp_pat
     with caplog.at_level(logging.WARNING):
         services.warm_up_report(app)
     assert "report warm-up skipped: OperationalError" in caplog.text
+
+
+def test_another_flask_app_under_our_gunicorn_settings_gets_only_weasyprint_warmed(tmp_path):
+    """The benchmarks' baselines run under gunicorn.conf.py too: no report of ours for them."""
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    other = Flask("baseline")
+    other.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    SQLAlchemy(other)
+    assert not pdf._is_liftclinic(other)
+    pdf.warm_up_and_freeze(other)  # raised "app not registered with this SQLAlchemy" before
+    assert pdf._is_liftclinic(create_app(make_config(f"sqlite:///{tmp_path / 'ours.sqlite'}")))
