@@ -45,6 +45,9 @@ class Answer(database.Model):
 
 with bare.app_context():
     database.create_all()
+    # gunicorn preloads this module in its master and forks: a pooled connection left open
+    # here would be shared by every worker (on PostgreSQL, failed flows from a mixed-up wire).
+    database.engine.dispose()
 
 
 @bare.get("/healthz")
