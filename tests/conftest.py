@@ -380,3 +380,15 @@ def logs():
     for logger, level in zip(loggers, levels, strict=True):
         logger.removeHandler(capture)
         logger.setLevel(level)
+
+
+@pytest.fixture
+def sink():
+    """A real SMTP server on 127.0.0.1 (tests/mailsink.py), started for the test and stopped
+    after it; point SMTP_URL at ``sink.url``."""
+    from mailsink import Sink
+
+    server = Sink()
+    server.start()
+    yield server
+    server.stop()

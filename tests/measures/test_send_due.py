@@ -62,14 +62,6 @@ def send_due(now=None):
 
 
 @pytest.fixture
-def sink():
-    server = Sink()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def late_sink():
     """SMTP_URL points here, but nothing listens until the test starts it."""
     server = Sink()

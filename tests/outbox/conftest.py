@@ -3,21 +3,12 @@ a colleague off the team, and an SMTP sink on 127.0.0.1 when a test asks for ``s
 
 import pytest
 from factories import ClinicFactory, PatientFactory, UserFactory
-from mailsink import Sink
 
 from clinic.auth.models import Role
 
 NAME = "Zebedee Quill"
 REFERENCE = "ZQ-4242"
 PATIENT_EMAIL = "zebedee@example.org"
-
-
-@pytest.fixture
-def sink():
-    server = Sink()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
